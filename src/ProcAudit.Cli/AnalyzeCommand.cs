@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using McMaster.Extensions.CommandLineUtils;
+using ProcAudit.Reporting;
+
+namespace ProcAudit.Cli;
+
+[Command("analyze", Description = "Analyses a snapshot saved earlier with --snapshot (on any machine).")]
+internal sealed class AnalyzeCommand : CommandBase
+{
+    [Argument(0, "snapshot", Description = "The snapshot JSON file.")]
+    [Required]
+    public string? File { get; set; }
+
+    [Option("-j|--json <FILE>", Description = "Also write the JSON report to FILE ('-' for stdout).")]
+    public string? Json { get; set; }
+
+    protected override int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        string text = ReadFile(File!);
+        Snapshot snapshot;
+        try
+        {
+            snapshot = ReportJson.DeserializeSnapshot(text);
+        }
+        catch (JsonException e)
+        {
+            ThrowOnBadJson(File!, e);
+            throw;
+        }
+        AuditResult result = Auditor.Analyze(snapshot);
+        ReportOutput.Write(result, Json, stdout, stderr, WriteFile);
+        return ExitCodes.For(result.Analysis.Verdict);
+    }
+}

@@ -1,0 +1,71 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using McMaster.Extensions.CommandLineUtils;
+using ProcAudit.Reporting;
+
+namespace ProcAudit.Cli;
+
+[Command("dotnet-procaudit", FullName = "procaudit",
+    Description = "Explains a hung process tree: who waits for whom, on which pipe, and why nothing moves.",
+    ExtendedHelpText = "\nExit codes: 0 nothing blocked, 1 usage error, 2 deadlock, 3 stalled, 4 no such process, 5 cannot audit here, 130 interrupted.")]
+[Subcommand(typeof(DemoCommand), typeof(AnalyzeCommand), typeof(RecordCommand), typeof(DemoPair.ParentCommand), typeof(DemoPair.ChildCommand))]
+internal sealed class AuditCommand : CommandBase
+{
+    [Argument(0, "pid", Description = "The process whose tree to audit.")]
+    public string? Pid { get; set; }
+
+    [Option("-j|--json <FILE>", Description = "Also write the JSON report to FILE ('-' for stdout; the text report then goes to stderr).")]
+    public string? Json { get; set; }
+
+    [Option("-i|--interval <DURATION>", Description = "Time between the two samples that tell stuck from busy (default 500ms; 0 for one sample).")]
+    public string? Interval { get; set; }
+
+    [Option("-s|--snapshot <FILE>", Description = "Also save the raw snapshot as JSON, for 'procaudit analyze' later.")]
+    public string? SnapshotPath { get; set; }
+
+    protected override int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (Pid is null)
+        {
+            app.ShowHelp(usePager: false);
+            return ExitCodes.Usage;
+        }
+        int pid = ParsePid(Pid);
+        AuditOptions options = new() { Interval = ParseInterval(Interval) };
+        AuditResult result = new Auditor(options).Audit(pid, cancellationToken);
+        if (SnapshotPath is not null)
+        {
+            WriteFile(SnapshotPath, ReportJson.SerializeSnapshot(result.Snapshot));
+        }
+        ReportOutput.Write(result, Json, stdout, stderr, WriteFile);
+        return ExitCodes.For(result.Analysis.Verdict);
+    }
+
+    internal static int ParsePid(string text)
+    {
+        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int pid))
+        {
+            throw new CliException(ExitCodes.Usage, $"'{TerminalSafe(text)}' is not a pid: give the number of a running process, e.g. 'procaudit 1234'");
+        }
+        if (pid <= 0)
+        {
+            throw new CliException(ExitCodes.Usage, $"{pid} is not a pid: pids are positive numbers");
+        }
+        return pid;
+    }
+
+    internal static TimeSpan ParseInterval(string? text)
+    {
+        if (text is null)
+        {
+            return new AuditOptions().Interval;
+        }
+        if (!Duration.TryParse(text, out TimeSpan interval))
+        {
+            throw new CliException(ExitCodes.Usage, $"--interval '{TerminalSafe(text)}' is not a duration: use e.g. 500ms, 2s or 0");
+        }
+        return interval;
+    }
+
+    private static string TerminalSafe(string text) => text.Length > 40 ? text[..40] + "..." : text;
+}

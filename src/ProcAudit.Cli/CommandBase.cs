@@ -1,0 +1,73 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using McMaster.Extensions.CommandLineUtils;
+
+namespace ProcAudit.Cli;
+
+/// <summary>
+/// What every verb shares: Ctrl+C and SIGTERM become a cancellation token, an anticipated failure
+/// prints one line and its exit code, anything else prints in full.
+/// </summary>
+[HelpOption("-h|--help")]
+internal abstract class CommandBase
+{
+    protected int OnExecute(CommandLineApplication app, IConsole console)
+    {
+        using CancellationTokenSource cts = new();
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        try
+        {
+            return Run(app, console.Out, console.Error, cts.Token);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            console.Error.WriteLine("procaudit: interrupted");
+            return ExitCodes.Interrupted;
+        }
+        catch (AuditException e)
+        {
+            console.Error.WriteLine("procaudit: " + e.Message);
+            return ExitCodes.For(e.Error);
+        }
+        catch (CliException e)
+        {
+            console.Error.WriteLine("procaudit: " + e.Message);
+            return e.ExitCode;
+        }
+    }
+
+    protected abstract int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken);
+
+    protected static void WriteFile(string path, string content)
+    {
+        try
+        {
+            string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (dir is not null)
+            {
+                Directory.CreateDirectory(dir);
+            }
+            File.WriteAllText(path, content);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.CannotAudit, $"cannot write {path}: {e.Message}");
+        }
+    }
+
+    protected static string ReadFile(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.CannotAudit, $"cannot read {path}: {e.Message}");
+        }
+    }
+
+    protected static void ThrowOnBadJson(string path, JsonException e) =>
+        throw new CliException(ExitCodes.CannotAudit, $"{path} is not a ProcAudit snapshot: {e.Message.Split('\n')[0]}");
+}

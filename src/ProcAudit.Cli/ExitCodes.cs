@@ -1,0 +1,39 @@
+namespace ProcAudit.Cli;
+
+/// <summary>The documented exit codes (README "Exit codes"). Decided here once, never in a handler.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Nothing blocked: running, or exited.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Bad usage; also what CommandLineUtils returns for a parse error.</summary>
+    public const int Usage = 1;
+
+    /// <summary>A wait cycle was found.</summary>
+    public const int Deadlock = 2;
+
+    /// <summary>Blocked with no cycle (a reader that never reads, a leaked write end).</summary>
+    public const int Stalled = 3;
+
+    /// <summary>The pid does not exist.</summary>
+    public const int NoSuchProcess = 4;
+
+    /// <summary>The audit cannot run here (not Linux, no /proc), or a file could not be read or written.</summary>
+    public const int CannotAudit = 5;
+
+    /// <summary>Interrupted by Ctrl+C or SIGTERM.</summary>
+    public const int Interrupted = 130;
+
+    public static int For(Analysis.Verdict verdict) => verdict switch
+    {
+        Analysis.Verdict.Deadlock => Deadlock,
+        Analysis.Verdict.Stalled => Stalled,
+        _ => Ok,
+    };
+
+    public static int For(AuditError error) => error switch
+    {
+        AuditError.NoSuchProcess => NoSuchProcess,
+        _ => CannotAudit,
+    };
+}

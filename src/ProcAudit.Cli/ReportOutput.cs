@@ -1,0 +1,23 @@
+using ProcAudit.Reporting;
+
+namespace ProcAudit.Cli;
+
+/// <summary>Writes the text report and, when asked, the JSON report: to a file, or to stdout with the text moved to stderr.</summary>
+internal static class ReportOutput
+{
+    public static void Write(AuditResult result, string? jsonPath, TextWriter stdout, TextWriter stderr, Action<string, string> writeFile)
+    {
+        Report report = ReportBuilder.Build(result);
+        if (jsonPath == "-")
+        {
+            TextReport.Write(report, stderr);
+            stdout.WriteLine(ReportJson.Serialize(report));
+            return;
+        }
+        TextReport.Write(report, stdout);
+        if (jsonPath is not null)
+        {
+            writeFile(jsonPath, ReportJson.Serialize(report));
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+
+namespace ProcAudit.Analysis;
+
+/// <summary>The words the summaries are made of: a process's name and pid, a pipe's role and fill level.</summary>
+internal sealed class Describe
+{
+    private readonly Snapshot _snapshot;
+
+    public Describe(Snapshot snapshot)
+    {
+        _snapshot = snapshot;
+    }
+
+    /// <summary>"python3 2346".</summary>
+    public string Process(int pid) => _snapshot.FindProcess(pid) is ProcessInfo p ? $"{p.Name} {pid}" : $"process {pid}";
+
+    /// <summary>"its child ", "its parent " or nothing, as <paramref name="other"/> relates to <paramref name="self"/>.</summary>
+    public string Relation(int self, int other)
+    {
+        ProcessInfo? o = _snapshot.FindProcess(other);
+        ProcessInfo? s = _snapshot.FindProcess(self);
+        if (o?.PPid == self)
+        {
+            return "its child ";
+        }
+        if (s?.PPid == other)
+        {
+            return "its parent ";
+        }
+        return "";
+    }
+
+    /// <summary>
+    /// The name a person knows the pipe by: "stdout" or "stderr" when a writer holds it as fd 1 or 2
+    /// (or "stdin" when a reader holds it as fd 0); else its id.
+    /// </summary>
+    public string StreamName(string pipeId)
+    {
+        PipeInfo? pipe = _snapshot.FindPipe(pipeId);
+        if (pipe is null)
+        {
+            return pipeId;
+        }
+        if (pipe.Holders.Any(h => h.Role == "writer" && h.Fd == 1))
+        {
+            return "stdout";
+        }
+        if (pipe.Holders.Any(h => h.Role == "writer" && h.Fd == 2))
+        {
+            return "stderr";
+        }
+        if (pipe.Holders.Any(h => h.Role == "reader" && h.Fd == 0))
+        {
+            return "stdin";
+        }
+        return "a pipe";
+    }
+
+    /// <summary>"65536/65536 bytes full", "empty", or "fill unknown".</summary>
+    public string Fill(string pipeId, bool full)
+    {
+        PipeInfo? pipe = _snapshot.FindPipe(pipeId);
+        if (pipe?.QueuedBytes is not long queued)
+        {
+            return full ? "full" : "fill unknown";
+        }
+        if (queued == 0)
+        {
+            return "empty";
+        }
+        string cap = pipe.CapacityBytes is long c ? c.ToString(CultureInfo.InvariantCulture) : "?";
+        return $"{queued.ToString(CultureInfo.InvariantCulture)}/{cap} bytes{(full ? " full" : "")}";
+    }
+
+    /// <summary>A capacity in words: "64 KiB".</summary>
+    public string Capacity(string pipeId)
+    {
+        long? cap = _snapshot.FindPipe(pipeId)?.CapacityBytes;
+        return cap is long c && c % 1024 == 0 ? $"{(c / 1024).ToString(CultureInfo.InvariantCulture)} KiB" : "";
+    }
+
+    /// <summary>The command line, shortened for a sentence.</summary>
+    public string Command(int pid)
+    {
+        ProcessInfo? p = _snapshot.FindProcess(pid);
+        if (p is null || p.Cmdline.IsDefaultOrEmpty)
+        {
+            return p?.Name ?? "?";
+        }
+        string line = string.Join(' ', p.Cmdline);
+        return line.Length <= 80 ? line : line[..77] + "...";
+    }
+}

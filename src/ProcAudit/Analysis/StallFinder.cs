@@ -1,0 +1,120 @@
+using System.Collections.Immutable;
+using ProcAudit.Capture.Syscalls;
+
+namespace ProcAudit.Analysis;
+
+/// <summary>
+/// Problems that are not cycles: a reader waiting for an EOF that cannot come because someone
+/// still holds a write end, and a writer blocked on a full pipe whose reader is busy elsewhere.
+/// </summary>
+internal static class StallFinder
+{
+    public static ImmutableArray<Finding> Find(Snapshot snapshot, ImmutableArray<WaitEdge> edges, IReadOnlyCollection<Cycle> cycles, Describe d)
+    {
+        HashSet<WaitEdge> inCycles = cycles.SelectMany(c => c.Waits).ToHashSet();
+        List<Finding> findings = new();
+        foreach (ProcessInfo process in snapshot.Processes)
+        {
+            foreach (ThreadInfo thread in process.Threads)
+            {
+                if (thread.Syscall is not { Name: string name, Object: string obj } call || thread.Progress?.Moved == true
+                    || snapshot.FindPipe(obj) is not PipeInfo pipe || inCycles.Any(e => e.From.Tid == thread.Tid && e.Object == obj))
+                {
+                    continue;
+                }
+                SyscallShape shape = SyscallTable.Shape(name);
+                Finding? finding = shape switch
+                {
+                    SyscallShape.FdRead => LeakedWriteEnd(snapshot, process, thread, call, pipe, d),
+                    SyscallShape.FdWrite => ReaderNotReading(snapshot, process, thread, call, pipe, d),
+                    _ => null,
+                };
+                if (finding is not null && !findings.Contains(finding))
+                {
+                    findings.Add(finding);
+                }
+            }
+        }
+        return findings.ToImmutableArray();
+    }
+
+    private static Finding? LeakedWriteEnd(Snapshot snapshot, ProcessInfo reader, ThreadInfo thread, SyscallInfo call, PipeInfo pipe, Describe d)
+    {
+        List<Holder> writers = pipe.Holders.Where(h => h.Role == "writer").ToList();
+        List<Holder> outside = writers.Where(h => snapshot.FindProcess(h.Pid)?.InTree == false).ToList();
+        List<Holder> own = writers.Where(h => h.Pid == reader.Pid).ToList();
+        string stream = d.StreamName(pipe.Id);
+        if (outside.Count > 0)
+        {
+            Holder first = outside[0];
+            ProcessInfo holder = snapshot.FindProcess(first.Pid)!;
+            string orphan = holder.PPid == 1 ? "an orphan (its parent is now pid 1) " : "";
+            string more = outside.Count > 1 ? $" (and {outside.Count - 1} more outside holders)" : "";
+            return new Finding("leaked-write-end",
+                outside.Select(h => h.Pid).Distinct().Append(reader.Pid).ToImmutableArray(),
+                pipe.Id,
+                $"{d.Process(reader.Pid)} waits for EOF on {stream} (fd {call.Fd}, {pipe.Id}, {d.Fill(pipe.Id, false)}), but {d.Process(holder.Pid)} " +
+                $"(`{d.Command(holder.Pid)}`), {orphan}outside the audited tree, still holds its write end as fd {first.Fd}{more}, so EOF never comes.",
+                $"Stop {holder.Name} {holder.Pid}, or start background processes with their output redirected away from {stream} (e.g. `cmd >/dev/null 2>&1 &`), or stop waiting for EOF once the direct child has exited.");
+        }
+        bool selfPipeOnly = pipe.Holders.All(h => h.Pid == reader.Pid);
+        bool looksLikeRuntimeLoop = selfPipeOnly && thread.Tid != reader.Pid && reader.Threads.Length > 1;
+        if (own.Count > 0 && !looksLikeRuntimeLoop && writers.All(h => h.Pid == reader.Pid))
+        {
+            return new Finding("leaked-write-end",
+                ImmutableArray.Create(reader.Pid),
+                pipe.Id,
+                $"{d.Process(reader.Pid)} waits for EOF on {stream} (fd {call.Fd}, {pipe.Id}, {d.Fill(pipe.Id, false)}), but it holds the write end itself as fd {own[0].Fd}, so EOF never comes.",
+                "Close the parent's copy of the write end right after starting the child (or open it with O_CLOEXEC / close_fds).");
+        }
+        return null;
+    }
+
+    private static Finding? ReaderNotReading(Snapshot snapshot, ProcessInfo writer, ThreadInfo thread, SyscallInfo call, PipeInfo pipe, Describe d)
+    {
+        List<int> readers = pipe.Holders.Where(h => h.Role == "reader" && h.Pid != writer.Pid).Select(h => h.Pid).Distinct().ToList();
+        if (readers.Count == 0)
+        {
+            return null;
+        }
+        int reader = readers[0];
+        string stream = d.StreamName(pipe.Id);
+        string doing = Activity(snapshot.FindProcess(reader), d);
+        string also = readers.Count > 1 ? $" (nor do {string.Join(", ", readers.Skip(1).Select(d.Process))})" : "";
+        bool childOfReader = writer.PPid == reader;
+        string hint = childOfReader
+            ? $"The parent {reader} must read the child's {stream} while it runs (e.g. read it before waiting for the child to exit, or read it asynchronously)."
+            : $"Make {d.Process(reader)} read {stream}, or stop it holding the read end.";
+        return new Finding("reader-not-reading",
+            ImmutableArray.Create(reader, writer.Pid),
+            pipe.Id,
+            $"{d.Process(writer.Pid)} blocks writing {stream} (fd {call.Fd}, {pipe.Id}, {d.Fill(pipe.Id, true)}), but its reader " +
+            $"{d.Relation(writer.Pid, reader)}{d.Process(reader)} does not read it: it {doing}{also}.",
+            hint);
+    }
+
+    /// <summary>What a process is doing, in words, from its most telling thread.</summary>
+    public static string Activity(ProcessInfo? process, Describe d)
+    {
+        if (process is null)
+        {
+            return "cannot be seen";
+        }
+        ThreadInfo? main = process.Threads.FirstOrDefault(t => t.Syscall?.Object is not null)
+            ?? process.Threads.FirstOrDefault(t => t.Syscall is not null && t.Tid == process.Pid)
+            ?? process.Threads.FirstOrDefault(t => t.Syscall is not null);
+        if (main?.Syscall is not { Name: string name } call)
+        {
+            return process.State == "R" ? "is running" : "is not in a syscall we can name";
+        }
+        return SyscallTable.Shape(name) switch
+        {
+            SyscallShape.Sleep => $"sleeps in {name}",
+            SyscallShape.Futex => $"waits on a futex (thread {main.Tid}{(process.Runtime is string r ? ", " + r + " runtime" : "")})",
+            SyscallShape.Poll => $"waits in {name}",
+            SyscallShape.Wait => $"waits in {name} for a child to exit",
+            _ when call.Object is string o => $"is blocked in {name} on fd {call.Fd} ({d.StreamName(o)}, {o})",
+            _ => $"is blocked in {name}",
+        };
+    }
+}

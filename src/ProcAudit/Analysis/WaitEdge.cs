@@ -1,0 +1,39 @@
+namespace ProcAudit.Analysis;
+
+/// <summary>How sure an edge of the wait-for graph is.</summary>
+public enum Certainty
+{
+    /// <summary>A thread is blocked in a syscall on exactly this object, or a runtime reported the owner.</summary>
+    Observed,
+
+    /// <summary>Deduced: e.g. a runtime parked in epoll or futex that holds the only reader of a full pipe.</summary>
+    Inferred,
+}
+
+/// <summary>One end of a wait: a process, and the thread when it is known.</summary>
+/// <param name="Pid">Process id.</param>
+/// <param name="Tid">Thread id, when one thread is known to be the one waiting.</param>
+public sealed record WaitEnd(int Pid, int? Tid = null);
+
+/// <summary>An edge of the wait-for graph: <see cref="From"/> cannot move until <see cref="To"/> does something.</summary>
+/// <param name="From">Who waits.</param>
+/// <param name="To">Who it waits for.</param>
+/// <param name="Object">The object waited on (an id from the report's objects), if any.</param>
+/// <param name="Reason">A stable reason name: <c>read-empty-pipe</c>, <c>write-full-pipe</c>, <c>wait-child-exit</c>, ...</param>
+/// <param name="Certainty">Observed or inferred.</param>
+/// <param name="Evidence">In words: what was seen that makes this edge (the syscall, the fd, the epoll watch).</param>
+/// <param name="Fd">The waiter's fd on <see cref="Object"/>, if any.</param>
+public sealed record WaitEdge(WaitEnd From, WaitEnd To, string? Object, string Reason, Certainty Certainty, string Evidence, int? Fd = null);
+
+/// <summary>The stable reason names of wait edges.</summary>
+public static class WaitReasons
+{
+    /// <summary>Blocked reading a pipe that has nothing queued: waits for a writer.</summary>
+    public const string ReadEmptyPipe = "read-empty-pipe";
+
+    /// <summary>Blocked writing a pipe with no room: waits for a reader.</summary>
+    public const string WriteFullPipe = "write-full-pipe";
+
+    /// <summary>Blocked in wait4/waitid: waits for a child to exit.</summary>
+    public const string WaitChildExit = "wait-child-exit";
+}

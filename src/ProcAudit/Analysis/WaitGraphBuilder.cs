@@ -1,0 +1,171 @@
+using System.Collections.Immutable;
+using ProcAudit.Capture.Syscalls;
+
+namespace ProcAudit.Analysis;
+
+/// <summary>
+/// Turns a snapshot into wait-for edges. Observed edges come from threads blocked in a syscall on a
+/// pipe or a child; inferred edges from runtimes that park every thread in epoll or futex (Go's
+/// netpoller) and so never show a blocking read. A waiter that moved between the samples, or a pipe
+/// whose level changed, gives no edge: it is not stuck.
+/// </summary>
+internal sealed class WaitGraphBuilder
+{
+    private readonly Snapshot _snapshot;
+    private readonly Dictionary<string, PipeInfo> _pipes;
+    private readonly List<WaitEdge> _edges = new();
+
+    private WaitGraphBuilder(Snapshot snapshot)
+    {
+        _snapshot = snapshot;
+        _pipes = snapshot.Pipes.ToDictionary(p => p.Id);
+    }
+
+    public static ImmutableArray<WaitEdge> Build(Snapshot snapshot)
+    {
+        WaitGraphBuilder builder = new(snapshot);
+        foreach (ProcessInfo process in snapshot.Processes)
+        {
+            foreach (ThreadInfo thread in process.Threads)
+            {
+                builder.AddObserved(process, thread);
+            }
+        }
+        foreach (ProcessInfo process in snapshot.Processes)
+        {
+            builder.AddInferred(process);
+        }
+        return builder._edges.Distinct().ToImmutableArray();
+    }
+
+    private void AddObserved(ProcessInfo process, ThreadInfo thread)
+    {
+        if (thread.Syscall is not { Name: string name } call || thread.Progress?.Moved == true)
+        {
+            return;
+        }
+        SyscallShape shape = SyscallTable.Shape(name);
+        WaitEnd from = new(process.Pid, thread.Tid);
+        switch (shape)
+        {
+            case SyscallShape.FdRead when call.Object is string obj && Stuck(obj) is PipeInfo pipe:
+                foreach (int writer in HolderPids(pipe, "writer", except: process.Pid))
+                {
+                    _edges.Add(new WaitEdge(from, new WaitEnd(writer), obj, WaitReasons.ReadEmptyPipe, Certainty.Observed,
+                        $"thread {thread.Tid} is blocked in {name}({call.Fd}) on {obj}, which is empty", call.Fd));
+                }
+                break;
+            case SyscallShape.FdWrite when call.Object is string obj && Stuck(obj) is PipeInfo pipe:
+                foreach (int reader in HolderPids(pipe, "reader", except: process.Pid))
+                {
+                    _edges.Add(new WaitEdge(from, new WaitEnd(reader), obj, WaitReasons.WriteFullPipe, Certainty.Observed,
+                        $"thread {thread.Tid} is blocked in {name}({call.Fd}) on {obj}, which has no room", call.Fd));
+                }
+                break;
+            case SyscallShape.Wait:
+                foreach (int child in AwaitedChildren(process, name, call))
+                {
+                    _edges.Add(new WaitEdge(from, new WaitEnd(child), null, WaitReasons.WaitChildExit, Certainty.Observed,
+                        $"thread {thread.Tid} is blocked in {name} for child {child}"));
+                }
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A parked runtime (all threads in epoll, poll or futex) that watches the read end of an empty
+    /// pipe through its epoll set, while every writer of that pipe is itself blocked: the runtime
+    /// waits for that writer, though no thread shows the read.
+    /// </summary>
+    private void AddInferred(ProcessInfo process)
+    {
+        if (!IsParked(process))
+        {
+            return;
+        }
+        foreach (FdInfo epoll in process.Fds.Where(f => f.Kind == "eventpoll"))
+        {
+            foreach (int watched in epoll.Watches)
+            {
+                FdInfo? fd = process.FindFd(watched);
+                if (fd is not { Kind: "pipe", Access: "read" } || Stuck(fd.Target) is not PipeInfo pipe || pipe.QueuedBytes != 0)
+                {
+                    continue;
+                }
+                List<int> writers = HolderPids(pipe, "writer", except: process.Pid).ToList();
+                if (writers.Count == 0 || !writers.All(IsBlocked))
+                {
+                    continue;
+                }
+                foreach (int writer in writers)
+                {
+                    _edges.Add(new WaitEdge(new WaitEnd(process.Pid), new WaitEnd(writer), fd.Target, WaitReasons.ReadEmptyPipe, Certainty.Inferred,
+                        $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd}, the read end of {fd.Target}, which is empty and whose writer {writer} is itself blocked", fd.Fd));
+                }
+            }
+        }
+    }
+
+    private bool IsBlocked(int pid) => _edges.Any(e => e.From.Pid == pid && e.Certainty == Certainty.Observed);
+
+    /// <summary>True when no thread of the process runs or has a syscall on a pipe or child, and some thread sits in epoll/poll/futex.</summary>
+    private static bool IsParked(ProcessInfo process)
+    {
+        bool polling = false;
+        foreach (ThreadInfo t in process.Threads)
+        {
+            if (t.Progress?.CpuTicks > 0)
+            {
+                return false;
+            }
+            SyscallShape shape = t.Syscall?.Name is string n ? SyscallTable.Shape(n) : SyscallShape.Other;
+            switch (shape)
+            {
+                case SyscallShape.Poll:
+                    polling = true;
+                    break;
+                case SyscallShape.Futex:
+                case SyscallShape.Sleep:
+                    break;
+                default:
+                    if (t.Syscall is not null || t.State == "R")
+                    {
+                        return false;
+                    }
+                    break;
+            }
+        }
+        return polling;
+    }
+
+    /// <summary>The pipe behind a link text, unless its level moved between the samples.</summary>
+    private PipeInfo? Stuck(string objectId)
+    {
+        if (!_pipes.TryGetValue(objectId, out PipeInfo? pipe))
+        {
+            return null;
+        }
+        bool moved = pipe.QueuedBytesLater is long later && pipe.QueuedBytes is long before && later != before;
+        return moved ? null : pipe;
+    }
+
+    private static IEnumerable<int> HolderPids(PipeInfo pipe, string role, int except) =>
+        pipe.Holders.Where(h => h.Role == role && h.Pid != except).Select(h => h.Pid).Distinct();
+
+    /// <summary>Which children a wait4/waitid call waits for: one pid, or every child (of a process group).</summary>
+    private IEnumerable<int> AwaitedChildren(ProcessInfo process, string name, SyscallInfo call)
+    {
+        IEnumerable<ProcessInfo> children = _snapshot.Processes.Where(p => p.PPid == process.Pid && p.State != "Z");
+        if (call.Args.Length < 2)
+        {
+            return children.Select(c => c.Pid);
+        }
+        if (name == "wait4")
+        {
+            int pid = unchecked((int)(uint)call.Args[0]);
+            return pid > 0 ? children.Where(c => c.Pid == pid).Select(c => c.Pid) : children.Select(c => c.Pid);
+        }
+        // waitid(idtype, id, ...): P_PID = 1 names one child; P_ALL, P_PGID and P_PIDFD are taken as any child.
+        return call.Args[0] == 1 ? children.Where(c => (ulong)c.Pid == call.Args[1]).Select(c => c.Pid) : children.Select(c => c.Pid);
+    }
+}

@@ -1,0 +1,14 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace ProcAudit.Capture;
+
+/// <summary>fixture.json beside a recorded proc/ tree: the audited pid and what only a live probe could measure.</summary>
+internal sealed record FixtureManifest(int Root, string Arch, DateTimeOffset CapturedAt, Dictionary<string, PipeLevel> PipeLevels)
+{
+    public const string FileName = "fixture.json";
+
+    public static JsonSerializerOptions JsonOptions { get; } = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static string Key(int pid, int fd) => pid.ToString(CultureInfo.InvariantCulture) + "/" + fd.ToString(CultureInfo.InvariantCulture);
+}

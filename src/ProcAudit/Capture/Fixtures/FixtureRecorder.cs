@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using ProcAudit.Analysis;
+using ProcAudit.Capture.Procfs;
+
+namespace ProcAudit.Capture;
+
+/// <summary>
+/// Records a live audit as a fixture tree: every /proc file and link the capture read (for the
+/// processes that ended up in the snapshot), plus the pipe levels the live probe measured. The
+/// result is a real tree, not an invented one, and <see cref="FixtureTree"/> audits it again.
+/// </summary>
+internal static class FixtureRecorder
+{
+    public static AuditResult Record(int pid, string directory, CancellationToken cancellationToken)
+    {
+        BufferingRecorder files = new();
+        RecordingProbe probe = new(new LivePipeProbe());
+        Auditor auditor = new(new AuditOptions { Interval = TimeSpan.Zero }, probe, files);
+        Snapshot snapshot = auditor.Capture(pid, cancellationToken);
+        HashSet<string> keep = snapshot.Processes.Select(p => p.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+
+        string proc = Path.Combine(directory, "proc");
+        if (Directory.Exists(proc))
+        {
+            Directory.Delete(proc, recursive: true);
+        }
+        foreach ((string relative, byte[] content) in files.Files)
+        {
+            if (keep.Contains(relative.Split('/')[0]))
+            {
+                string path = Path.Combine(proc, relative);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllBytes(path, content);
+            }
+        }
+        foreach ((string relative, string target) in files.Links)
+        {
+            if (keep.Contains(relative.Split('/')[0]))
+            {
+                string path = Path.Combine(proc, relative);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.CreateSymbolicLink(path, target);
+            }
+        }
+        FixtureManifest manifest = new(pid, snapshot.Arch ?? "x64", snapshot.CapturedAt,
+            probe.Levels.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value));
+        File.WriteAllText(Path.Combine(directory, FixtureManifest.FileName), JsonSerializer.Serialize(manifest, FixtureManifest.JsonOptions));
+        return new AuditResult(snapshot, Analyzer.Analyze(snapshot));
+    }
+
+    private sealed class BufferingRecorder : IProcfsRecorder
+    {
+        public ConcurrentDictionary<string, byte[]> Files { get; } = new();
+
+        public ConcurrentDictionary<string, string> Links { get; } = new();
+
+        public void RecordFile(string relative, byte[] content) => Files[relative] = content;
+
+        public void RecordLink(string relative, string target) => Links[relative] = target;
+    }
+
+    private sealed class RecordingProbe : IPipeProbe
+    {
+        private readonly IPipeProbe _inner;
+
+        public RecordingProbe(IPipeProbe inner)
+        {
+            _inner = inner;
+        }
+
+        public Dictionary<string, PipeLevel> Levels { get; } = new();
+
+        public PipeLevel Probe(int pid, int fd, ulong inode)
+        {
+            PipeLevel level = _inner.Probe(pid, fd, inode);
+            Levels[FixtureManifest.Key(pid, fd)] = level;
+            return level;
+        }
+    }
+}

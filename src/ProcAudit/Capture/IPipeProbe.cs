@@ -1,0 +1,16 @@
+namespace ProcAudit.Capture;
+
+/// <summary>How full a pipe is, or why that could not be measured.</summary>
+/// <param name="QueuedBytes">FIONREAD: bytes written and not yet read.</param>
+/// <param name="CapacityBytes">F_GETPIPE_SZ: the pipe's buffer size.</param>
+/// <param name="Problem">Why the level is unknown (null on success).</param>
+internal sealed record PipeLevel(long? QueuedBytes, long? CapacityBytes, string? Problem = null);
+
+/// <summary>
+/// Measures a pipe's fill level through one holder's descriptor, without reading from it. Behind an
+/// interface so analysis tests and fixture trees can supply recorded levels.
+/// </summary>
+internal interface IPipeProbe
+{
+    PipeLevel Probe(int pid, int fd, ulong inode);
+}

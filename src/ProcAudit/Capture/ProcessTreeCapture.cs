@@ -1,0 +1,355 @@
+using System.Collections.Immutable;
+using ProcAudit.Capture.Procfs;
+using ProcAudit.Capture.Syscalls;
+
+namespace ProcAudit.Capture;
+
+/// <summary>
+/// Takes one snapshot of the tree under a pid: every process and thread in it, every fd, every pipe
+/// with its fill level, and every process anywhere on the machine that holds an end of one of those
+/// pipes. Reads only /proc and pipe levels; never stops, signals or reads data from the tree.
+/// </summary>
+internal sealed class ProcessTreeCapture
+{
+    private readonly ProcfsReader _procfs;
+    private readonly IPipeProbe _probe;
+    private readonly SyscallArch _arch;
+    private readonly bool _live;
+    private readonly List<Note> _notes = new();
+
+    public ProcessTreeCapture(ProcfsReader procfs, IPipeProbe probe, SyscallArch arch, bool live)
+    {
+        _procfs = procfs;
+        _probe = probe;
+        _arch = arch;
+        _live = live;
+    }
+
+    /// <summary>Captures the tree, or returns null when <paramref name="root"/> does not exist.</summary>
+    public Snapshot? Capture(int root, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        Dictionary<int, StatRecord> stats = ReadAllStats(root);
+        if (!stats.ContainsKey(root))
+        {
+            return null;
+        }
+        List<int> tree = TreeUnder(root, stats);
+        HashSet<int> treeSet = new(tree);
+
+        // Phase 1: the tree itself, descriptors and threads.
+        Dictionary<int, List<FdInfo>> fds = new();
+        Dictionary<int, ImmutableArray<ThreadInfo>> threads = new();
+        foreach (int pid in tree)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            fds[pid] = ReadFds(pid, withInfo: true);
+            threads[pid] = stats[pid].IsKernelThread ? ImmutableArray<ThreadInfo>.Empty : ReadThreads(pid, fds[pid]);
+        }
+
+        // Phase 2: the pipes the tree waits on, and everyone on the machine who holds one of them.
+        HashSet<ulong> awaited = AwaitedPipes(tree, fds, threads);
+        List<int> outsiders = new();
+        if (awaited.Count > 0)
+        {
+            foreach (int pid in stats.Keys.Order())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (treeSet.Contains(pid) || stats[pid].IsKernelThread)
+                {
+                    continue;
+                }
+                List<FdInfo>? held = ScanForHolder(pid, awaited);
+                if (held is not null)
+                {
+                    fds[pid] = held;
+                    threads[pid] = ReadThreads(pid, held);
+                    outsiders.Add(pid);
+                }
+            }
+        }
+
+        // Phase 3: the level of every pipe the tree holds.
+        ImmutableArray<PipeInfo> pipes = MeasurePipes(fds, treeSet, awaited);
+
+        ImmutableArray<ProcessInfo>.Builder processes = ImmutableArray.CreateBuilder<ProcessInfo>();
+        foreach (int pid in tree.Concat(outsiders))
+        {
+            processes.Add(ReadProcess(stats[pid], treeSet.Contains(pid), fds[pid], threads[pid]));
+        }
+
+        return new Snapshot
+        {
+            CapturedAt = now,
+            Root = root,
+            Arch = _arch == SyscallArch.Arm64 ? "arm64" : "x64",
+            RootExited = !_procfs.Exists(root.ToString(System.Globalization.CultureInfo.InvariantCulture)) || stats[root].State == "Z",
+            Processes = processes.ToImmutable(),
+            Pipes = pipes,
+            Notes = _notes.ToImmutableArray(),
+        };
+    }
+
+    private Dictionary<int, StatRecord> ReadAllStats(int root)
+    {
+        Dictionary<int, StatRecord> stats = new();
+        foreach (int pid in _procfs.ListNumbers("", out _))
+        {
+            ProcText text = _procfs.ReadText($"{pid}/stat");
+            if (text.Ok && StatFile.Parse(text.Text!) is StatRecord stat)
+            {
+                stats[pid] = stat;
+            }
+            else if (pid == root && text.Ok)
+            {
+                _notes.Add(new Note("unreadable", $"/proc/{pid}/stat has a shape ProcAudit does not know", pid, $"{pid}/stat"));
+            }
+        }
+        return stats;
+    }
+
+    /// <summary>The root and its descendants by parent pid, breadth first.</summary>
+    private static List<int> TreeUnder(int root, Dictionary<int, StatRecord> stats)
+    {
+        Dictionary<int, List<int>> children = new();
+        foreach (StatRecord s in stats.Values)
+        {
+            if (s.Pid == root)
+            {
+                continue;
+            }
+            if (!children.TryGetValue(s.PPid, out List<int>? list))
+            {
+                children[s.PPid] = list = new List<int>();
+            }
+            list.Add(s.Pid);
+        }
+        List<int> order = new() { root };
+        for (int i = 0; i < order.Count; i++)
+        {
+            if (children.TryGetValue(order[i], out List<int>? kids))
+            {
+                kids.Sort();
+                order.AddRange(kids);
+            }
+        }
+        return order;
+    }
+
+    private List<FdInfo> ReadFds(int pid, bool withInfo)
+    {
+        List<FdInfo> result = new();
+        IReadOnlyList<int> numbers = _procfs.ListNumbers($"{pid}/fd", out ReadOutcome outcome);
+        if (outcome == ReadOutcome.Denied)
+        {
+            _notes.Add(new Note("denied", $"cannot list the fds of {pid}: run as the same user or as root (CAP_SYS_PTRACE)", pid, $"{pid}/fd"));
+        }
+        foreach (int fd in numbers)
+        {
+            ProcText link = _procfs.ReadLink($"{pid}/fd/{fd}");
+            if (!link.Ok)
+            {
+                continue; // closed between listing and reading
+            }
+            result.Add(withInfo ? DescribeFd(pid, fd, link.Text!) : Bare(fd, link.Text!));
+        }
+        return result;
+    }
+
+    private static FdInfo Bare(int fd, string target)
+    {
+        FdTarget t = FdLink.Classify(target);
+        return new FdInfo { Fd = fd, Kind = t.Kind, Target = target, Inode = t.Inode };
+    }
+
+    private FdInfo DescribeFd(int pid, int fd, string target)
+    {
+        FdInfo bare = Bare(fd, target);
+        ProcText info = _procfs.ReadText($"{pid}/fdinfo/{fd}");
+        if (!info.Ok || FdInfoFile.Parse(info.Text!) is not FdInfoRecord record)
+        {
+            return bare;
+        }
+        return bare with
+        {
+            Access = record.Access,
+            Inode = bare.Inode ?? record.Inode,
+            Watches = record.Watches.Select(w => w.Fd).ToImmutableArray(),
+        };
+    }
+
+    /// <summary>
+    /// Readlinks every fd of an outside process; only when one of them is a pipe of interest is
+    /// the process described in full (fdinfo for each fd it holds). Costs one readlink per fd.
+    /// </summary>
+    private List<FdInfo>? ScanForHolder(int pid, HashSet<ulong> pipeInodes)
+    {
+        IReadOnlyList<int> numbers = _procfs.ListNumbers($"{pid}/fd", out _);
+        List<(int Fd, string Target)> links = new(numbers.Count);
+        bool holds = false;
+        foreach (int fd in numbers)
+        {
+            ProcText link = _procfs.ReadLink($"{pid}/fd/{fd}");
+            if (!link.Ok)
+            {
+                continue;
+            }
+            links.Add((fd, link.Text!));
+            if (!holds && link.Text!.StartsWith("pipe:[", StringComparison.Ordinal) && FdLink.Classify(link.Text).Inode is ulong ino && pipeInodes.Contains(ino))
+            {
+                holds = true;
+            }
+        }
+        return holds ? links.Select(l => DescribeFd(pid, l.Fd, l.Target)).ToList() : null;
+    }
+
+    /// <summary>
+    /// Pipes a thread of the tree is blocked on (read, write, any fd call), and pipes a tree process
+    /// watches through epoll (a runtime parked in its poller waits on those).
+    /// </summary>
+    private static HashSet<ulong> AwaitedPipes(List<int> tree, Dictionary<int, List<FdInfo>> fds, Dictionary<int, ImmutableArray<ThreadInfo>> threads)
+    {
+        HashSet<ulong> awaited = new();
+        foreach (int pid in tree)
+        {
+            Dictionary<int, FdInfo> byFd = fds[pid].ToDictionary(f => f.Fd);
+            IEnumerable<int> blockedOn = threads[pid].Where(t => t.Syscall?.Fd is not null).Select(t => t.Syscall!.Fd!.Value);
+            IEnumerable<int> watched = fds[pid].Where(f => f.Kind == "eventpoll").SelectMany(f => f.Watches);
+            foreach (int fd in blockedOn.Concat(watched))
+            {
+                if (byFd.TryGetValue(fd, out FdInfo? f) && f.Kind == "pipe" && f.Inode is ulong ino)
+                {
+                    awaited.Add(ino);
+                }
+            }
+        }
+        return awaited;
+    }
+
+    private ImmutableArray<PipeInfo> MeasurePipes(Dictionary<int, List<FdInfo>> fds, HashSet<int> tree, HashSet<ulong> scanned)
+    {
+        ImmutableArray<PipeInfo>.Builder pipes = ImmutableArray.CreateBuilder<PipeInfo>();
+        IEnumerable<ulong> inodes = tree.SelectMany(pid => fds[pid]).Where(f => f.Kind == "pipe" && f.Inode is not null).Select(f => f.Inode!.Value).Distinct().Order();
+        foreach (ulong inode in inodes)
+        {
+            List<Holder> holders = new();
+            foreach ((int pid, List<FdInfo> list) in fds.OrderBy(kv => kv.Key))
+            {
+                foreach (FdInfo f in list)
+                {
+                    if (f.Kind == "pipe" && f.Inode == inode)
+                    {
+                        holders.Add(new Holder(pid, f.Fd, f.Access switch { "read" => "reader", "write" => "writer", _ => "unknown" }));
+                    }
+                }
+            }
+            // Probe through a holder in the tree when there is one: it is the process we may read.
+            Holder? via = holders.FirstOrDefault(h => tree.Contains(h.Pid)) ?? holders.FirstOrDefault();
+            PipeLevel level = via is null ? new PipeLevel(null, null, "no holder left") : _probe.Probe(via.Pid, via.Fd, inode);
+            if (level.Problem is not null)
+            {
+                _notes.Add(new Note("unreadable", $"fill level of pipe:[{inode}] unknown: {level.Problem}", via?.Pid));
+            }
+            pipes.Add(new PipeInfo
+            {
+                Id = $"pipe:[{inode}]",
+                Inode = inode,
+                QueuedBytes = level.QueuedBytes,
+                CapacityBytes = level.CapacityBytes,
+                Holders = holders.ToImmutableArray(),
+                HoldersComplete = scanned.Contains(inode),
+            });
+        }
+        return pipes.ToImmutable();
+    }
+
+    private ProcessInfo ReadProcess(StatRecord stat, bool inTree, List<FdInfo> fds, ImmutableArray<ThreadInfo> threads)
+    {
+        int pid = stat.Pid;
+        ProcText status = _procfs.ReadText($"{pid}/status");
+        StatusRecord? st = status.Ok ? StatusFile.Parse(status.Text!) : null;
+        ProcText cmdline = _procfs.ReadText($"{pid}/cmdline", limit: 128 * 1024);
+        if (cmdline.Outcome == ReadOutcome.Denied)
+        {
+            _notes.Add(new Note("denied", $"cannot read the command line of {pid}", pid, $"{pid}/cmdline"));
+        }
+        return new ProcessInfo
+        {
+            Pid = pid,
+            PPid = stat.PPid,
+            Uid = st?.Uid,
+            Name = stat.Comm,
+            Cmdline = cmdline.Ok ? Redactor.RedactCmdline(CmdlineFile.Parse(cmdline.Text!)) : ImmutableArray<string>.Empty,
+            State = stat.State,
+            Runtime = stat.IsKernelThread || stat.State == "Z" ? null : DetectRuntime(pid),
+            InTree = inTree,
+            KernelThread = stat.IsKernelThread,
+            Threads = threads,
+            Fds = fds.ToImmutableArray(),
+        };
+    }
+
+    private string? DetectRuntime(int pid)
+    {
+        ProcText exe = _procfs.ReadLink($"{pid}/exe");
+        ProcText maps = _procfs.ReadText($"{pid}/maps", limit: 8 << 20);
+        IReadOnlySet<string> mapped = maps.Ok ? MapsFile.MappedFileNames(maps.Text!) : new HashSet<string>();
+        string? exeName = exe.Ok ? Path.GetFileName(exe.Text!.Replace(" (deleted)", "", StringComparison.Ordinal)) : null;
+        return RuntimeDetector.Detect(exeName, mapped, () => _live && ElfSections.HasSection(_procfs.PathOf($"{pid}/exe"), ".go.buildinfo"));
+    }
+
+    private ImmutableArray<ThreadInfo> ReadThreads(int pid, List<FdInfo> fds)
+    {
+        ImmutableArray<ThreadInfo>.Builder threads = ImmutableArray.CreateBuilder<ThreadInfo>();
+        IReadOnlyList<int> tids = _procfs.ListNumbers($"{pid}/task", out _);
+        bool stackDenied = false;
+        foreach (int tid in tids.OrderBy(t => t == pid ? 0 : 1).ThenBy(t => t))
+        {
+            ThreadSample? sample = ThreadSampler.Read(_procfs, pid, tid);
+            if (sample is null)
+            {
+                continue; // the thread exited between listing and reading
+            }
+            ProcText wchan = _procfs.ReadText($"{pid}/task/{tid}/wchan");
+            ProcText stack = _procfs.ReadText($"{pid}/task/{tid}/stack");
+            stackDenied |= stack.Outcome == ReadOutcome.Denied;
+            threads.Add(new ThreadInfo
+            {
+                Tid = tid,
+                Name = sample.Comm,
+                State = sample.State,
+                Wchan = wchan.Ok ? WchanFile.Parse(wchan.Text!) : null,
+                Syscall = DescribeSyscall(sample.Syscall, fds),
+                KernelStack = stack.Ok ? StackFile.Parse(stack.Text!) : ImmutableArray<string>.Empty,
+                CpuTicks = sample.CpuTicks,
+                ContextSwitches = sample.ContextSwitches,
+            });
+        }
+        if (stackDenied)
+        {
+            _notes.Add(new Note("denied", $"kernel stacks of {pid} need root; wchan is shown instead", pid));
+        }
+        return threads.ToImmutable();
+    }
+
+    private SyscallInfo? DescribeSyscall(SyscallRecord? record, List<FdInfo> fds)
+    {
+        if (record is null || !record.InSyscall)
+        {
+            return null;
+        }
+        string? name = SyscallTable.Name(_arch, record.Number);
+        int? fd = null;
+        string? obj = null;
+        if (name is not null && SyscallTable.Shape(name) is SyscallShape.FdRead or SyscallShape.FdWrite or SyscallShape.FdOther)
+        {
+            // An fd is an int in the first register; anything larger is not a descriptor.
+            ulong raw = record.Args[0];
+            if (raw <= int.MaxValue)
+            {
+                fd = (int)raw;
+                obj = fds.FirstOrDefault(f => f.Fd == fd)?.Target;
+            }
+        }
+        return new SyscallInfo { Number = record.Number, Name = name, Args = record.Args, Fd = fd, Object = obj };
+    }
+}

@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace ProcAudit.Capture.Procfs;
+
+/// <summary>One "tfd:" line of an epoll descriptor's fdinfo.</summary>
+internal sealed record EpollWatch(int Fd, uint Events, ulong? Inode);
+
+/// <summary>The fields of /proc/PID/fdinfo/N the audit uses. See proc_pid_fdinfo(5).</summary>
+internal sealed record FdInfoRecord(uint Flags, ulong? Inode, ImmutableArray<EpollWatch> Watches)
+{
+    /// <summary>The access mode from O_ACCMODE of the open flags.</summary>
+    public string Access => (Flags & 3) switch
+    {
+        0 => "read",
+        1 => "write",
+        _ => "readwrite",
+    };
+}
+
+/// <summary>Parser for /proc/PID/fdinfo/N.</summary>
+internal static class FdInfoFile
+{
+    public static FdInfoRecord? Parse(string text)
+    {
+        uint? flags = null;
+        ulong? inode = null;
+        ImmutableArray<EpollWatch>.Builder watches = ImmutableArray.CreateBuilder<EpollWatch>();
+        foreach (string line in text.Split('\n'))
+        {
+            if (line.StartsWith("flags:", StringComparison.Ordinal))
+            {
+                // Octal, e.g. "flags:\t02000001".
+                flags = ParseOctal(line.AsSpan(6).Trim());
+            }
+            else if (line.StartsWith("ino:", StringComparison.Ordinal))
+            {
+                if (ulong.TryParse(line.AsSpan(4).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out ulong ino))
+                {
+                    inode = ino;
+                }
+            }
+            else if (line.StartsWith("tfd:", StringComparison.Ordinal))
+            {
+                EpollWatch? watch = ParseWatch(line);
+                if (watch is not null)
+                {
+                    watches.Add(watch);
+                }
+            }
+        }
+        return flags is null ? null : new FdInfoRecord(flags.Value, inode, watches.ToImmutable());
+    }
+
+    // "tfd:        5 events:       19 data:                5  pos:0 ino:1a3 sdev:d"
+    private static EpollWatch? ParseWatch(string line)
+    {
+        string[] t = line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
+        int? fd = null;
+        uint events = 0;
+        ulong? ino = null;
+        for (int i = 0; i < t.Length; i++)
+        {
+            string key = t[i];
+            string? next = i + 1 < t.Length ? t[i + 1] : null;
+            if (key == "tfd:" && next is not null && int.TryParse(next, NumberStyles.None, CultureInfo.InvariantCulture, out int f))
+            {
+                fd = f;
+            }
+            else if (key == "events:" && next is not null)
+            {
+                uint.TryParse(next, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out events);
+            }
+            else if (key.StartsWith("ino:", StringComparison.Ordinal)
+                && ulong.TryParse(key.AsSpan(4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong n))
+            {
+                ino = n;
+            }
+        }
+        return fd is null ? null : new EpollWatch(fd.Value, events, ino);
+    }
+
+    private static uint? ParseOctal(ReadOnlySpan<char> s)
+    {
+        if (s.IsEmpty)
+        {
+            return null;
+        }
+        uint value = 0;
+        foreach (char c in s)
+        {
+            if (c < '0' || c > '7')
+            {
+                return null;
+            }
+            value = value * 8 + (uint)(c - '0');
+        }
+        return value;
+    }
+}

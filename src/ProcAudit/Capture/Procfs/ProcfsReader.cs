@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace ProcAudit.Capture.Procfs;
+
+/// <summary>
+/// Reads files under a procfs root: <c>/proc</c> live, or a recorded fixture tree in tests.
+/// Every file is read whole in one pass and size-limited (pseudo-files report a size of 0 or
+/// 4096, so the stat size means nothing). Nothing here parses; the parsers are pure functions.
+/// </summary>
+internal sealed class ProcfsReader
+{
+    private const int DefaultLimit = 1 << 20;
+    private readonly IProcfsRecorder? _recorder;
+
+    public ProcfsReader(string root = "/proc", IProcfsRecorder? recorder = null)
+    {
+        Root = root.TrimEnd('/');
+        _recorder = recorder;
+    }
+
+    public string Root { get; }
+
+    public string PathOf(string relative) => Root + "/" + relative;
+
+    /// <summary>Reads a file as UTF-8 text (invalid bytes become U+FFFD), up to <paramref name="limit"/> bytes.</summary>
+    public ProcText ReadText(string relative, int limit = DefaultLimit)
+    {
+        string path = PathOf(relative);
+        byte[] data;
+        try
+        {
+            // bufferSize 0: a /proc file is generated on read; one syscall per chunk, no double buffering.
+            using FileStream stream = new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            data = ReadBounded(stream, limit);
+        }
+        catch (FileNotFoundException)
+        {
+            return new ProcText(null, ReadOutcome.Gone);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return new ProcText(null, ReadOutcome.Gone);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return new ProcText(null, ReadOutcome.Denied);
+        }
+        catch (IOException e)
+        {
+            // ESRCH surfaces as a plain IOException when the task died between open and read.
+            return e.HResult == Native.Native.ESRCH || e.Message.Contains("No such process", StringComparison.Ordinal)
+                ? new ProcText(null, ReadOutcome.Gone)
+                : new ProcText(null, ReadOutcome.Failed, e.Message);
+        }
+        _recorder?.RecordFile(relative, data);
+        return new ProcText(Encoding.UTF8.GetString(data), ReadOutcome.Ok);
+    }
+
+    private static byte[] ReadBounded(FileStream stream, int limit)
+    {
+        byte[] buffer = new byte[Math.Min(limit, 64 * 1024)];
+        int total = 0;
+        while (total < limit)
+        {
+            if (total == buffer.Length)
+            {
+                Array.Resize(ref buffer, Math.Min(limit, buffer.Length * 2));
+            }
+            int n = stream.Read(buffer, total, buffer.Length - total);
+            if (n == 0)
+            {
+                break;
+            }
+            total += n;
+        }
+        return buffer.AsSpan(0, total).ToArray();
+    }
+
+    /// <summary>The target of a symbolic link such as <c>123/fd/4</c>, without following it.</summary>
+    public unsafe ProcText ReadLink(string relative)
+    {
+        string path = PathOf(relative);
+        byte* buffer = stackalloc byte[4096];
+        nint n = Native.Native.Readlink(path, buffer, 4096);
+        if (n < 0)
+        {
+            return ProcText.FromErrno(Marshal.GetLastPInvokeError());
+        }
+        string target = Encoding.UTF8.GetString(buffer, (int)n);
+        _recorder?.RecordLink(relative, target);
+        return new ProcText(target, ReadOutcome.Ok);
+    }
+
+    /// <summary>The numeric entries of a directory (pids under the root, tids under task/, fds under fd/), ascending.</summary>
+    public IReadOnlyList<int> ListNumbers(string relative, out ReadOutcome outcome)
+    {
+        List<int> numbers = new();
+        try
+        {
+            foreach (string entry in Directory.EnumerateFileSystemEntries(PathOf(relative)))
+            {
+                string name = Path.GetFileName(entry);
+                if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+                {
+                    numbers.Add(n);
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            outcome = ReadOutcome.Gone;
+            return numbers;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            outcome = ReadOutcome.Denied;
+            return numbers;
+        }
+        catch (IOException)
+        {
+            outcome = ReadOutcome.Gone;
+            return numbers;
+        }
+        numbers.Sort();
+        outcome = ReadOutcome.Ok;
+        return numbers;
+    }
+
+    public bool Exists(string relative) => Directory.Exists(PathOf(relative));
+}
+
+/// <summary>Receives every file and link a capture read, so a live audit can be saved as a fixture tree.</summary>
+internal interface IProcfsRecorder
+{
+    void RecordFile(string relative, byte[] content);
+    void RecordLink(string relative, string target);
+}

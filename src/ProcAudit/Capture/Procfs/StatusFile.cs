@@ -1,0 +1,45 @@
+using System.Globalization;
+
+namespace ProcAudit.Capture.Procfs;
+
+/// <summary>The fields of /proc/PID/status the audit uses.</summary>
+internal sealed record StatusRecord(int? Uid, long VoluntarySwitches, long InvoluntarySwitches);
+
+/// <summary>Parser for /proc/PID/status (and task/TID/status), proc_pid_status(5).</summary>
+internal static class StatusFile
+{
+    public static StatusRecord Parse(string text)
+    {
+        int? uid = null;
+        long voluntary = 0;
+        long involuntary = 0;
+        foreach (string line in text.Split('\n'))
+        {
+            int colon = line.IndexOf(':');
+            if (colon < 0)
+            {
+                continue;
+            }
+            string key = line.Substring(0, colon);
+            string value = line.Substring(colon + 1).Trim();
+            switch (key)
+            {
+                case "Uid":
+                    // Real, effective, saved, filesystem: the real uid says whose process it is.
+                    string first = value.Split('\t', ' ')[0];
+                    if (int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out int u))
+                    {
+                        uid = u;
+                    }
+                    break;
+                case "voluntary_ctxt_switches":
+                    long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out voluntary);
+                    break;
+                case "nonvoluntary_ctxt_switches":
+                    long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out involuntary);
+                    break;
+            }
+        }
+        return new StatusRecord(uid, voluntary, involuntary);
+    }
+}

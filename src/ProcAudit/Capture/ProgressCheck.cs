@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using ProcAudit.Capture.Procfs;
+
+namespace ProcAudit.Capture;
+
+/// <summary>
+/// The second look: after the interval, re-reads the counters of every captured thread and the
+/// level of every pipe, and records what moved. Threads are read before pipes so that nothing a
+/// probe stirs up is counted as progress.
+/// </summary>
+internal static class ProgressCheck
+{
+    public static Snapshot Apply(Snapshot first, ProcfsReader procfs, IPipeProbe probe, int intervalMs)
+    {
+        ImmutableArray<ProcessInfo> processes = first.Processes.Select(p => p with
+        {
+            Threads = p.Threads.Select(t => WithProgress(procfs, p.Pid, t)).ToImmutableArray(),
+        }).ToImmutableArray();
+
+        ImmutableArray<PipeInfo> pipes = first.Pipes.Select(pipe =>
+        {
+            Holder? via = pipe.Holders.FirstOrDefault(h => first.FindProcess(h.Pid)?.InTree == true) ?? pipe.Holders.FirstOrDefault();
+            PipeLevel? later = via is null || pipe.QueuedBytes is null ? null : probe.Probe(via.Pid, via.Fd, pipe.Inode);
+            return pipe with { QueuedBytesLater = later?.QueuedBytes };
+        }).ToImmutableArray();
+
+        return first with { Processes = processes, Pipes = pipes, IntervalMs = intervalMs };
+    }
+
+    private static ThreadInfo WithProgress(ProcfsReader procfs, int pid, ThreadInfo before)
+    {
+        ThreadSample? after = ThreadSampler.Read(procfs, pid, before.Tid);
+        if (after is null)
+        {
+            // Gone: an exited thread certainly is not blocked any more.
+            return before with { Progress = new ThreadProgress(0, 0, SyscallChanged: true) };
+        }
+        long? number = after.Syscall is { InSyscall: true } s ? s.Number : null;
+        bool changed = number != before.Syscall?.Number;
+        return before with
+        {
+            Progress = new ThreadProgress(
+                Math.Max(0, after.CpuTicks - before.CpuTicks),
+                Math.Max(0, after.ContextSwitches - before.ContextSwitches),
+                changed),
+        };
+    }
+}

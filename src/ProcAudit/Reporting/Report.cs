@@ -1,0 +1,83 @@
+using System.Collections.Immutable;
+using ProcAudit.Analysis;
+
+namespace ProcAudit.Reporting;
+
+/// <summary>
+/// The JSON report (schema version 1, docs/report.schema.json): a public contract that only grows.
+/// Field names here are the contract; do not rename them.
+/// </summary>
+public sealed record Report
+{
+    /// <summary>The schema version of this document.</summary>
+    public int SchemaVersion { get; init; } = 1;
+
+    /// <summary>The tool that wrote it.</summary>
+    public required ToolInfo Tool { get; init; }
+
+    /// <summary>When the snapshot was taken.</summary>
+    public required DateTimeOffset CapturedAt { get; init; }
+
+    /// <summary>The audited pid.</summary>
+    public required int Root { get; init; }
+
+    /// <summary><c>deadlock</c>, <c>stalled</c>, <c>running</c> or <c>exited</c>.</summary>
+    public required Verdict Verdict { get; init; }
+
+    /// <summary>The verdict in one sentence.</summary>
+    public required string Headline { get; init; }
+
+    /// <summary>Milliseconds between the samples progress was measured over; 0 for one sample.</summary>
+    public int IntervalMs { get; init; }
+
+    /// <summary>The audited tree, then every outside process that holds an end of one of its objects.</summary>
+    public ImmutableArray<ProcessInfo> Processes { get; init; } = ImmutableArray<ProcessInfo>.Empty;
+
+    /// <summary>The kernel objects that matter.</summary>
+    public ImmutableArray<ReportObject> Objects { get; init; } = ImmutableArray<ReportObject>.Empty;
+
+    /// <summary>The wait-for edges.</summary>
+    public ImmutableArray<WaitEdge> Waits { get; init; } = ImmutableArray<WaitEdge>.Empty;
+
+    /// <summary>Every wait cycle.</summary>
+    public ImmutableArray<Cycle> Cycles { get; init; } = ImmutableArray<Cycle>.Empty;
+
+    /// <summary>Problems that are not cycles.</summary>
+    public ImmutableArray<Finding> Findings { get; init; } = ImmutableArray<Finding>.Empty;
+
+    /// <summary>What could not be read and why.</summary>
+    public ImmutableArray<Note> Notes { get; init; } = ImmutableArray<Note>.Empty;
+}
+
+/// <summary>The name and version of the tool that wrote a report.</summary>
+/// <param name="Name">Always <c>procaudit</c>.</param>
+/// <param name="Version">The tool's version.</param>
+public sealed record ToolInfo(string Name, string Version);
+
+/// <summary>A kernel object in the report: for now, a pipe.</summary>
+public sealed record ReportObject
+{
+    /// <summary>The link text, e.g. <c>pipe:[8533]</c>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary><c>pipe</c>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Every holder on the machine.</summary>
+    public ImmutableArray<Holder> Holders { get; init; } = ImmutableArray<Holder>.Empty;
+
+    /// <summary>Bytes queued.</summary>
+    public long? QueuedBytes { get; init; }
+
+    /// <summary>Capacity in bytes.</summary>
+    public long? CapacityBytes { get; init; }
+
+    /// <summary>True when there is no room for the blocked writer, or queued equals capacity.</summary>
+    public bool Full { get; init; }
+
+    /// <summary>True when every process on the machine was searched for holders.</summary>
+    public bool HoldersComplete { get; init; }
+
+    /// <summary>Bytes queued at the second look, when there was one.</summary>
+    public long? QueuedBytesLater { get; init; }
+}

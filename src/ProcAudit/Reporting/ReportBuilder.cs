@@ -1,0 +1,72 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using ProcAudit.Analysis;
+
+namespace ProcAudit.Reporting;
+
+/// <summary>Puts a snapshot and its analysis into the shape of the report contract.</summary>
+public static class ReportBuilder
+{
+    /// <summary>The tool's version as reported.</summary>
+    public static string ToolVersion { get; } =
+        typeof(ReportBuilder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>Builds the report.</summary>
+    public static Report Build(AuditResult result)
+    {
+        Snapshot s = result.Snapshot;
+        AnalysisResult a = result.Analysis;
+        return new Report
+        {
+            Tool = new ToolInfo("procaudit", ToolVersion),
+            CapturedAt = s.CapturedAt,
+            Root = s.Root,
+            Verdict = a.Verdict,
+            Headline = Headline(result),
+            IntervalMs = s.IntervalMs,
+            Processes = s.Processes,
+            Objects = s.Pipes.Where(p => Matters(p, a)).Select(p => new ReportObject
+            {
+                Id = p.Id,
+                Kind = "pipe",
+                Holders = p.Holders,
+                QueuedBytes = p.QueuedBytes,
+                CapacityBytes = p.CapacityBytes,
+                Full = a.FullPipes.Contains(p.Id),
+                QueuedBytesLater = p.QueuedBytesLater,
+                HoldersComplete = p.HoldersComplete,
+            }).ToImmutableArray(),
+            Waits = a.Waits,
+            Cycles = a.Cycles,
+            Findings = a.Findings,
+            Notes = s.Notes,
+        };
+    }
+
+    /// <summary>
+    /// A pipe matters when something waits on it or it joins two processes; a runtime's private
+    /// self-pipe (both ends in one process, nobody waiting) stays in that process's fds only.
+    /// </summary>
+    private static bool Matters(PipeInfo pipe, AnalysisResult analysis) =>
+        pipe.Holders.Select(h => h.Pid).Distinct().Skip(1).Any()
+        || analysis.Waits.Any(w => w.Object == pipe.Id)
+        || analysis.Findings.Any(f => f.Object == pipe.Id);
+
+    /// <summary>The first line a person reads.</summary>
+    public static string Headline(AuditResult result)
+    {
+        AnalysisResult a = result.Analysis;
+        Describe d = new(result.Snapshot);
+        string root = d.Process(result.Snapshot.Root);
+        int processes = result.Snapshot.Processes.Count(p => p.InTree);
+        return a.Verdict switch
+        {
+            Verdict.Deadlock => $"DEADLOCK in the tree of {root}: {a.Cycles.Length} wait cycle{(a.Cycles.Length == 1 ? "" : "s")} ({string.Join(", ", a.Cycles.Select(c => c.Pattern).Distinct())}).",
+            Verdict.Stalled => $"STALLED: the tree of {root} is blocked with no wait cycle ({string.Join(", ", a.Findings.Select(f => f.Kind).Distinct())}).",
+            Verdict.Exited => $"EXITED: {root} has exited.",
+            _ => result.Snapshot.IntervalMs > 0
+                ? $"RUNNING: no deadlock or stall found in the tree of {root} ({processes} process{(processes == 1 ? "" : "es")})."
+                : $"RUNNING: no deadlock or stall found in the tree of {root} ({processes} process{(processes == 1 ? "" : "es")}; single sample, progress not measured).",
+        };
+    }
+}

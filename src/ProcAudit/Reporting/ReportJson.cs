@@ -1,0 +1,36 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ProcAudit.Reporting;
+
+/// <summary>The JSON settings of reports and snapshots: camelCase names, enum values as camelCase strings.</summary>
+public static class ReportJson
+{
+    /// <summary>Options shared by the report and the snapshot files.</summary>
+    public static JsonSerializerOptions Options { get; } = Create();
+
+    private static JsonSerializerOptions Create()
+    {
+        JsonSerializerOptions options = new()
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            WriteIndented = true,
+            // Keep non-ASCII readable; the encoder still escapes control characters, so the file stays valid JSON.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        return options;
+    }
+
+    /// <summary>The report as JSON text.</summary>
+    public static string Serialize(Report report) => JsonSerializer.Serialize(report, Options);
+
+    /// <summary>A snapshot as JSON text, to be analysed again later.</summary>
+    public static string SerializeSnapshot(Snapshot snapshot) => JsonSerializer.Serialize(snapshot, Options);
+
+    /// <summary>Reads a snapshot written by <see cref="SerializeSnapshot"/>.</summary>
+    /// <exception cref="JsonException">The text is not a snapshot.</exception>
+    public static Snapshot DeserializeSnapshot(string json) =>
+        JsonSerializer.Deserialize<Snapshot>(json, Options) ?? throw new JsonException("the file holds no snapshot");
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using ProcAudit.Analysis;
+
+namespace ProcAudit.Reporting;
+
+/// <summary>
+/// The terminal report: the verdict first, then each cycle or finding in one sentence with its fix,
+/// then the waits, then the detail per process and pipe.
+/// </summary>
+public static class TextReport
+{
+    /// <summary>Writes the report.</summary>
+    public static void Write(Report report, TextWriter w)
+    {
+        w.WriteLine(S(report.Headline));
+        foreach (Cycle c in report.Cycles)
+        {
+            w.WriteLine();
+            w.WriteLine($"  [{c.Pattern}] {S(c.Summary)}");
+            w.WriteLine($"  Fix: {S(c.Hint)}");
+        }
+        foreach (Finding f in report.Findings)
+        {
+            w.WriteLine();
+            w.WriteLine($"  [{f.Kind}] {S(f.Summary)}");
+            w.WriteLine($"  Fix: {S(f.Hint)}");
+        }
+
+        if (report.Waits.Length > 0)
+        {
+            w.WriteLine();
+            w.WriteLine("Waits:");
+            foreach (WaitEdge e in report.Waits)
+            {
+                w.WriteLine($"  {Who(report, e.From)} -> {Who(report, e.To)}  {e.Reason}{(e.Object is null ? "" : " on " + e.Object)} ({e.Certainty.ToString().ToLowerInvariant()}: {S(e.Evidence)})");
+            }
+        }
+
+        w.WriteLine();
+        w.WriteLine("Processes:");
+        foreach (ProcessInfo p in report.Processes)
+        {
+            string where = p.Pid == report.Root ? "audited root" : p.InTree ? $"child of {p.PPid}" : $"OUTSIDE the tree, parent {p.PPid}";
+            w.WriteLine($"  {p.Pid} {S(p.Name)} [{p.State}] {where}{(p.Runtime is null ? "" : ", " + p.Runtime)}: {S(string.Join(' ', p.Cmdline))}");
+            List<ThreadInfo> idle = new();
+            foreach (ThreadInfo t in p.Threads)
+            {
+                if (Telling(report, p, t))
+                {
+                    w.WriteLine($"    thread {t.Tid} {S(t.Name)} [{t.State}] {Call(t)}{(t.Wchan is null ? "" : "  wchan " + S(t.Wchan))}{Moved(t)}");
+                }
+                else
+                {
+                    idle.Add(t);
+                }
+            }
+            if (idle.Count > 0)
+            {
+                string states = string.Join(", ", idle.GroupBy(t => t.Syscall?.Name ?? (t.State == "R" ? "running" : "user space")).Select(g => $"{g.Count()} in {g.Key}"));
+                w.WriteLine($"    + {idle.Count} other thread{(idle.Count == 1 ? "" : "s")} ({states})");
+            }
+            IEnumerable<FdInfo> interesting = p.Fds.Where(f => f.Kind is "pipe" or "socket" or "eventpoll");
+            string fds = string.Join(", ", interesting.Select(f => $"{f.Fd}={S(f.Target)}{Access(f)}"));
+            if (fds.Length > 0)
+            {
+                w.WriteLine($"    fds: {fds}");
+            }
+        }
+
+        if (report.Objects.Length > 0)
+        {
+            w.WriteLine();
+            w.WriteLine("Pipes:");
+            foreach (ReportObject o in report.Objects)
+            {
+                string level = o.QueuedBytes is long q ? $"{q.ToString(CultureInfo.InvariantCulture)}/{o.CapacityBytes?.ToString(CultureInfo.InvariantCulture) ?? "?"} bytes" : "level unknown";
+                string readers = string.Join(", ", o.Holders.Where(h => h.Role == "reader").Select(h => $"{h.Pid} fd {h.Fd}"));
+                string writers = string.Join(", ", o.Holders.Where(h => h.Role == "writer").Select(h => $"{h.Pid} fd {h.Fd}"));
+                string none = o.HoldersComplete ? "nobody" : "nobody in these processes";
+                w.WriteLine($"  {o.Id} {level}{(o.Full ? " FULL" : "")}; read by {(readers.Length > 0 ? readers : none)}; written by {(writers.Length > 0 ? writers : none)}");
+            }
+        }
+
+        if (report.Notes.Length > 0)
+        {
+            w.WriteLine();
+            w.WriteLine("Notes:");
+            foreach (Note n in report.Notes)
+            {
+                w.WriteLine($"  {n.Kind}: {S(n.Message)}");
+            }
+        }
+    }
+
+    private static string S(string text) => TerminalText.Safe(text);
+
+    /// <summary>
+    /// Threads worth a line: the main thread, any thread in a wait of the report, any thread
+    /// blocked on a pipe another process holds. A runtime's idle helpers are folded into a count.
+    /// </summary>
+    private static bool Telling(Report report, ProcessInfo p, ThreadInfo t) =>
+        t.Tid == p.Pid
+        || report.Waits.Any(e => e.From.Tid == t.Tid)
+        || (t.Syscall?.Object is string o && report.Objects.Any(x => x.Id == o));
+
+    private static string Who(Report report, WaitEnd end)
+    {
+        ProcessInfo? p = report.Processes.FirstOrDefault(x => x.Pid == end.Pid);
+        string name = p is null ? "?" : S(p.Name);
+        return end.Tid is int tid && tid != end.Pid ? $"{name} {end.Pid} (thread {tid})" : $"{name} {end.Pid}";
+    }
+
+    private static string Call(ThreadInfo t)
+    {
+        if (t.Syscall is not SyscallInfo call)
+        {
+            return t.State == "R" ? "running" : "not in a syscall";
+        }
+        string name = call.Name ?? "syscall " + call.Number.ToString(CultureInfo.InvariantCulture);
+        return call.Fd is int fd ? $"{name}({fd}{(call.Object is null ? "" : " " + S(call.Object))})" : name;
+    }
+
+    private static string Moved(ThreadInfo t) => t.Progress is { Moved: true } ? "  (moved during the interval)" : "";
+
+    private static string Access(FdInfo f) => f.Access switch
+    {
+        "read" => " r",
+        "write" => " w",
+        "readwrite" => " rw",
+        _ => "",
+    };
+}

@@ -1,0 +1,53 @@
+using System.Collections.Immutable;
+
+namespace ProcAudit;
+
+/// <summary>One process as /proc described it.</summary>
+public sealed record ProcessInfo
+{
+    /// <summary>Process id.</summary>
+    public required int Pid { get; init; }
+
+    /// <summary>Parent process id.</summary>
+    public int PPid { get; init; }
+
+    /// <summary>Real user id, when status was readable.</summary>
+    public int? Uid { get; init; }
+
+    /// <summary>The kernel's name for it (comm, at most 15 bytes).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The command line, with secrets redacted; empty for kernel threads and zombies.</summary>
+    public ImmutableArray<string> Cmdline { get; init; } = ImmutableArray<string>.Empty;
+
+    /// <summary>The kernel's state letter (R, S, D, Z, T, ...).</summary>
+    public required string State { get; init; }
+
+    /// <summary><c>dotnet</c>, <c>go</c>, <c>python</c>, <c>jvm</c> when recognised; otherwise null.</summary>
+    public string? Runtime { get; init; }
+
+    /// <summary>True for the audited tree; false for an outside process captured because it holds one of the tree's objects.</summary>
+    public bool InTree { get; init; }
+
+    /// <summary>True for a kernel thread (no user memory, nothing to wait on a pipe).</summary>
+    public bool KernelThread { get; init; }
+
+    /// <summary>The threads, main thread first.</summary>
+    public ImmutableArray<ThreadInfo> Threads { get; init; } = ImmutableArray<ThreadInfo>.Empty;
+
+    /// <summary>Open file descriptors in ascending order.</summary>
+    public ImmutableArray<FdInfo> Fds { get; init; } = ImmutableArray<FdInfo>.Empty;
+
+    /// <summary>The descriptor with this number, if open.</summary>
+    public FdInfo? FindFd(int fd)
+    {
+        foreach (FdInfo f in Fds)
+        {
+            if (f.Fd == fd)
+            {
+                return f;
+            }
+        }
+        return null;
+    }
+}

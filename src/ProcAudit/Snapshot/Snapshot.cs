@@ -1,0 +1,60 @@
+using System.Collections.Immutable;
+
+namespace ProcAudit;
+
+/// <summary>
+/// Everything the kernel told us about a process tree at one moment: plain, immutable facts with no
+/// judgement in them. A snapshot saved as JSON can be analysed again later, on another machine.
+/// </summary>
+public sealed record Snapshot
+{
+    /// <summary>When the (last) sample was taken, UTC.</summary>
+    public required DateTimeOffset CapturedAt { get; init; }
+
+    /// <summary>The pid the audit was asked about.</summary>
+    public required int Root { get; init; }
+
+    /// <summary>The CPU architecture whose syscall numbers the snapshot uses (<c>x64</c>, <c>arm64</c>).</summary>
+    public string? Arch { get; init; }
+
+    /// <summary>Milliseconds between the two samples that progress was measured over; 0 for a single sample.</summary>
+    public int IntervalMs { get; init; }
+
+    /// <summary>True when the root process was gone by the time the capture finished.</summary>
+    public bool RootExited { get; init; }
+
+    /// <summary>The tree under <see cref="Root"/>, then every outside process that holds an end of one of its pipes.</summary>
+    public ImmutableArray<ProcessInfo> Processes { get; init; } = ImmutableArray<ProcessInfo>.Empty;
+
+    /// <summary>Every pipe the captured processes hold, with its fill level and all its holders on the machine.</summary>
+    public ImmutableArray<PipeInfo> Pipes { get; init; } = ImmutableArray<PipeInfo>.Empty;
+
+    /// <summary>What could not be read, and why.</summary>
+    public ImmutableArray<Note> Notes { get; init; } = ImmutableArray<Note>.Empty;
+
+    /// <summary>The process with this pid, if captured.</summary>
+    public ProcessInfo? FindProcess(int pid)
+    {
+        foreach (ProcessInfo p in Processes)
+        {
+            if (p.Pid == pid)
+            {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The pipe with this id (<c>pipe:[N]</c>), if captured.</summary>
+    public PipeInfo? FindPipe(string id)
+    {
+        foreach (PipeInfo p in Pipes)
+        {
+            if (p.Id == id)
+            {
+                return p;
+            }
+        }
+        return null;
+    }
+}

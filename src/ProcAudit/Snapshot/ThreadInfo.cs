@@ -1,0 +1,44 @@
+using System.Collections.Immutable;
+
+namespace ProcAudit;
+
+/// <summary>One thread (task) of a process.</summary>
+public sealed record ThreadInfo
+{
+    /// <summary>Thread id (the main thread's equals the pid).</summary>
+    public required int Tid { get; init; }
+
+    /// <summary>The thread's comm.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The kernel's state letter.</summary>
+    public required string State { get; init; }
+
+    /// <summary>The kernel function the thread sleeps in, when it sleeps and the kernel says.</summary>
+    public string? Wchan { get; init; }
+
+    /// <summary>The syscall the thread is blocked in; null when it runs in user space or it is unknown.</summary>
+    public SyscallInfo? Syscall { get; init; }
+
+    /// <summary>Kernel stack function names, innermost first, when readable (root).</summary>
+    public ImmutableArray<string> KernelStack { get; init; } = ImmutableArray<string>.Empty;
+
+    /// <summary>User plus system CPU time in clock ticks.</summary>
+    public long CpuTicks { get; init; }
+
+    /// <summary>Voluntary plus involuntary context switches.</summary>
+    public long ContextSwitches { get; init; }
+
+    /// <summary>How much the thread moved since the previous sample; null for a single sample or a new thread.</summary>
+    public ThreadProgress? Progress { get; init; }
+}
+
+/// <summary>Counters that changed between two samples of one thread.</summary>
+/// <param name="CpuTicks">CPU clock ticks used in between.</param>
+/// <param name="ContextSwitches">Context switches in between: a thread that sleeps on one object and never wakes has none.</param>
+/// <param name="SyscallChanged">True when the thread was in a different syscall (or none) in the first sample.</param>
+public sealed record ThreadProgress(long CpuTicks, long ContextSwitches, bool SyscallChanged)
+{
+    /// <summary>True when the thread did anything at all between the samples.</summary>
+    public bool Moved => CpuTicks > 0 || ContextSwitches > 0 || SyscallChanged;
+}

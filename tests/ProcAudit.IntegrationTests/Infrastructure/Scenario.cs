@@ -1,0 +1,435 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace ProcAudit.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A process tree started in its own session and process group, so that it can be audited
+/// in isolation and killed as a whole, including processes that orphan themselves.
+/// </summary>
+/// <remarks>
+/// The tree is started as <c>setsid /bin/sh -c 'exec "$@" &lt;/dev/null &gt;/dev/null 2&gt;&amp;1' ...</c>.
+/// The process .NET forks is never a process group leader, so setsid calls setsid(2) and execs
+/// in place instead of forking; the shell then execs the program. The pid .NET reports is
+/// therefore the program itself, the session leader and the process group leader at once.
+/// Stdio is /dev/null so that the audited tree holds no pipes to the test host, which would
+/// otherwise show up as spurious pipe edges.
+/// </remarks>
+internal sealed class Scenario : IDisposable
+{
+    private const int Sigkill = 9;
+    private const string ScenariosAssemblyName = "ProcAudit.Scenarios";
+
+    // `exec "$@"` keeps the pid; $0 only names the wrapper in error messages.
+    private const string StdioWrapper = "exec \"$@\" </dev/null >/dev/null 2>&1";
+
+    private static readonly TimeSpan s_reapTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_sweepTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(20);
+
+    private readonly Process _root;
+    private readonly ulong? _rootStartTime;
+    private int _disposed;
+
+    private Scenario(Process root)
+    {
+        _root = root;
+        Pid = root.Id;
+
+        // Nobody else can reap the root, and .NET reaps it only after it exits, so unless
+        // it already died the stat read here belongs to our process.
+        _rootStartTime = ProcessStat.Read(Pid)?.StartTime;
+        Tracker.Add(this);
+    }
+
+    /// <summary>The root of the tree, which is also its process group id and session id.</summary>
+    public int Pid { get; }
+
+    public bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return _root.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+    }
+
+    public static Scenario StartShell(string script)
+    {
+        return StartProgram("/bin/sh", "-c", script);
+    }
+
+    public static Scenario StartProgram(string file, params string[] args)
+    {
+        string setsid = FindOnPath("setsid")
+            ?? throw new InvalidOperationException("setsid (util-linux) is not on PATH");
+        ProcessStartInfo startInfo = new ProcessStartInfo(setsid)
+        {
+            UseShellExecute = false,
+        };
+        startInfo.ArgumentList.Add("/bin/sh");
+        startInfo.ArgumentList.Add("-c");
+        startInfo.ArgumentList.Add(StdioWrapper);
+        startInfo.ArgumentList.Add("procaudit-scenario");
+        startInfo.ArgumentList.Add(file);
+        foreach (string arg in args)
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        Process root = Process.Start(startInfo)
+            ?? throw new InvalidOperationException($"failed to start {file}");
+        return new Scenario(root);
+    }
+
+    /// <summary>Runs <c>dotnet ProcAudit.Scenarios.dll verb</c>.</summary>
+    public static Scenario StartScenarioVerb(string verb)
+    {
+        return StartProgram(LocateDotnetHost(), LocateScenariosAssembly(), verb);
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or the timeout elapses.</summary>
+    public static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        Stopwatch stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            if (stopwatch.Elapsed >= timeout)
+            {
+                return false;
+            }
+
+            Thread.Sleep(s_pollInterval);
+        }
+    }
+
+    public static string? FindOnPath(string exe)
+    {
+        if (exe.Contains('/'))
+        {
+            return IsExecutableFile(exe) ? exe : null;
+        }
+
+        string path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
+        foreach (string directory in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(directory, exe);
+            if (IsExecutableFile(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Pids whose parent chain leads to <see cref="Pid"/>, nearest first; excludes the root.</summary>
+    public IReadOnlyList<int> Descendants()
+    {
+        ILookup<int, int> childrenByParent = ProcessStat.ReadAll().ToLookup(s => s.PPid, s => s.Pid);
+        List<int> result = new List<int>();
+        Queue<int> pending = new Queue<int>();
+        pending.Enqueue(Pid);
+        while (pending.Count > 0)
+        {
+            foreach (int child in childrenByParent[pending.Dequeue()])
+            {
+                // A ppid cycle is impossible in a consistent snapshot, but /proc is read
+                // non-atomically while pids get reused, so guard against looping forever.
+                if (child != Pid && !result.Contains(child))
+                {
+                    result.Add(child);
+                    pending.Enqueue(child);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The first descendant whose comm matches (the kernel truncates comm to 15 bytes).</summary>
+    public int? ChildByComm(string comm)
+    {
+        string truncated = comm.Length > 15 ? comm[..15] : comm;
+        foreach (int pid in Descendants())
+        {
+            if (ProcessStat.Read(pid) is ProcessStat stat && stat.Comm == truncated)
+            {
+                return pid;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Live (non-zombie) processes in this scenario's session.</summary>
+    public IReadOnlyList<ProcessStat> SessionMembers()
+    {
+        return ProcessStat.ReadAll().Where(s => s.Session == Pid && !s.IsDead).ToList();
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            KillTree();
+        }
+        catch (Exception)
+        {
+            // Dispose runs in finally blocks and at process exit; a failure to clean up
+            // must not mask the test's own outcome.
+        }
+
+        try
+        {
+            _root.WaitForExit(s_reapTimeout);
+        }
+        catch (Exception)
+        {
+            // Same reason as above.
+        }
+
+        _root.Dispose();
+        Tracker.Remove(this);
+    }
+
+    private void KillTree()
+    {
+        // The kernel does not hand out a pid while it is still in use as a pgid or sid, so a
+        // different process now owning our pid proves our session is entirely gone, and
+        // killing by that id would hit a stranger.
+        if (_rootStartTime is ulong startTime
+            && ProcessStat.Read(Pid) is ProcessStat current
+            && current.StartTime != startTime)
+        {
+            return;
+        }
+
+        kill(-Pid, Sigkill);
+
+        // Processes that moved to another process group (e.g. a job-control shell's jobs)
+        // escape kill(-pgid) but keep the session. Loop because a member may fork between
+        // the scan and the kill.
+        WaitUntil(
+            () =>
+            {
+                IReadOnlyList<ProcessStat> members = SessionMembers();
+                foreach (ProcessStat member in members)
+                {
+                    kill(member.Pid, Sigkill);
+                }
+
+                return members.Count == 0;
+            },
+            s_sweepTimeout);
+    }
+
+    private static bool IsExecutableFile(string path)
+    {
+        try
+        {
+            // The scenarios are Linux-only; the guard only tells the platform analyzer so.
+            if (OperatingSystem.IsWindows() || !File.Exists(path))
+            {
+                return false;
+            }
+
+            UnixFileMode executable = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+            return (File.GetUnixFileMode(path) & executable) != 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static string LocateDotnetHost()
+    {
+        // The SDK exports the host it runs under to child processes; prefer it so the
+        // scenarios run on the same installation as the tests.
+        string? fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(fromSdk) && IsExecutableFile(fromSdk))
+        {
+            return fromSdk;
+        }
+
+        string? processPath = Environment.ProcessPath;
+        if (processPath is not null && Path.GetFileName(processPath) == "dotnet")
+        {
+            return processPath;
+        }
+
+        string? onPath = FindOnPath("dotnet");
+        if (onPath is not null)
+        {
+            return onPath;
+        }
+
+        // <root>/shared/Microsoft.NETCore.App/<version>/ -> <root>/dotnet
+        string runtimeDirectory = RuntimeEnvironment.GetRuntimeDirectory().TrimEnd('/');
+        string? installRoot = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(runtimeDirectory)));
+        string fromRuntime = Path.Combine(installRoot ?? "/usr/share/dotnet", "dotnet");
+        if (IsExecutableFile(fromRuntime))
+        {
+            return fromRuntime;
+        }
+
+        throw new InvalidOperationException("cannot find the dotnet host to run the scenarios");
+    }
+
+    private static string LocateScenariosAssembly()
+    {
+        // The test project references the scenarios with ReferenceOutputAssembly=false: MSBuild
+        // builds them but does not copy them here, so find their own output in the repository,
+        // built with the same configuration and target framework as these tests.
+        string testDirectory = AppContext.BaseDirectory.TrimEnd('/');
+        string targetFramework = Path.GetFileName(testDirectory);
+        string configuration = typeof(Scenario).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration
+            ?? "Debug";
+
+        DirectoryInfo? directory = new DirectoryInfo(testDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ProcAudit.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        if (directory is null)
+        {
+            throw new InvalidOperationException($"cannot find the repository root (ProcAudit.sln) above {testDirectory}");
+        }
+
+        string outputDirectory = Path.Combine(directory.FullName, "tests", ScenariosAssemblyName, "bin");
+        string[] candidates =
+        [
+            Path.Combine(outputDirectory, configuration, targetFramework, ScenariosAssemblyName + ".dll"),
+            Path.Combine(outputDirectory, configuration, "net10.0", ScenariosAssemblyName + ".dll"),
+        ];
+        foreach (string candidate in candidates)
+        {
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException(
+            $"{ScenariosAssemblyName}.dll not found; build tests/{ScenariosAssemblyName} ({configuration})",
+            candidates[0]);
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+
+    /// <summary>The fields of /proc/PID/stat the scenarios need.</summary>
+    internal readonly record struct ProcessStat(int Pid, string Comm, char State, int PPid, int PGrp, int Session, ulong StartTime)
+    {
+        /// <summary>Zombie or dead: killed already, only waiting for its parent to reap it.</summary>
+        public bool IsDead => State is 'Z' or 'X' or 'x';
+
+        public static ProcessStat? Read(int pid)
+        {
+            try
+            {
+                return Parse(File.ReadAllText($"/proc/{pid}/stat"));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+            {
+                // The process exited between listing and reading, which is routine.
+                return null;
+            }
+        }
+
+        public static IReadOnlyList<ProcessStat> ReadAll()
+        {
+            List<ProcessStat> result = new List<ProcessStat>();
+            foreach (string directory in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+                    && Read(pid) is ProcessStat stat)
+                {
+                    result.Add(stat);
+                }
+            }
+
+            return result;
+        }
+
+        public static ProcessStat? Parse(string content)
+        {
+            // comm may itself contain spaces and parentheses; only the last ')' ends it.
+            int open = content.IndexOf('(');
+            int close = content.LastIndexOf(')');
+            if (open < 0 || close < open || close + 2 > content.Length)
+            {
+                return null;
+            }
+
+            string[] rest = content[(close + 2)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (rest.Length < 20 || rest[0].Length != 1)
+            {
+                return null;
+            }
+
+            // rest[0] is field 3 (state); field N is rest[N - 3].
+            return new ProcessStat(
+                int.Parse(content[..open].Trim(), CultureInfo.InvariantCulture),
+                content[(open + 1)..close],
+                rest[0][0],
+                int.Parse(rest[1], CultureInfo.InvariantCulture),
+                int.Parse(rest[2], CultureInfo.InvariantCulture),
+                int.Parse(rest[3], CultureInfo.InvariantCulture),
+                ulong.Parse(rest[19], CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>
+    /// Kills whatever a test forgot to dispose (or could not, because it crashed) when the
+    /// test host exits, so hanging scenarios never outlive the run.
+    /// </summary>
+    private static class Tracker
+    {
+        private static readonly ConcurrentDictionary<Scenario, byte> s_live = new ConcurrentDictionary<Scenario, byte>();
+
+        static Tracker()
+        {
+            AppDomain.CurrentDomain.ProcessExit += static (_, _) => DisposeAll();
+        }
+
+        public static void Add(Scenario scenario)
+        {
+            s_live.TryAdd(scenario, 0);
+        }
+
+        public static void Remove(Scenario scenario)
+        {
+            s_live.TryRemove(scenario, out _);
+        }
+
+        private static void DisposeAll()
+        {
+            foreach (Scenario scenario in s_live.Keys)
+            {
+                scenario.Dispose();
+            }
+        }
+    }
+}
