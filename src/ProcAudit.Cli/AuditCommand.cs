@@ -7,6 +7,7 @@ namespace ProcAudit.Cli;
 
 [Command("dotnet-procaudit", FullName = "procaudit",
     Description = "Explains a hung process tree: who waits for whom, on which pipe, and why nothing moves.",
+    ThrowOnUnexpectedArgument = false,
     ExtendedHelpText = "\nExit codes: 0 nothing blocked, 1 usage error, 2 deadlock, 3 stalled, 4 no such process, 5 cannot audit here, 130 interrupted.")]
 [Subcommand(typeof(DemoCommand), typeof(AnalyzeCommand), typeof(RecordCommand), typeof(DemoPair.ParentCommand), typeof(DemoPair.ChildCommand))]
 internal sealed class AuditCommand : CommandBase
@@ -23,8 +24,20 @@ internal sealed class AuditCommand : CommandBase
     [Option("-s|--snapshot <FILE>", Description = "Also save the raw snapshot as JSON, for 'procaudit analyze' later.")]
     public string? SnapshotPath { get; set; }
 
+    /// <summary>Set by CommandLineUtils: what it could not bind, so "-5" can be told apart from a mistyped option.</summary>
+    public string[] RemainingArguments { get; } = Array.Empty<string>();
+
     protected override int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        if (RemainingArguments.Length > 0)
+        {
+            string first = RemainingArguments[0];
+            if (Pid is null && int.TryParse(first, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            {
+                ParsePid(first);
+            }
+            throw new CliException(ExitCodes.Usage, $"unrecognized argument '{TerminalSafe(first)}' (see --help)");
+        }
         if (Pid is null)
         {
             app.ShowHelp(usePager: false);

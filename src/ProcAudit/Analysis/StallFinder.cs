@@ -100,8 +100,10 @@ internal static class StallFinder
         {
             return "cannot be seen";
         }
-        ThreadInfo? main = process.Threads.FirstOrDefault(t => t.Syscall?.Object is not null)
-            ?? process.Threads.FirstOrDefault(t => t.Syscall is not null && t.Tid == process.Pid)
+        // The main thread first: a runtime's helper threads (a signal thread reading its self-pipe)
+        // would describe the runtime, not what the program is doing.
+        ThreadInfo? main = process.Threads.FirstOrDefault(t => t.Syscall is not null && t.Tid == process.Pid)
+            ?? process.Threads.FirstOrDefault(t => t.Syscall?.Object is not null)
             ?? process.Threads.FirstOrDefault(t => t.Syscall is not null);
         if (main?.Syscall is not { Name: string name } call)
         {

@@ -126,15 +126,6 @@ public sealed class ScenarioTests
     }
 
     [Fact]
-    public void LeakTemp()
-    {
-        Scenario a = Scenario.StartShell("(sleep 600 &) ; sleep 600");
-        Scenario b = Scenario.StartScenarioVerb("pipe-inversion");
-        Assert.True(Scenario.WaitUntil(() => b.ChildByComm("dotnet") is not null && a.SessionMembers().Count == 3, TimeSpan.FromSeconds(10)));
-        File.WriteAllText("/tmp/pa/leak.txt", a.Pid + " " + b.Pid);
-    }
-
-    [Fact]
     public void FindOnPath_FindsShellAndRejectsMissing()
     {
         Assert.NotNull(Scenario.FindOnPath("sh"));

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using ProcAudit.IntegrationTests.Infrastructure;
+
+namespace ProcAudit.IntegrationTests.Cli;
+
+/// <summary>The README's first command: a real deadlock, explained, then cleaned up.</summary>
+public sealed class DemoTests
+{
+    [Fact]
+    public void Demo_finds_its_pipe_order_inversion_writes_json_and_leaves_nothing_running()
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"procaudit-demo-{Guid.NewGuid():N}.json");
+        try
+        {
+            CliRun run = Infrastructure.Cli.Run("demo", "--json", json);
+
+            Assert.Equal(0, run.ExitCode);
+            string[] lines = run.Stdout.Split('\n');
+            Assert.StartsWith("DEADLOCK in the tree of dotnet ", lines[0]);
+            Assert.Contains("[pipe-order-inversion]", run.Stdout);
+            Assert.Contains("65536/65536 bytes full", run.Stdout);
+
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
+            JsonElement root = doc.RootElement;
+            Assert.Equal("deadlock", root.GetProperty("verdict").GetString());
+            JsonElement cycle = Assert.Single(root.GetProperty("cycles").EnumerateArray());
+            Assert.Equal("pipe-order-inversion", cycle.GetProperty("pattern").GetString());
+            int parent = root.GetProperty("root").GetInt32();
+
+            // The demo killed its pair: neither the parent nor its child survives.
+            Assert.True(Scenario.WaitUntil(() => !IsAlive(parent), TimeSpan.FromSeconds(5)), $"demo parent {parent} is still running");
+            Assert.Empty(DemoProcesses());
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static List<int> DemoProcesses()
+    {
+        List<int> found = new();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                if (cmdline.Contains("demo-parent") || cmdline.Contains("demo-child"))
+                {
+                    found.Add(int.Parse(Path.GetFileName(dir), System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+            }
+        }
+        return found;
+    }
+}

@@ -1,0 +1,43 @@
+using ProcAudit.Analysis;
+
+namespace ProcAudit.IntegrationTests.Infrastructure;
+
+/// <summary>Audits a live tree until the expected state has formed, within a bound.</summary>
+internal static class Audits
+{
+    private static readonly TimeSpan s_defaultTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// A hang takes a moment to form (the child must start and fill its pipe), so audit repeatedly
+    /// until <paramref name="formed"/> holds; returns the last audit either way, so the assertions
+    /// that follow show what was really seen.
+    /// </summary>
+    public static AuditResult Until(int pid, Func<AuditResult, bool> formed, TimeSpan? timeout = null, TimeSpan? interval = null)
+    {
+        Auditor auditor = new(new AuditOptions { Interval = interval ?? TimeSpan.FromMilliseconds(500) });
+        DateTime deadline = DateTime.UtcNow + (timeout ?? s_defaultTimeout);
+        AuditResult result = auditor.Audit(pid);
+        while (!formed(result) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(100);
+            result = auditor.Audit(pid);
+        }
+        return result;
+    }
+
+    public static AuditResult UntilVerdict(int pid, Verdict verdict, TimeSpan? timeout = null) =>
+        Until(pid, r => r.Analysis.Verdict == verdict, timeout);
+
+    /// <summary>The pipe a process holds as <paramref name="fd"/>.</summary>
+    public static string PipeOf(Snapshot snapshot, int pid, int fd)
+    {
+        ProcessInfo process = snapshot.FindProcess(pid) ?? throw new InvalidOperationException($"{pid} not captured");
+        FdInfo f = process.FindFd(fd) ?? throw new InvalidOperationException($"{pid} has no fd {fd}");
+        Assert.Equal("pipe", f.Kind);
+        return f.Target;
+    }
+
+    /// <summary>The only child of <paramref name="pid"/> in the snapshot whose name is <paramref name="name"/>.</summary>
+    public static ProcessInfo Child(Snapshot snapshot, int pid, string? name = null) =>
+        Assert.Single(snapshot.Processes, p => p.PPid == pid && (name is null || p.Name == name));
+}
