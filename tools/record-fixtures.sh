@@ -19,7 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FIXTURES="$ROOT/tests/fixtures"
 CLI_DLL="$ROOT/src/ProcAudit.Cli/bin/Debug/net8.0/dotnet-procaudit.dll"
 ALL=(pipe-order-inversion-python wait-before-drain-python leaked-write-end-shell reader-not-reading-shell
-     hostile-name kernel-thread epoll-python busy-loop-shell)
+     hostile-name control-char-name kernel-thread zombie-child-shell epoll-python busy-loop-shell)
 
 # The real interpreter, not a version manager's shim: the recorded exe link and cmdline then name
 # python itself, and the child is started with the same interpreter.
@@ -198,10 +198,38 @@ record_hostile_name() {
     finish
 }
 
+record_control_char_name() {
+    # The kernel prints comm raw in stat (escaped only in status): a file name with a tab, a
+    # newline and an ESC sequence puts them into the process name every report shows.
+    local exe="$TMP"/$'x\ty\nz\e[7mw'
+    cp "$(command -v sleep)" "$exe"
+    start_tree "$exe" 600
+    wait_for_wchans "$TREE" "$NANOSLEEP"
+    record control-char-name "$TREE"
+    finish
+}
+
 record_kernel_thread() {
     # kthreadd: empty cmdline, PF_KTHREAD in the stat flags; its children are the other kernel threads.
     [[ -r /proc/2/stat && "$(cut -d' ' -f2 /proc/2/stat)" == "(kthreadd)" ]] || die "pid 2 is not kthreadd here"
     record kernel-thread 2
+}
+
+record_zombie_child_shell() {
+    # sh forks a child for `true &` and then execs sleep, which never reaps it: a zombie (state Z,
+    # empty cmdline, no fds) under a parent that sleeps.
+    start_tree sh -c 'true & exec sleep 600'
+    wait_for_wchans "$TREE" "$NANOSLEEP"
+    local i
+    for i in $(seq 100); do
+        if ps -o stat= -s "$TREE" | grep -q '^Z'; then
+            break
+        fi
+        sleep 0.1
+    done
+    ps -o stat= -s "$TREE" | grep -q '^Z' || die "zombie-child-shell: no zombie appeared"
+    record zombie-child-shell "$TREE"
+    finish
 }
 
 record_epoll_python() {

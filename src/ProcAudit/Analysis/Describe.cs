@@ -13,7 +13,21 @@ internal sealed class Describe
     }
 
     /// <summary>"python3 2346".</summary>
-    public string Process(int pid) => _snapshot.FindProcess(pid) is ProcessInfo p ? $"{p.Name} {pid}" : $"process {pid}";
+    public string Process(int pid) => _snapshot.FindProcess(pid) is ProcessInfo p ? $"{DisplayName(p)} {pid}" : $"process {pid}";
+
+    /// <summary>
+    /// comm, unless the kernel cut it at 15 bytes and the program's own name says more
+    /// ("dotnet-procaudi" becomes "dotnet-procaudit").
+    /// </summary>
+    public static string DisplayName(ProcessInfo p)
+    {
+        if (p.Name.Length != 15 || p.Cmdline.IsDefaultOrEmpty)
+        {
+            return p.Name;
+        }
+        string program = Path.GetFileName(p.Cmdline[0]);
+        return program.StartsWith(p.Name, StringComparison.Ordinal) ? program : p.Name;
+    }
 
     /// <summary>"its child ", "its parent " or nothing, as <paramref name="other"/> relates to <paramref name="self"/>.</summary>
     public string Relation(int self, int other)

@@ -26,13 +26,22 @@ internal static class StallFinder
                 Finding? finding = shape switch
                 {
                     SyscallShape.FdRead => LeakedWriteEnd(snapshot, process, thread, call, pipe, d),
-                    SyscallShape.FdWrite => ReaderNotReading(snapshot, process, thread, call, pipe, d),
+                    SyscallShape.FdWrite => ReaderNotReading(snapshot, process, call.Fd, pipe, d, inferred: null),
                     _ => null,
                 };
                 if (finding is not null && !findings.Contains(finding))
                 {
                     findings.Add(finding);
                 }
+            }
+        }
+        // A parked runtime's write shows in no syscall: its inferred edges stand in for the blocked thread.
+        foreach (WaitEdge e in edges.Where(e => e.Certainty == Certainty.Inferred && e.Reason == WaitReasons.WriteFullPipe && !inCycles.Contains(e)))
+        {
+            if (snapshot.FindProcess(e.From.Pid) is ProcessInfo writer && e.Object is string obj && snapshot.FindPipe(obj) is PipeInfo pipe
+                && ReaderNotReading(snapshot, writer, e.Fd, pipe, d, e.Evidence) is Finding finding && !findings.Contains(finding))
+            {
+                findings.Add(finding);
             }
         }
         return findings.ToImmutableArray();
@@ -70,10 +79,16 @@ internal static class StallFinder
         return null;
     }
 
-    private static Finding? ReaderNotReading(Snapshot snapshot, ProcessInfo writer, ThreadInfo thread, SyscallInfo call, PipeInfo pipe, Describe d)
+    private static Finding? ReaderNotReading(Snapshot snapshot, ProcessInfo writer, int? fd, PipeInfo pipe, Describe d, string? inferred)
     {
         List<int> readers = pipe.Holders.Where(h => h.Role == "reader" && h.Pid != writer.Pid).Select(h => h.Pid).Distinct().ToList();
         if (readers.Count == 0)
+        {
+            return null;
+        }
+        // A reader that is on a CPU, or used one between the samples, is busy and may well be
+        // about to read: a stall needs every reader to sleep on something else.
+        if (readers.Any(pid => snapshot.FindProcess(pid) is ProcessInfo r && r.Threads.Any(t => t.State == "R" || t.Progress?.CpuTicks > 0)))
         {
             return null;
         }
@@ -81,15 +96,16 @@ internal static class StallFinder
         string stream = d.StreamName(pipe.Id);
         string doing = Activity(snapshot.FindProcess(reader), d);
         string also = readers.Count > 1 ? $" (nor do {string.Join(", ", readers.Skip(1).Select(d.Process))})" : "";
-        bool childOfReader = writer.PPid == reader;
-        string hint = childOfReader
+        string hint = writer.PPid == reader
             ? $"The parent {reader} must read the child's {stream} while it runs (e.g. read it before waiting for the child to exit, or read it asynchronously)."
-            : $"Make {d.Process(reader)} read {stream}, or stop it holding the read end.";
+            : snapshot.FindProcess(reader)?.PPid == writer.Pid
+                ? $"Write to {d.Process(reader)} only what it reads, from a separate thread or asynchronously, and close the write end when done."
+                : $"Make {d.Process(reader)} read {stream}, or stop it holding the read end.";
         return new Finding("reader-not-reading",
             ImmutableArray.Create(reader, writer.Pid),
             pipe.Id,
-            $"{d.Process(writer.Pid)} blocks writing {stream} (fd {call.Fd}, {pipe.Id}, {d.Fill(pipe.Id, true)}), but its reader " +
-            $"{d.Relation(writer.Pid, reader)}{d.Process(reader)} does not read it: it {doing}{also}.",
+            $"{d.Process(writer.Pid)} {(inferred is null ? "blocks" : "waits")} writing {stream} (fd {fd}, {pipe.Id}, {d.Fill(pipe.Id, true)}), but the reader, " +
+            $"{d.Relation(writer.Pid, reader)}{d.Process(reader)}, does not read it: it {doing}{also}{(inferred is null ? "" : $" (inferred: {inferred})")}.",
             hint);
     }
 

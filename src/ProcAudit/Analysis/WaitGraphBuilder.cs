@@ -73,9 +73,8 @@ internal sealed class WaitGraphBuilder
     }
 
     /// <summary>
-    /// A parked runtime (all threads in epoll, poll or futex) that watches the read end of an empty
-    /// pipe through its epoll set, while every writer of that pipe is itself blocked: the runtime
-    /// waits for that writer, though no thread shows the read.
+    /// A parked runtime (all threads in epoll, poll or futex) shows no blocking read or write; what
+    /// its epoll set watches says which pipe ends it waits on. Such edges are inferred, and say so.
     /// </summary>
     private void AddInferred(ProcessInfo process)
     {
@@ -87,22 +86,44 @@ internal sealed class WaitGraphBuilder
         {
             foreach (int watched in epoll.Watches)
             {
-                FdInfo? fd = process.FindFd(watched);
-                if (fd is not { Kind: "pipe", Access: "read" } || Stuck(fd.Target) is not PipeInfo pipe || pipe.QueuedBytes != 0)
+                if (process.FindFd(watched) is not { Kind: "pipe" } fd || Stuck(fd.Target) is not PipeInfo pipe)
                 {
                     continue;
                 }
-                List<int> writers = HolderPids(pipe, "writer", except: process.Pid).ToList();
-                if (writers.Count == 0 || !writers.All(IsBlocked))
+                if (fd.Access == "read" && pipe.QueuedBytes == 0)
                 {
-                    continue;
+                    InferRead(process, epoll, fd, pipe);
                 }
-                foreach (int writer in writers)
+                else if (fd.Access == "write" && pipe.QueuedBytes is long q && pipe.CapacityBytes is long c && q >= c)
                 {
-                    _edges.Add(new WaitEdge(new WaitEnd(process.Pid), new WaitEnd(writer), fd.Target, WaitReasons.ReadEmptyPipe, Certainty.Inferred,
-                        $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd}, the read end of {fd.Target}, which is empty and whose writer {writer} is itself blocked", fd.Fd));
+                    InferWrite(process, epoll, fd, pipe);
                 }
             }
+        }
+    }
+
+    /// <summary>Parked, watching the read end of an empty pipe whose every writer is itself blocked.</summary>
+    private void InferRead(ProcessInfo process, FdInfo epoll, FdInfo fd, PipeInfo pipe)
+    {
+        List<int> writers = HolderPids(pipe, "writer", except: process.Pid).ToList();
+        if (writers.Count == 0 || !writers.All(IsBlocked))
+        {
+            return;
+        }
+        foreach (int writer in writers)
+        {
+            _edges.Add(new WaitEdge(new WaitEnd(process.Pid), new WaitEnd(writer), fd.Target, WaitReasons.ReadEmptyPipe, Certainty.Inferred,
+                $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd}, the read end of {fd.Target}, which is empty and whose writer {writer} is itself blocked", fd.Fd));
+        }
+    }
+
+    /// <summary>Parked, watching the write end of a pipe that is full to capacity: it waits for the readers.</summary>
+    private void InferWrite(ProcessInfo process, FdInfo epoll, FdInfo fd, PipeInfo pipe)
+    {
+        foreach (int reader in HolderPids(pipe, "reader", except: process.Pid))
+        {
+            _edges.Add(new WaitEdge(new WaitEnd(process.Pid), new WaitEnd(reader), fd.Target, WaitReasons.WriteFullPipe, Certainty.Inferred,
+                $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd}, the write end of {fd.Target}, which is full ({pipe.QueuedBytes}/{pipe.CapacityBytes} bytes)", fd.Fd));
         }
     }
 

@@ -17,6 +17,9 @@ internal sealed class ProcessTreeCapture
     private readonly bool _live;
     private readonly List<Note> _notes = new();
 
+    /// <summary>Per process, what permission kept from us ("fds", "syscalls", "kernel stacks", ...).</summary>
+    private readonly Dictionary<int, SortedSet<string>> _denied = new();
+
     public ProcessTreeCapture(ProcfsReader procfs, IPipeProbe probe, SyscallArch arch, bool live)
     {
         _procfs = procfs;
@@ -141,7 +144,7 @@ internal sealed class ProcessTreeCapture
         IReadOnlyList<int> numbers = _procfs.ListNumbers($"{pid}/fd", out ReadOutcome outcome);
         if (outcome == ReadOutcome.Denied)
         {
-            _notes.Add(new Note("denied", $"cannot list the fds of {pid}: run as the same user or as root (CAP_SYS_PTRACE)", pid, $"{pid}/fd"));
+            Deny(pid, "fds");
         }
         foreach (int fd in numbers)
         {
@@ -270,7 +273,14 @@ internal sealed class ProcessTreeCapture
         ProcText cmdline = _procfs.ReadText($"{pid}/cmdline", limit: 128 * 1024);
         if (cmdline.Outcome == ReadOutcome.Denied)
         {
-            _notes.Add(new Note("denied", $"cannot read the command line of {pid}", pid, $"{pid}/cmdline"));
+            Deny(pid, "command line");
+        }
+        bool restricted = _denied.TryGetValue(pid, out SortedSet<string>? denied) && (denied.Contains("fds") || denied.Contains("syscalls"));
+        if (denied is not null)
+        {
+            string owner = st?.Uid is int uid ? $" (uid {uid})" : "";
+            _notes.Add(new Note("denied",
+                $"could not read the {string.Join(", ", denied)} of {stat.Comm} {pid}{owner}: run as the same user, or as root (CAP_SYS_PTRACE; kernel stacks need root)", pid));
         }
         return new ProcessInfo
         {
@@ -280,6 +290,7 @@ internal sealed class ProcessTreeCapture
             Name = stat.Comm,
             Cmdline = cmdline.Ok ? Redactor.RedactCmdline(CmdlineFile.Parse(cmdline.Text!)) : ImmutableArray<string>.Empty,
             State = stat.State,
+            Restricted = restricted,
             Runtime = stat.IsKernelThread || stat.State == "Z" ? null : DetectRuntime(pid),
             InTree = inTree,
             KernelThread = stat.IsKernelThread,
@@ -301,7 +312,6 @@ internal sealed class ProcessTreeCapture
     {
         ImmutableArray<ThreadInfo>.Builder threads = ImmutableArray.CreateBuilder<ThreadInfo>();
         IReadOnlyList<int> tids = _procfs.ListNumbers($"{pid}/task", out _);
-        bool stackDenied = false;
         foreach (int tid in tids.OrderBy(t => t == pid ? 0 : 1).ThenBy(t => t))
         {
             ThreadSample? sample = ThreadSampler.Read(_procfs, pid, tid);
@@ -311,7 +321,14 @@ internal sealed class ProcessTreeCapture
             }
             ProcText wchan = _procfs.ReadText($"{pid}/task/{tid}/wchan");
             ProcText stack = _procfs.ReadText($"{pid}/task/{tid}/stack");
-            stackDenied |= stack.Outcome == ReadOutcome.Denied;
+            if (stack.Outcome == ReadOutcome.Denied)
+            {
+                Deny(pid, "kernel stacks");
+            }
+            if (sample.SyscallDenied)
+            {
+                Deny(pid, "syscalls");
+            }
             threads.Add(new ThreadInfo
             {
                 Tid = tid,
@@ -324,11 +341,16 @@ internal sealed class ProcessTreeCapture
                 ContextSwitches = sample.ContextSwitches,
             });
         }
-        if (stackDenied)
-        {
-            _notes.Add(new Note("denied", $"kernel stacks of {pid} need root; wchan is shown instead", pid));
-        }
         return threads.ToImmutable();
+    }
+
+    private void Deny(int pid, string what)
+    {
+        if (!_denied.TryGetValue(pid, out SortedSet<string>? set))
+        {
+            _denied[pid] = set = new SortedSet<string>(StringComparer.Ordinal);
+        }
+        set.Add(what);
     }
 
     private SyscallInfo? DescribeSyscall(SyscallRecord? record, List<FdInfo> fds)

@@ -3,7 +3,7 @@ using ProcAudit.Capture.Procfs;
 namespace ProcAudit.Capture;
 
 /// <summary>The cheap per-thread reading taken at each sample: where it is and how much it has done.</summary>
-internal sealed record ThreadSample(string Comm, string State, long CpuTicks, long ContextSwitches, SyscallRecord? Syscall);
+internal sealed record ThreadSample(string Comm, string State, long CpuTicks, long ContextSwitches, SyscallRecord? Syscall, bool SyscallDenied);
 
 /// <summary>Reads stat, status and syscall of one thread: what the progress check compares between samples.</summary>
 internal static class ThreadSampler
@@ -23,6 +23,7 @@ internal static class ThreadSampler
             s.State,
             s.UTime + s.STime,
             st is null ? 0 : st.VoluntarySwitches + st.InvoluntarySwitches,
-            syscall.Ok ? SyscallFile.Parse(syscall.Text!) : null);
+            syscall.Ok ? SyscallFile.Parse(syscall.Text!) : null,
+            syscall.Outcome == ReadOutcome.Denied);
     }
 }

@@ -59,11 +59,19 @@ public static class ReportBuilder
         Describe d = new(result.Snapshot);
         string root = d.Process(result.Snapshot.Root);
         int processes = result.Snapshot.Processes.Count(p => p.InTree);
+        int restricted = result.Snapshot.Processes.Count(p => p.Restricted);
+        string incomplete = restricted == 0 ? ""
+            : $" Incomplete: {restricted} process{(restricted == 1 ? "" : "es")} could not be looked into (another user's; run as that user or as root).";
+        return Verdict(a, result, root, processes) + incomplete;
+    }
+
+    private static string Verdict(AnalysisResult a, AuditResult result, string root, int processes)
+    {
         return a.Verdict switch
         {
-            Verdict.Deadlock => $"DEADLOCK in the tree of {root}: {a.Cycles.Length} wait cycle{(a.Cycles.Length == 1 ? "" : "s")} ({string.Join(", ", a.Cycles.Select(c => c.Pattern).Distinct())}).",
-            Verdict.Stalled => $"STALLED: the tree of {root} is blocked with no wait cycle ({string.Join(", ", a.Findings.Select(f => f.Kind).Distinct())}).",
-            Verdict.Exited => $"EXITED: {root} has exited.",
+            Analysis.Verdict.Deadlock => $"DEADLOCK in the tree of {root}: {a.Cycles.Length} wait cycle{(a.Cycles.Length == 1 ? "" : "s")} ({string.Join(", ", a.Cycles.Select(c => c.Pattern).Distinct())}).",
+            Analysis.Verdict.Stalled => $"STALLED: the tree of {root} is blocked with no wait cycle ({string.Join(", ", a.Findings.Select(f => f.Kind).Distinct())}).",
+            Analysis.Verdict.Exited => $"EXITED: {root} has exited.",
             _ => result.Snapshot.IntervalMs > 0
                 ? $"RUNNING: no deadlock or stall found in the tree of {root} ({processes} process{(processes == 1 ? "" : "es")})."
                 : $"RUNNING: no deadlock or stall found in the tree of {root} ({processes} process{(processes == 1 ? "" : "es")}; single sample, progress not measured).",

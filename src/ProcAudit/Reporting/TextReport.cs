@@ -41,7 +41,7 @@ public static class TextReport
         foreach (ProcessInfo p in report.Processes)
         {
             string where = p.Pid == report.Root ? "audited root" : p.InTree ? $"child of {p.PPid}" : $"OUTSIDE the tree, parent {p.PPid}";
-            w.WriteLine($"  {p.Pid} {S(p.Name)} [{p.State}] {where}{(p.Runtime is null ? "" : ", " + p.Runtime)}: {S(string.Join(' ', p.Cmdline))}");
+            w.WriteLine($"  {p.Pid} {S(Describe.DisplayName(p))} [{p.State}] {where}{(p.Runtime is null ? "" : ", " + p.Runtime)}: {S(string.Join(' ', p.Cmdline))}");
             List<ThreadInfo> idle = new();
             foreach (ThreadInfo t in p.Threads)
             {
@@ -106,7 +106,7 @@ public static class TextReport
     private static string Who(Report report, WaitEnd end)
     {
         ProcessInfo? p = report.Processes.FirstOrDefault(x => x.Pid == end.Pid);
-        string name = p is null ? "?" : S(p.Name);
+        string name = p is null ? "?" : S(Describe.DisplayName(p));
         return end.Tid is int tid && tid != end.Pid ? $"{name} {end.Pid} (thread {tid})" : $"{name} {end.Pid}";
     }
 
@@ -114,7 +114,7 @@ public static class TextReport
     {
         if (t.Syscall is not SyscallInfo call)
         {
-            return t.State == "R" ? "running" : "not in a syscall";
+            return t.State == "R" ? "running" : "syscall unknown";
         }
         string name = call.Name ?? "syscall " + call.Number.ToString(CultureInfo.InvariantCulture);
         return call.Fd is int fd ? $"{name}({fd}{(call.Object is null ? "" : " " + S(call.Object))})" : name;

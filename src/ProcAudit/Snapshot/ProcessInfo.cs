@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace ProcAudit;
 
@@ -9,6 +10,7 @@ public sealed record ProcessInfo
     public required int Pid { get; init; }
 
     /// <summary>Parent process id.</summary>
+    [JsonPropertyName("ppid")]
     public int PPid { get; init; }
 
     /// <summary>Real user id, when status was readable.</summary>
@@ -28,6 +30,12 @@ public sealed record ProcessInfo
 
     /// <summary>True for the audited tree; false for an outside process captured because it holds one of the tree's objects.</summary>
     public bool InTree { get; init; }
+
+    /// <summary>
+    /// True when permission kept the fds or the blocked syscalls from us (another user's process,
+    /// audited without root): its waits cannot be seen, and a note says what would allow it.
+    /// </summary>
+    public bool Restricted { get; init; }
 
     /// <summary>True for a kernel thread (no user memory, nothing to wait on a pipe).</summary>
     public bool KernelThread { get; init; }

@@ -1,0 +1,26 @@
+using ProcAudit.IntegrationTests.Infrastructure;
+
+namespace ProcAudit.IntegrationTests.Cli;
+
+/// <summary>Another user's tree: listed, with a note of what could not be read and what would allow it.</summary>
+public sealed class PermissionTests
+{
+    [Fact]
+    public void A_normal_user_auditing_roots_tree_gets_what_is_readable_and_a_note_not_an_error()
+    {
+        // The test needs two users: it runs as root (as CI here does) and audits as nobody.
+        Assert.True(Environment.UserName == "root", "this test starts the audited tree as root and the audit as nobody; run the tests as root");
+        string setpriv = Scenario.FindOnPath("setpriv") ?? throw new InvalidOperationException("setpriv (util-linux) is needed and is not on PATH");
+        using Scenario tree = Scenario.StartShell("yes | sleep 600");
+        Assert.True(Scenario.WaitUntil(() => tree.Descendants().Count == 2, TimeSpan.FromSeconds(10)), "the pipeline did not start");
+
+        CliRun run = Infrastructure.Cli.RunProgram(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp",
+            Infrastructure.Cli.DotnetHost(), Infrastructure.Cli.ToolDll, tree.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--interval", "0");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("", run.Stderr);
+        Assert.Contains("Incomplete: 3 processes could not be looked into (another user's; run as that user or as root).", run.Stdout.Split('\n')[0]);
+        Assert.Contains($"denied: could not read the fds, kernel stacks, syscalls of sh {tree.Pid} (uid 0): run as the same user, or as root", run.Stdout);
+        Assert.Contains("yes | sleep 600", run.Stdout);
+    }
+}
