@@ -8,6 +8,10 @@
 #
 # Usage: tools/record-fixtures.sh [--no-build] [NAME...]     (no NAME: every fixture)
 #
+# A recording is frozen once committed: pids, pipe inodes and counters are whatever they were, and
+# tests/ProcAudit.Tests/Procfs pins them as exact values. After re-recording a fixture, update the
+# values there (RecordedTreeTests reads its pids and pipe ids from fixture.json and the files).
+#
 # Needs Linux, bash, setsid, ps (procps), python3 and the .NET SDK. Run as root to record kernel
 # stacks and the kernel-thread fixture; as another user the recordings hold what that user can read.
 # Every tree is started in its own session (setsid) with stdio on /dev/null, so it holds no pipe of
@@ -266,7 +270,7 @@ NAMES=()
 for arg in "$@"; do
     case "$arg" in
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) NAMES+=("$arg") ;;
     esac
 done

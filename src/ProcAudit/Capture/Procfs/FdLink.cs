@@ -28,7 +28,7 @@ internal static class FdLink
                 "timerfd" => new FdTarget("timerfd", null),
                 "signalfd" => new FdTarget("signalfd", null),
                 "inotify" => new FdTarget("inotify", null),
-                "[pidfd]" or "pidfd" => new FdTarget("pidfd", null),
+                "pidfd" => new FdTarget("pidfd", null),
                 _ => new FdTarget("anon", null),
             };
         }

@@ -9,13 +9,14 @@ internal static class MapsFile
         HashSet<string> names = new(StringComparer.Ordinal);
         foreach (string line in text.Split('\n'))
         {
-            // The path is the sixth column and runs to the end of the line (it may contain spaces).
-            int slash = line.IndexOf('/');
-            if (slash < 0)
+            // The path is the sixth column and runs to the end of the line (it may contain spaces);
+            // pseudo-paths such as [heap] or [anon:glibc/malloc] are not files.
+            string[] columns = line.Split((char[]?)null, 6, StringSplitOptions.RemoveEmptyEntries);
+            if (columns.Length < 6 || !columns[5].StartsWith('/'))
             {
                 continue;
             }
-            string path = line.Substring(slash);
+            string path = columns[5].TrimEnd();
             if (path.EndsWith(" (deleted)", StringComparison.Ordinal))
             {
                 path = path[..^" (deleted)".Length];
