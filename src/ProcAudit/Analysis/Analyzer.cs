@@ -13,6 +13,7 @@ public static class Analyzer
         Describe describe = new(snapshot);
         ImmutableArray<Cycle> cycles = CycleFinder.Find(edges).Select(path => CycleNamer.Name(path, describe, full)).ToImmutableArray();
         ImmutableArray<Finding> findings = StallFinder.Find(snapshot, edges, cycles, describe);
+        // An exited root ends the story unless something it left behind is still stuck.
         Verdict verdict = cycles.Length > 0 ? Verdict.Deadlock
             : findings.Length > 0 ? Verdict.Stalled
             : snapshot.RootExited ? Verdict.Exited

@@ -24,7 +24,10 @@ internal static class ProgressCheck
             return pipe with { QueuedBytesLater = later?.QueuedBytes };
         }).ToImmutableArray();
 
-        return first with { Processes = processes, Pipes = pipes, IntervalMs = intervalMs };
+        // The root may have exited during the interval: then what was seen is no longer a hang.
+        ThreadSample? root = ThreadSampler.Read(procfs, first.Root, first.Root);
+        bool rootExited = first.RootExited || root is null || root.State == "Z";
+        return first with { Processes = processes, Pipes = pipes, IntervalMs = intervalMs, RootExited = rootExited };
     }
 
     private static ThreadInfo WithProgress(ProcfsReader procfs, int pid, ThreadInfo before)

@@ -7,7 +7,7 @@ namespace ProcAudit.IntegrationTests.Cli;
 public sealed class DemoTests
 {
     [Fact]
-    public void Demo_finds_its_pipe_order_inversion_writes_json_and_leaves_nothing_running()
+    public async Task Demo_finds_its_pipe_order_inversion_writes_json_and_leaves_nothing_running()
     {
         string json = Path.Combine(Path.GetTempPath(), $"procaudit-demo-{Guid.NewGuid():N}.json");
         try
@@ -20,7 +20,10 @@ public sealed class DemoTests
             Assert.Contains("[pipe-order-inversion]", run.Stdout);
             Assert.Contains("65536/65536 bytes full", run.Stdout);
 
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
+            string text = File.ReadAllText(json);
+            NJsonSchema.JsonSchema schema = await NJsonSchema.JsonSchema.FromFileAsync(Path.Combine(Repository.Root, "docs", "report.schema.json"));
+            Assert.Empty(schema.Validate(text).Select(e => e.ToString()));
+            using JsonDocument doc = JsonDocument.Parse(text);
             JsonElement root = doc.RootElement;
             Assert.Equal("deadlock", root.GetProperty("verdict").GetString());
             JsonElement cycle = Assert.Single(root.GetProperty("cycles").EnumerateArray());
@@ -35,6 +38,17 @@ public sealed class DemoTests
         {
             File.Delete(json);
         }
+    }
+
+    [Fact]
+    public void Json_to_stdout_moves_the_text_report_to_stderr()
+    {
+        CliRun run = Infrastructure.Cli.Run("1", "--interval", "0", "--json", "-");
+        Assert.Equal(0, run.ExitCode);
+        using JsonDocument doc = JsonDocument.Parse(run.Stdout);
+        Assert.Equal(1, doc.RootElement.GetProperty("root").GetInt32());
+        Assert.Equal(1, doc.RootElement.GetProperty("schemaVersion").GetInt32());
+        Assert.StartsWith("RUNNING: ", run.Stderr);
     }
 
     private static bool IsAlive(int pid)

@@ -11,7 +11,7 @@ public sealed class ToolInstallTests
         string work = Path.Combine(Path.GetTempPath(), $"procaudit-tool-{Guid.NewGuid():N}");
         string feed = Path.Combine(work, "feed");
         string tools = Path.Combine(work, "tools");
-        string repo = RepositoryRoot();
+        string repo = Repository.Root;
         string dotnet = Infrastructure.Cli.DotnetHost();
         try
         {
@@ -41,13 +41,4 @@ public sealed class ToolInstallTests
         }
     }
 
-    private static string RepositoryRoot()
-    {
-        DirectoryInfo? dir = new(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ProcAudit.sln")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("ProcAudit.sln not found above " + AppContext.BaseDirectory);
-    }
 }
