@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using McMaster.Extensions.CommandLineUtils;
 using ProcAudit.Reporting;
@@ -9,7 +8,6 @@ namespace ProcAudit.Cli;
 internal sealed class AnalyzeCommand : CommandBase
 {
     [Argument(0, "snapshot", Description = "The snapshot JSON file.")]
-    [Required]
     public string? File { get; set; }
 
     [Option("-j|--json <FILE>", Description = "Also write the JSON report to FILE ('-' for stdout).")]
@@ -17,7 +15,8 @@ internal sealed class AnalyzeCommand : CommandBase
 
     protected override int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        string text = ReadFile(File!);
+        string file = Required(File, "snapshot");
+        string text = ReadFile(file);
         Snapshot snapshot;
         try
         {
@@ -25,7 +24,7 @@ internal sealed class AnalyzeCommand : CommandBase
         }
         catch (JsonException e)
         {
-            ThrowOnBadJson(File!, e);
+            ThrowOnBadJson(file, e);
             throw;
         }
         AuditResult result = Auditor.Analyze(snapshot);

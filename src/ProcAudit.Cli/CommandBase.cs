@@ -8,11 +8,21 @@ namespace ProcAudit.Cli;
 /// What every verb shares: Ctrl+C and SIGTERM become a cancellation token, an anticipated failure
 /// prints one line and its exit code, anything else prints in full.
 /// </summary>
-[HelpOption("-h|--help")]
 internal abstract class CommandBase
 {
+    // Our own help flag rather than [HelpOption]: CommandLineUtils 2.3.0 pipes that through `less`
+    // on a terminal, which leaves a user (or a script under `script`) waiting for 'q'.
+    [Option("-h|--help", Description = "Show help information.")]
+    public bool ShowHelpText { get; set; }
+
     protected int OnExecute(CommandLineApplication app, IConsole console)
     {
+        if (ShowHelpText)
+        {
+            app.ShowHelp(usePager: false);
+            return ExitCodes.Ok;
+        }
+
         using CancellationTokenSource cts = new();
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
@@ -67,6 +77,10 @@ internal abstract class CommandBase
             throw new CliException(ExitCodes.CannotAudit, $"cannot read {path}: {e.Message}");
         }
     }
+
+    /// <summary>A required argument, checked here rather than by [Required] so that --help works without it.</summary>
+    protected static string Required(string? value, string name) =>
+        value ?? throw new CliException(ExitCodes.Usage, $"missing the {name} argument (see --help)");
 
     protected static void ThrowOnBadJson(string path, JsonException e) =>
         throw new CliException(ExitCodes.CannotAudit, $"{path} is not a ProcAudit snapshot: {e.Message.Split('\n')[0]}");

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using McMaster.Extensions.CommandLineUtils;
 using ProcAudit.Capture;
 
@@ -9,18 +8,17 @@ namespace ProcAudit.Cli;
 internal sealed class RecordCommand : CommandBase
 {
     [Argument(0, "pid", Description = "The process whose tree to record.")]
-    [Required]
     public string? Pid { get; set; }
 
     [Argument(1, "directory", Description = "Where to write the recorded tree.")]
-    [Required]
     public string? Directory { get; set; }
 
     protected override int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        int pid = AuditCommand.ParsePid(Pid!);
-        AuditResult result = FixtureRecorder.Record(pid, Directory!, cancellationToken);
-        stdout.WriteLine($"recorded {result.Snapshot.Processes.Length} processes and {result.Snapshot.Pipes.Length} pipes under {Directory}: {result.Analysis.Verdict.ToString().ToLowerInvariant()}");
+        int pid = AuditCommand.ParsePid(Required(Pid, "pid"));
+        string directory = Required(Directory, "directory");
+        AuditResult result = FixtureRecorder.Record(pid, directory, cancellationToken);
+        stdout.WriteLine($"recorded {result.Snapshot.Processes.Length} processes and {result.Snapshot.Pipes.Length} pipes under {directory}: {result.Analysis.Verdict.ToString().ToLowerInvariant()}");
         return ExitCodes.Ok;
     }
 }
