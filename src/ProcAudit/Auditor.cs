@@ -61,6 +61,12 @@ public sealed class Auditor
         return ProgressCheck.Apply(first, procfs, _probe, (int)_options.Interval.TotalMilliseconds);
     }
 
+    /// <summary>
+    /// Everyone on the machine who holds the pipe that <paramref name="pid"/> holds as
+    /// <paramref name="fd"/>; null when that fd is not a pipe (or is gone). Reads only /proc.
+    /// </summary>
+    public PipeHolders? FindPipeHolders(int pid, int fd) => PipeHolderFinder.Find(new ProcfsReader(_options.ProcRoot), pid, fd);
+
     /// <summary>Analyses a snapshot captured earlier (e.g. loaded from JSON).</summary>
     public static AuditResult Analyze(Snapshot snapshot) => new(snapshot, Analyzer.Analyze(snapshot));
 }

@@ -186,23 +186,8 @@ internal sealed class ProcessTreeCapture
     /// </summary>
     private List<FdInfo>? ScanForHolder(int pid, HashSet<ulong> pipeInodes)
     {
-        IReadOnlyList<int> numbers = _procfs.ListNumbers($"{pid}/fd", out _);
-        List<(int Fd, string Target)> links = new(numbers.Count);
-        bool holds = false;
-        foreach (int fd in numbers)
-        {
-            ProcText link = _procfs.ReadLink($"{pid}/fd/{fd}");
-            if (!link.Ok)
-            {
-                continue;
-            }
-            links.Add((fd, link.Text!));
-            if (!holds && link.Text!.StartsWith("pipe:[", StringComparison.Ordinal) && FdLink.Classify(link.Text).Inode is ulong ino && pipeInodes.Contains(ino))
-            {
-                holds = true;
-            }
-        }
-        return holds ? links.Select(l => DescribeFd(pid, l.Fd, l.Target)).ToList() : null;
+        List<FdLinkEntry> links = FdScan.Links(_procfs, pid);
+        return FdScan.HoldsAny(links, pipeInodes) ? links.Select(l => DescribeFd(pid, l.Fd, l.Target)).ToList() : null;
     }
 
     /// <summary>

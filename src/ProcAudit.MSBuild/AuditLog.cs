@@ -1,0 +1,113 @@
+using System.Globalization;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using ProcAudit.Analysis;
+using ProcAudit.Reporting;
+
+namespace ProcAudit.MSBuild;
+
+/// <summary>
+/// Runs an audit with a deadline and puts its answer into the build: each cycle and stall as an
+/// error (or warning) with its code, the detail as messages, the JSON report as a file.
+/// </summary>
+internal sealed class AuditLog
+{
+    /// <summary>The audit must never hang the build: past this, the tool is stopped without it.</summary>
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
+
+    private readonly TaskLoggingHelper _log;
+    private readonly string? _projectFile;
+
+    public AuditLog(TaskLoggingHelper log, string? projectFile)
+    {
+        _log = log;
+        _projectFile = projectFile;
+    }
+
+    /// <summary>Audits the tree under <paramref name="pid"/>; null (with a warning) when the audit failed or ran out of time.</summary>
+    public AuditResult? Audit(int pid, TimeSpan interval)
+    {
+        System.Threading.Tasks.Task<AuditResult> audit = System.Threading.Tasks.Task.Run(() => new Auditor(new AuditOptions { Interval = interval }).Audit(pid));
+        try
+        {
+            if (audit.Wait(Deadline))
+            {
+                return audit.Result;
+            }
+            Warning(Codes.AuditFailed, $"ProcAudit could not finish auditing process {pid} within {Deadline.TotalSeconds:0} s; it was stopped without a diagnosis.");
+        }
+        catch (AggregateException e) when (e.InnerException is AuditException a)
+        {
+            if (a.Error == AuditError.NoSuchProcess)
+            {
+                throw a;
+            }
+            Warning(Codes.AuditFailed, $"ProcAudit could not audit process {pid}: {a.Message}");
+        }
+        catch (AggregateException e)
+        {
+            Warning(Codes.AuditFailed, $"ProcAudit could not audit process {pid}: {e.InnerException?.Message ?? e.Message}");
+        }
+        return null;
+    }
+
+    /// <summary>Logs each cycle and finding (as errors or warnings), the detail as messages; returns the report's path, if written.</summary>
+    public string? Log(AuditResult result, bool asErrors, string reportPath)
+    {
+        Report report = ReportBuilder.Build(result);
+        foreach (Cycle c in report.Cycles)
+        {
+            Problem(asErrors, Codes.Cycle, $"{c.Pattern}: {c.Summary} Fix: {c.Hint}");
+        }
+        foreach (Finding f in report.Findings)
+        {
+            Problem(asErrors, Codes.Stall, $"{f.Kind}: {f.Summary} Fix: {f.Hint}");
+        }
+        using StringWriter detail = new(CultureInfo.InvariantCulture);
+        TextReport.Write(report, detail);
+        foreach (string line in detail.ToString().Split('\n'))
+        {
+            _log.LogMessage(MessageImportance.Normal, "{0}", line.TrimEnd('\r'));
+        }
+        return WriteReport(report, reportPath);
+    }
+
+    /// <summary>reports/procaudit-PID-TIME.json under <paramref name="directory"/>.</summary>
+    public static string ReportPathIn(string directory, int pid) =>
+        Path.Combine(directory, $"procaudit-{pid.ToString(CultureInfo.InvariantCulture)}-{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}.json");
+
+    private string? WriteReport(Report report, string path)
+    {
+        try
+        {
+            string full = Path.GetFullPath(path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, ReportJson.Serialize(report));
+            _log.LogMessage(MessageImportance.High, "ProcAudit report: {0}", full);
+            return full;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            Warning(Codes.ReportNotWritten, $"ProcAudit could not write its report to {path}: {e.Message} The verdict is in this log.");
+            return null;
+        }
+    }
+
+    private void Problem(bool asError, string code, string message)
+    {
+        if (asError)
+        {
+            Error(code, message);
+        }
+        else
+        {
+            Warning(code, message);
+        }
+    }
+
+    public void Error(string code, string message) =>
+        _log.LogError(null, code, null, _projectFile, 0, 0, 0, 0, "{0}", message);
+
+    public void Warning(string code, string message) =>
+        _log.LogWarning(null, code, null, _projectFile, 0, 0, 0, 0, "{0}", message);
+}
