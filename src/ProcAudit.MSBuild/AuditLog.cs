@@ -16,12 +16,10 @@ internal sealed class AuditLog
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
     private readonly TaskLoggingHelper _log;
-    private readonly string? _projectFile;
 
-    public AuditLog(TaskLoggingHelper log, string? projectFile)
+    public AuditLog(TaskLoggingHelper log)
     {
         _log = log;
-        _projectFile = projectFile;
     }
 
     /// <summary>Audits the tree under <paramref name="pid"/>; null (with a warning) when the audit failed or ran out of time.</summary>
@@ -105,9 +103,10 @@ internal sealed class AuditLog
         }
     }
 
+    // No file: MSBuild then points the message at the task's own line in the project.
     public void Error(string code, string message) =>
-        _log.LogError(null, code, null, _projectFile, 0, 0, 0, 0, "{0}", message);
+        _log.LogError(null, code, null, null, 0, 0, 0, 0, "{0}", message);
 
     public void Warning(string code, string message) =>
-        _log.LogWarning(null, code, null, _projectFile, 0, 0, 0, 0, "{0}", message);
+        _log.LogWarning(null, code, null, null, 0, 0, 0, 0, "{0}", message);
 }

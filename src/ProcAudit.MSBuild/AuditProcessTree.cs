@@ -34,7 +34,7 @@ public sealed class AuditProcessTree : Microsoft.Build.Utilities.Task
     /// <inheritdoc />
     public override bool Execute()
     {
-        AuditLog log = new(Log, BuildEngine.ProjectFileOfTaskNode);
+        AuditLog log = new(Log);
         AuditResult? result;
         try
         {

@@ -82,7 +82,7 @@ public sealed class ProcAuditExec : ToolTask
     {
         if (!OperatingSystem.IsLinux())
         {
-            Log.LogError(null, Codes.BadParameter, null, BuildEngine.ProjectFileOfTaskNode, 0, 0, 0, 0, "ProcAuditExec runs on Linux only.");
+            new AuditLog(Log).Error(Codes.BadParameter, "ProcAuditExec runs on Linux only.");
             return false;
         }
         _script = Path.Combine(Path.GetTempPath(), $"procaudit-exec-{Guid.NewGuid():N}.sh");
@@ -100,7 +100,7 @@ public sealed class ProcAuditExec : ToolTask
     /// <inheritdoc />
     protected override bool ValidateParameters()
     {
-        AuditLog log = new(Log, BuildEngine.ProjectFileOfTaskNode);
+        AuditLog log = new(Log);
         if (_timeoutSet && Timeout <= 0)
         {
             log.Error(Codes.BadParameter, $"ProcAuditExec: Timeout must be a positive number of milliseconds; it is {Timeout}. The command was not run.");
@@ -138,6 +138,25 @@ public sealed class ProcAuditExec : ToolTask
         start.RedirectStandardError = true;
         start.RedirectStandardInput = true;
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("could not start /bin/sh");
+        bool done = false;
+        try
+        {
+            int exitCode = Pump(process);
+            done = true;
+            return exitCode;
+        }
+        finally
+        {
+            if (!done)
+            {
+                // Whatever went wrong in here, the build must not leave the command's tree running.
+                KillTree(process);
+            }
+        }
+    }
+
+    private int Pump(Process process)
+    {
         process.StandardInput.Close();
         OutputPump pump = new(process.StandardOutput.BaseStream, process.StandardError.BaseStream,
             StandardOutputEncoding, StandardErrorEncoding, OnOutputLine);
@@ -178,7 +197,7 @@ public sealed class ProcAuditExec : ToolTask
                 pump.Drain();
                 string why = graceOver ? $"{StopWaitingAfterExit} ms after the command exited (StopWaitingAfterExit)"
                     : cancelled ? "because the build was cancelled" : $"at the timeout ({Timeout} ms)";
-                new AuditLog(Log, BuildEngine.ProjectFileOfTaskNode).Warning(Codes.StoppedWaiting,
+                new AuditLog(Log).Warning(Codes.StoppedWaiting,
                     $"ProcAuditExec stopped waiting for the end of the command's output {why}; every byte written until then was read and kept.");
                 return graceOver ? process.ExitCode : -1;
             }
@@ -191,7 +210,7 @@ public sealed class ProcAuditExec : ToolTask
     /// </summary>
     private void AuditThenKill(Process proc, bool isBeingCancelled)
     {
-        AuditLog log = new(Log, BuildEngine.ProjectFileOfTaskNode);
+        AuditLog log = new(Log);
         string why = isBeingCancelled ? "The build was cancelled while the command ran" : $"The command timed out after {Timeout} ms";
         AuditResult? result = null;
         try
@@ -212,9 +231,14 @@ public sealed class ProcAuditExec : ToolTask
             string? report = log.Log(result, asErrors: true, AuditLog.ReportPathIn(ReportDirectoryOrDefault(), proc.Id));
             AuditReport = report is null ? null : new TaskItem(report);
         }
+        KillTree(proc);
+    }
+
+    private static void KillTree(Process process)
+    {
         try
         {
-            proc.Kill(entireProcessTree: true);
+            process.Kill(entireProcessTree: true);
         }
         catch (InvalidOperationException)
         {
@@ -234,7 +258,7 @@ public sealed class ProcAuditExec : ToolTask
             Log.LogMessage(MessageImportance.Normal, "The command exited with code {0}; IgnoreExitCode is set.", ExitCode);
             return true;
         }
-        new AuditLog(Log, BuildEngine.ProjectFileOfTaskNode).Error(Codes.ExitCode, $"The command \"{Command}\" exited with code {ExitCode}.");
+        new AuditLog(Log).Error(Codes.ExitCode, $"The command \"{Command}\" exited with code {ExitCode}.");
         return false;
     }
 
@@ -303,7 +327,7 @@ public sealed class ProcAuditExec : ToolTask
         string advice = StopWaitingAfterExit >= 0
             ? $"ProcAuditExec stops waiting {StopWaitingAfterExit} ms after the exit."
             : "Set StopWaitingAfterExit to stop waiting after a grace period.";
-        new AuditLog(Log, BuildEngine.ProjectFileOfTaskNode).Warning(Codes.LeakedWriteEnd,
+        new AuditLog(Log).Warning(Codes.LeakedWriteEnd,
             $"The command exited {since.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ago, but its {streams} {(held.Count == 1 ? "is" : "are")} still held open by " +
             $"{first.Name} {first.Pid} (`{command}`){orphan} through its {fds}, so the output never ends and the build waits until that process exits or closes it.{also} " +
             $"Start background processes with their output redirected (e.g. `cmd >/dev/null 2>&1 &`). {advice}");
