@@ -14,6 +14,7 @@ public sealed class Auditor
     private readonly AuditOptions _options;
     private readonly IPipeProbe _probe;
     private readonly IProcfsRecorder? _recorder;
+    private readonly RuntimeCache _runtimes = new();
 
     /// <summary>An auditor of the live machine (or of the procfs root in <paramref name="options"/>).</summary>
     public Auditor(AuditOptions? options = null)
@@ -46,7 +47,7 @@ public sealed class Auditor
         }
         SyscallArch arch = SyscallTable.Current ?? SyscallArch.X64;
         ProcfsReader procfs = new(_options.ProcRoot, _recorder);
-        ProcessTreeCapture capture = new(procfs, _probe, arch, live);
+        ProcessTreeCapture capture = new(procfs, _probe, arch, live, _recorder is null ? _runtimes : null);
         Snapshot? first = capture.Capture(pid, DateTimeOffset.UtcNow, cancellationToken);
         if (first is null)
         {

@@ -20,8 +20,11 @@ internal sealed class ProcessTreeCapture
     /// <summary>Per process, what permission kept from us ("fds", "syscalls", "kernel stacks", ...).</summary>
     private readonly Dictionary<int, SortedSet<string>> _denied = new();
 
-    public ProcessTreeCapture(ProcfsReader procfs, IPipeProbe probe, SyscallArch arch, bool live)
+    private readonly RuntimeCache _runtimes;
+
+    public ProcessTreeCapture(ProcfsReader procfs, IPipeProbe probe, SyscallArch arch, bool live, RuntimeCache? runtimes = null)
     {
+        _runtimes = runtimes ?? new RuntimeCache();
         _procfs = procfs;
         _probe = probe;
         _arch = arch;
@@ -276,7 +279,7 @@ internal sealed class ProcessTreeCapture
             Cmdline = cmdline.Ok ? Redactor.RedactCmdline(CmdlineFile.Parse(cmdline.Text!)) : ImmutableArray<string>.Empty,
             State = stat.State,
             Restricted = restricted,
-            Runtime = stat.IsKernelThread || stat.State == "Z" ? null : DetectRuntime(pid),
+            Runtime = stat.IsKernelThread || stat.State == "Z" ? null : _runtimes.GetOrAdd(pid, stat.StartTime, stat.Comm, () => DetectRuntime(pid)),
             InTree = inTree,
             KernelThread = stat.IsKernelThread,
             Threads = threads,

@@ -28,12 +28,12 @@ internal sealed class ProcfsReader
     public ProcText ReadText(string relative, int limit = DefaultLimit)
     {
         string path = PathOf(relative);
-        byte[] data;
+        int length;
         try
         {
             // bufferSize 0: a /proc file is generated on read; one syscall per chunk, no double buffering.
             using FileStream stream = new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-            data = ReadBounded(stream, limit);
+            length = ReadBounded(stream, limit);
         }
         catch (FileNotFoundException)
         {
@@ -54,28 +54,39 @@ internal sealed class ProcfsReader
                 ? new ProcText(null, ReadOutcome.Gone)
                 : new ProcText(null, ReadOutcome.Failed, e.Message);
         }
-        _recorder?.RecordFile(relative, data);
+        ReadOnlySpan<byte> data = ThreadBuffer.AsSpan(0, length);
+        _recorder?.RecordFile(relative, data.ToArray());
         return new ProcText(Encoding.UTF8.GetString(data), ReadOutcome.Ok);
     }
 
-    private static byte[] ReadBounded(FileStream stream, int limit)
+    /// <summary>
+    /// One growing buffer per thread, reused for every file: an audit reads thousands of small
+    /// files, and a fresh buffer for each was most of what it allocated.
+    /// </summary>
+    [ThreadStatic]
+    private static byte[]? t_buffer;
+
+    private static byte[] ThreadBuffer => t_buffer ??= new byte[64 * 1024];
+
+    private static int ReadBounded(FileStream stream, int limit)
     {
-        byte[] buffer = new byte[Math.Min(limit, 64 * 1024)];
+        byte[] buffer = ThreadBuffer;
         int total = 0;
         while (total < limit)
         {
             if (total == buffer.Length)
             {
                 Array.Resize(ref buffer, Math.Min(limit, buffer.Length * 2));
+                t_buffer = buffer;
             }
-            int n = stream.Read(buffer, total, buffer.Length - total);
+            int n = stream.Read(buffer, total, Math.Min(buffer.Length, limit) - total);
             if (n == 0)
             {
                 break;
             }
             total += n;
         }
-        return buffer.AsSpan(0, total).ToArray();
+        return total;
     }
 
     /// <summary>The target of a symbolic link such as <c>123/fd/4</c>, without following it.</summary>
