@@ -21,6 +21,18 @@ internal static class ExitCodes
     /// <summary>The audit cannot run here (not Linux, no /proc), or a file could not be read or written.</summary>
     public const int CannotAudit = 5;
 
+    /// <summary>run/watch: the --timeout expired; the tree was audited (and, for run, killed).</summary>
+    public const int TimedOut = 124;
+
+    /// <summary>run: stopped early because the same wait cycle held for --deadlock-after.</summary>
+    public const int StoppedDeadlock = 125;
+
+    /// <summary>run: the command exists but cannot be executed.</summary>
+    public const int CannotExecute = 126;
+
+    /// <summary>run: the command was not found.</summary>
+    public const int CommandNotFound = 127;
+
     /// <summary>Interrupted by Ctrl+C or SIGTERM.</summary>
     public const int Interrupted = 130;
 

@@ -9,6 +9,12 @@ public sealed record AuditOptions
     /// </summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// A child subreaper whose other children count as part of the audited tree: descendants that
+    /// escaped the root (double fork, daemons) and were reparented to it. Used by <c>procaudit run</c>.
+    /// </summary>
+    public int? Adopter { get; init; }
+
     /// <summary>The procfs root: <c>/proc</c>, or a recorded fixture tree.</summary>
     public string ProcRoot { get; init; } = "/proc";
 }

@@ -48,7 +48,7 @@ public sealed class Auditor
         SyscallArch arch = SyscallTable.Current ?? SyscallArch.X64;
         ProcfsReader procfs = new(_options.ProcRoot, _recorder);
         ProcessTreeCapture capture = new(procfs, _probe, arch, live, _recorder is null ? _runtimes : null);
-        Snapshot? first = capture.Capture(pid, DateTimeOffset.UtcNow, cancellationToken);
+        Snapshot? first = capture.Capture(pid, DateTimeOffset.UtcNow, _options.Adopter, cancellationToken);
         if (first is null)
         {
             throw new AuditException(AuditError.NoSuchProcess, $"no process with pid {pid} (it may have exited already)");

@@ -32,7 +32,14 @@ internal sealed class ProcessTreeCapture
     }
 
     /// <summary>Captures the tree, or returns null when <paramref name="root"/> does not exist.</summary>
-    public Snapshot? Capture(int root, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <param name="root">The pid whose tree to capture.</param>
+    /// <param name="now">The capture time to record.</param>
+    /// <param name="adopter">
+    /// A child subreaper (procaudit run): its other children are processes that escaped the
+    /// root by double fork and were reparented to it; they belong to the tree.
+    /// </param>
+    /// <param name="cancellationToken">Stops the capture between reads.</param>
+    public Snapshot? Capture(int root, DateTimeOffset now, int? adopter, CancellationToken cancellationToken)
     {
         Dictionary<int, StatRecord> stats = ReadAllStats(root);
         if (!stats.ContainsKey(root))
@@ -40,6 +47,14 @@ internal sealed class ProcessTreeCapture
             return null;
         }
         List<int> tree = TreeUnder(root, stats);
+        if (adopter is int subreaper)
+        {
+            HashSet<int> already = new(tree);
+            foreach (StatRecord adopted in stats.Values.Where(s => s.PPid == subreaper && !already.Contains(s.Pid)).OrderBy(s => s.Pid))
+            {
+                tree.AddRange(TreeUnder(adopted.Pid, stats).Where(already.Add));
+            }
+        }
         HashSet<int> treeSet = new(tree);
 
         // Phase 1: the tree itself, descriptors and threads.

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using McMaster.Extensions.CommandLineUtils;
+using ProcAudit.Reporting;
+using ProcAudit.Watching;
+
+namespace ProcAudit.Cli;
+
+[Command("watch", Description = "Watches a running process tree and prints the report when the same wait cycle persists.",
+    ExtendedHelpText = "\nExit codes: 0 the process exited; 2 a persistent deadlock was found; 124 --timeout passed (the report is printed); 4 no such process; 1 usage.")]
+internal sealed class WatchCommand : CommandBase
+{
+    [Argument(0, "pid", Description = "The process whose tree to watch.")]
+    public string? Pid { get; set; }
+
+    [Option("-t|--timeout <DURATION>", Description = "Stop watching after this long and print the audit.")]
+    public string? Timeout { get; set; }
+
+    [Option("-d|--deadlock-after <DURATION>", Description = "Report when the same wait cycle has held this long (default 10s).")]
+    public string? DeadlockAfter { get; set; }
+
+    [Option("-i|--interval <DURATION>", Description = "Time between looks at the tree (default 2s).")]
+    public string? Interval { get; set; }
+
+    [Option("-j|--json <FILE>", Description = "Write the JSON report here.")]
+    public string? Json { get; set; }
+
+    [Option("-m|--markdown <FILE>", Description = "Write the Markdown report here (also appended to $GITHUB_STEP_SUMMARY when set).")]
+    public string? Markdown { get; set; }
+
+    protected override int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        int pid = AuditCommand.ParsePid(Required(Pid, "pid"));
+        WatchSettings settings = WatchSettings.Parse(Timeout, DeadlockAfter, Interval);
+        TreeWatcher watcher = new(pid, settings.ToOptions(adopter: null));
+        Stopwatch clock = Stopwatch.StartNew();
+        while (true)
+        {
+            PersistentCycle? stuck;
+            try
+            {
+                stuck = watcher.Look(DateTime.UtcNow, cancellationToken);
+            }
+            catch (AuditException e) when (e.Error == AuditError.NoSuchProcess && watcher.Last is not null)
+            {
+                stderr.WriteLine($"procaudit: {pid} exited");
+                return ExitCodes.Ok;
+            }
+            if (stuck is not null)
+            {
+                stdout.WriteLine($"procaudit: the same wait cycle ({stuck.Cycle.Pattern}) held for {stuck.HeldFor.TotalSeconds:0.#} s over {stuck.Looks} looks with no thread moving:");
+                Write(watcher.Last!, stdout);
+                return ExitCodes.Deadlock;
+            }
+            if (settings.Timeout is TimeSpan limit && clock.Elapsed >= limit)
+            {
+                Write(new Auditor().Audit(pid, cancellationToken), stdout);
+                return ExitCodes.TimedOut;
+            }
+            cancellationToken.WaitHandle.WaitOne(settings.Interval);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private void Write(AuditResult result, TextWriter stdout)
+    {
+        Report report = ReportBuilder.Build(result);
+        TextReport.Write(report, stdout);
+        ReportFiles.Write(report, Json, Markdown, WriteFile);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text;
+using ProcAudit.Analysis;
+
+namespace ProcAudit.Reporting;
+
+/// <summary>The report as Markdown, for CI job summaries (GITHUB_STEP_SUMMARY): verdict, cycles and findings with fixes, waits, processes.</summary>
+public static class MarkdownReport
+{
+    /// <summary>Writes the report.</summary>
+    public static void Write(Report report, TextWriter w)
+    {
+        w.WriteLine($"### ProcAudit: {Cell(report.Headline)}");
+        w.WriteLine();
+        foreach (Cycle c in report.Cycles)
+        {
+            w.WriteLine($"- **{c.Pattern}**: {Cell(c.Summary)}");
+            w.WriteLine($"  - Fix: {Cell(c.Hint)}");
+        }
+        foreach (Finding f in report.Findings)
+        {
+            w.WriteLine($"- **{f.Kind}**: {Cell(f.Summary)}");
+            w.WriteLine($"  - Fix: {Cell(f.Hint)}");
+        }
+        if (report.Waits.Length > 0)
+        {
+            w.WriteLine();
+            w.WriteLine("| waiter | waits for | reason | object | certainty |");
+            w.WriteLine("| --- | --- | --- | --- | --- |");
+            foreach (WaitEdge e in report.Waits)
+            {
+                w.WriteLine($"| {Who(report, e.From)} | {Who(report, e.To)} | {e.Reason} | {Code(e.Object ?? "")} | {e.Certainty.ToString().ToLowerInvariant()} |");
+            }
+        }
+        w.WriteLine();
+        w.WriteLine("<details><summary>Processes</summary>");
+        w.WriteLine();
+        w.WriteLine("| pid | ppid | name | state | in tree | command |");
+        w.WriteLine("| --- | --- | --- | --- | --- | --- |");
+        foreach (ProcessInfo p in report.Processes)
+        {
+            w.WriteLine($"| {p.Pid} | {p.PPid} | {Cell(Describe.DisplayName(p))} | {p.State} | {(p.InTree ? "yes" : "no")} | {Code(string.Join(' ', p.Cmdline))} |");
+        }
+        w.WriteLine();
+        w.WriteLine("</details>");
+        w.WriteLine();
+    }
+
+    private static string Who(Report report, WaitEnd end)
+    {
+        ProcessInfo? p = report.Processes.FirstOrDefault(x => x.Pid == end.Pid);
+        string name = p is null ? "?" : Cell(Describe.DisplayName(p));
+        return end.Tid is int tid && tid != end.Pid ? $"{name} {end.Pid} (thread {tid.ToString(CultureInfo.InvariantCulture)})" : $"{name} {end.Pid}";
+    }
+
+    /// <summary>Text from the audited tree, made safe for a table cell: no pipes, no newlines, no HTML, no control characters.</summary>
+    private static string Cell(string text)
+    {
+        StringBuilder sb = new(text.Length);
+        foreach (char c in TerminalText.Safe(text))
+        {
+            sb.Append(c switch
+            {
+                '|' => "\\|",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '&' => "&amp;",
+                _ => c.ToString(),
+            });
+        }
+        return sb.ToString();
+    }
+
+    private static string Code(string text) => text.Length == 0 ? "" : "`" + Cell(text).Replace("`", "'", StringComparison.Ordinal) + "`";
+}
