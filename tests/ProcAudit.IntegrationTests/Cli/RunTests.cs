@@ -1,0 +1,181 @@
+using System.Runtime.InteropServices;
+using System.Diagnostics;
+using System.Text.Json;
+using ProcAudit.IntegrationTests.Infrastructure;
+
+namespace ProcAudit.IntegrationTests.Cli;
+
+/// <summary>`procaudit run`: a deadlock stops the job in seconds; everything else runs untouched.</summary>
+public sealed class RunTests
+{
+    private const string PythonInversion = """
+        import subprocess, sys
+        child = "import sys; sys.stderr.write('e' * 200000); sys.stderr.flush(); sys.stdout.write('x')"
+        p = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdout.read()
+        p.stderr.read()
+        """;
+
+    [Fact]
+    public void A_deadlocked_command_is_stopped_after_deadlock_after_not_at_the_timeout_with_its_report()
+    {
+        string python = Scenario.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
+        string dir = TempDir();
+        try
+        {
+            string json = Path.Combine(dir, "report.json");
+            string markdown = Path.Combine(dir, "report.md");
+            string summary = Path.Combine(dir, "summary.md");
+            Stopwatch clock = Stopwatch.StartNew();
+
+            CliRun run = Infrastructure.Cli.RunProgram("/usr/bin/env", "GITHUB_STEP_SUMMARY=" + summary, Infrastructure.Cli.DotnetHost(), Infrastructure.Cli.ToolDll,
+                "run", "--timeout", "1h", "--deadlock-after", "3s", "--interval", "1s", "--json", json, "--markdown", markdown, "--", python, "-c", PythonInversion);
+
+            clock.Stop();
+            Assert.Equal(125, run.ExitCode);
+            // deadlock-after (3 s) plus about one interval (1 s), plus start-up; nowhere near the hour.
+            Assert.InRange(clock.Elapsed.TotalSeconds, 3, 15);
+            Assert.StartsWith("procaudit: stopping the command: the same wait cycle (pipe-order-inversion) held for ", run.Stderr);
+            Assert.Contains("[pipe-order-inversion] python3 ", run.Stderr);
+            Assert.Contains("65536/65536 bytes full", run.Stderr);
+            Assert.Equal("", run.Stdout);
+
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(json));
+            Assert.Equal("deadlock", doc.RootElement.GetProperty("verdict").GetString());
+            Assert.Equal("pipe-order-inversion", doc.RootElement.GetProperty("cycles")[0].GetProperty("pattern").GetString());
+            Assert.StartsWith("### ProcAudit: DEADLOCK in the tree of python3 ", File.ReadAllText(markdown));
+            Assert.Equal(File.ReadAllText(markdown), File.ReadAllText(summary));
+            Assert.Empty(ProcessesRunning("sys.stderr.write('e' * 200000)"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_command_that_times_out_is_audited_then_killed_with_exit_124()
+    {
+        Stopwatch clock = Stopwatch.StartNew();
+        CliRun run = Infrastructure.Cli.Run("run", "--timeout", "2s", "--deadlock-after", "1s", "--", "/bin/sh", "-c", "sleep 600");
+        Assert.Equal(124, run.ExitCode);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 2, 15);
+        Assert.StartsWith("procaudit: the command ran past --timeout 2s; its tree, before it was killed:", run.Stderr);
+        Assert.Contains("RUNNING: no deadlock or stall found in the tree of sh ", run.Stderr);
+        Assert.Contains("sleep [S] child of", run.Stderr);
+        Assert.Empty(ProcessesRunning("sleep 600"));
+    }
+
+    [Fact]
+    public void Healthy_commands_longer_than_deadlock_after_run_to_the_end_with_their_exit_code_and_output()
+    {
+        // Busy for 4 s, then idle in sleep for 3 s, then exit 7: deadlock-after is 1 s.
+        CliRun run = Infrastructure.Cli.Run("run", "--deadlock-after", "1s", "--interval", "500ms", "--",
+            "/bin/sh", "-c", "head -c 300000000 /dev/zero | gzip -1 | wc -c; sleep 3; printf 'done\\n'; exit 7");
+        Assert.Equal(7, run.ExitCode);
+        Assert.Equal("", run.Stderr);
+        string[] lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("done", lines[^1]);
+    }
+
+    [Fact]
+    public void The_commands_output_reaches_us_byte_for_byte()
+    {
+        string dir = TempDir();
+        try
+        {
+            string file = Path.Combine(dir, "bytes");
+            byte[] expected = new byte[300_000];
+            new Random(11).NextBytes(expected);
+            File.WriteAllBytes(file, expected);
+
+            // Straight through: procaudit must not sit in the middle of the command's stdout.
+            string copy = Path.Combine(dir, "copy");
+            CliRun run = Infrastructure.Cli.RunProgram("/bin/sh", "-c",
+                $"'{Infrastructure.Cli.DotnetHost()}' '{Infrastructure.Cli.ToolDll}' run -- cat '{file}' > '{copy}'");
+
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal(expected, File.ReadAllBytes(copy));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_double_forked_helper_is_killed_when_the_command_ends()
+    {
+        string marker = $"procaudit-helper-{Guid.NewGuid():N}";
+        CliRun run = Infrastructure.Cli.Run("run", "--", "/bin/sh", "-c", $"(exec -a {marker} sleep 600 &) ; echo started");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("started\n", run.Stdout);
+        Assert.True(Scenario.WaitUntil(() => ProcessesRunning(marker).Count == 0, TimeSpan.FromSeconds(5)), "the helper survived procaudit run");
+    }
+
+    [Fact]
+    public void Sigint_to_procaudit_leaves_no_process_behind()
+    {
+        string marker = $"procaudit-sigint-{Guid.NewGuid():N}";
+        // A process started in the background inherits SIGINT ignored, and .NET keeps it so; a
+        // terminal's Ctrl+C reaches a foreground procaudit, so give it the default disposition.
+        using Scenario run = Scenario.StartProgram("/usr/bin/env", "--default-signal=INT", Infrastructure.Cli.DotnetHost(), Infrastructure.Cli.ToolDll, "run", "--",
+            "/bin/bash", "-c", $"(exec -a {marker} sleep 600 &); exec -a {marker} sleep 600");
+        Assert.True(Scenario.WaitUntil(() => ProcessesRunning(marker).Count == 2, TimeSpan.FromSeconds(15)), "the command did not start");
+
+        Assert.Equal(0, Kill(run.Pid, 2));
+
+        Assert.True(Scenario.WaitUntil(() => run.HasExited, TimeSpan.FromSeconds(15)), "procaudit run did not exit on SIGINT");
+        Assert.True(Scenario.WaitUntil(() => ProcessesRunning(marker).Count == 0, TimeSpan.FromSeconds(5)), "processes survived SIGINT");
+    }
+
+    [Theory]
+    [InlineData(new[] { "run" }, 1, "procaudit: run needs a command: procaudit run [options] -- <command> [args...]")]
+    [InlineData(new[] { "run", "--", "procaudit-no-such-command" }, 127, "procaudit: command not found: procaudit-no-such-command")]
+    [InlineData(new[] { "run", "--timeout", "-5s", "--", "true" }, 1, "procaudit: --timeout '-5s' is not a duration: use e.g. 500ms, 10s, 5m or 1h")]
+    [InlineData(new[] { "run", "--timeout", "soon", "--", "true" }, 1, "procaudit: --timeout 'soon' is not a duration: use e.g. 500ms, 10s, 5m or 1h")]
+    [InlineData(new[] { "run", "--timeout", "5s", "--deadlock-after", "10s", "--", "true" }, 1, "procaudit: --deadlock-after 10s is longer than --timeout 5s: it could never fire (make it shorter, or 0 to stop only at the timeout)")]
+    public void Bad_input_is_one_line_and_a_documented_code(string[] args, int code, string message)
+    {
+        CliRun run = Infrastructure.Cli.Run(args);
+        Assert.Equal(code, run.ExitCode);
+        Assert.Equal(message, run.Stderr.TrimEnd('\n'));
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    private static int Kill(int pid, int signal) => kill(pid, signal);
+
+    private static string TempDir()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"procaudit-run-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>Live (not zombie) processes whose command line contains <paramref name="text"/>.</summary>
+    internal static List<int> ProcessesRunning(string text)
+    {
+        List<int> found = new();
+        foreach (string dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
+        {
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                if (stat[(stat.LastIndexOf(')') + 2)] == 'Z')
+                {
+                    continue;
+                }
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Contains(text, StringComparison.Ordinal))
+                {
+                    found.Add(int.Parse(Path.GetFileName(dir), System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
+            {
+            }
+        }
+        return found;
+    }
+}

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using ProcAudit.IntegrationTests.Infrastructure;
+
+namespace ProcAudit.IntegrationTests.Cli;
+
+/// <summary>`procaudit watch`: the same watching for a tree that is already running.</summary>
+public sealed class WatchTests
+{
+    [Fact]
+    public void Watch_reports_a_persistent_deadlock_of_a_running_tree()
+    {
+        using Scenario tree = Scenario.StartScenarioVerb("pipe-inversion");
+        Stopwatch clock = Stopwatch.StartNew();
+
+        CliRun run = Infrastructure.Cli.Run("watch", tree.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--deadlock-after", "2s", "--interval", "500ms", "--timeout", "1m");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 2, 20);
+        Assert.StartsWith("procaudit: the same wait cycle (pipe-order-inversion) held for ", run.Stdout);
+        Assert.Contains($"DEADLOCK in the tree of dotnet {tree.Pid}", run.Stdout);
+        // watch only looks: the tree is still there.
+        Assert.False(tree.HasExited);
+    }
+
+    [Fact]
+    public void Watch_ends_with_0_when_the_process_exits_and_never_reports_a_busy_tree()
+    {
+        using Scenario tree = Scenario.StartShell("head -c 300000000 /dev/zero | gzip -1 > /dev/null; sleep 1");
+
+        CliRun run = Infrastructure.Cli.Run("watch", tree.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--deadlock-after", "1s", "--interval", "300ms", "--timeout", "1m");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        Assert.Equal($"procaudit: {tree.Pid} exited\n", run.Stderr);
+    }
+
+    [Fact]
+    public void Watch_of_a_missing_pid_exits_4()
+    {
+        CliRun run = Infrastructure.Cli.Run("watch", "2147483647", "--interval", "300ms");
+        Assert.Equal(4, run.ExitCode);
+        Assert.Equal("procaudit: no process with pid 2147483647 (it may have exited already)\n", run.Stderr);
+    }
+}
