@@ -121,12 +121,12 @@ public sealed class RunTests
         // terminal's Ctrl+C reaches a foreground procaudit, so give it the default disposition.
         using Scenario run = Scenario.StartProgram("/usr/bin/env", "--default-signal=INT", Infrastructure.Cli.DotnetHost(), Infrastructure.Cli.ToolDll, "run", "--",
             "/bin/bash", "-c", $"(exec -a {marker} sleep 600 &); exec -a {marker} sleep 600");
-        Assert.True(Scenario.WaitUntil(() => ProcessesRunning(marker).Count == 2, TimeSpan.FromSeconds(15)), "the command did not start");
+        Assert.True(Scenario.WaitUntil(() => ProcessesNamed(marker).Count == 2, TimeSpan.FromSeconds(15)), "the command did not start");
 
         Assert.Equal(0, Kill(run.Pid, 2));
 
         Assert.True(Scenario.WaitUntil(() => run.HasExited, TimeSpan.FromSeconds(15)), "procaudit run did not exit on SIGINT");
-        Assert.True(Scenario.WaitUntil(() => ProcessesRunning(marker).Count == 0, TimeSpan.FromSeconds(5)), "processes survived SIGINT");
+        Assert.True(Scenario.WaitUntil(() => ProcessesNamed(marker).Count == 0, TimeSpan.FromSeconds(5)), "processes survived SIGINT");
     }
 
     [Theory]
@@ -154,8 +154,13 @@ public sealed class RunTests
         return dir;
     }
 
+    /// <summary>Live processes whose argv[0] is <paramref name="name"/> (as `exec -a` sets it).</summary>
+    internal static List<int> ProcessesNamed(string name) => Processes(cmdline => cmdline.Split('\0')[0] == name);
+
     /// <summary>Live (not zombie) processes whose command line contains <paramref name="text"/>.</summary>
-    internal static List<int> ProcessesRunning(string text)
+    internal static List<int> ProcessesRunning(string text) => Processes(cmdline => cmdline.Replace('\0', ' ').Contains(text, StringComparison.Ordinal));
+
+    private static List<int> Processes(Func<string, bool> match)
     {
         List<int> found = new();
         foreach (string dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
@@ -167,7 +172,7 @@ public sealed class RunTests
                 {
                     continue;
                 }
-                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Contains(text, StringComparison.Ordinal))
+                if (match(File.ReadAllText(Path.Combine(dir, "cmdline"))))
                 {
                     found.Add(int.Parse(Path.GetFileName(dir), System.Globalization.CultureInfo.InvariantCulture));
                 }
