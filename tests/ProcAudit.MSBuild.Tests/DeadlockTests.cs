@@ -1,0 +1,134 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ProcAudit.MSBuild.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ProcAudit.MSBuild.Tests;
+
+/// <summary>
+/// ProcAuditExec at its Timeout on a real deadlock (hangs.csproj, target Deadlock: a python3 parent
+/// that reads its child's stdout to EOF while the child fills its stderr pipe; Timeout="5000").
+/// All tests look at the same build.
+/// </summary>
+[Collection(MSBuildCollection.Name)]
+public sealed class DeadlockTests
+{
+    private static readonly TimeSpan s_commandTimeout = TimeSpan.FromMilliseconds(5000);
+
+    /// <summary>What `dotnet build` itself may add to the command's time: restore, evaluation, startup.</summary>
+    private static readonly TimeSpan s_buildOverhead = TimeSpan.FromSeconds(25);
+
+    /// <summary>The build's own bound; a build that gets there was not stopped by the task.</summary>
+    private static readonly TimeSpan s_buildBound = TimeSpan.FromSeconds(60);
+
+    // The child writes its 200000 bytes to fd 2 and blocks when the pipe holds 64 KiB.
+    private static readonly Regex s_fullStderrPipe = new Regex(@"stderr \(fd 2, pipe:\[\d+\], 65536/65536 bytes full\)", RegexOptions.CultureInvariant);
+
+    private readonly SampleBuild _builds;
+
+    public DeadlockTests(PackageFeed feed, ITestOutputHelper output)
+    {
+        _builds = new SampleBuild(feed, output);
+    }
+
+    [Fact]
+    public void The_deadlocked_command_fails_the_build_at_its_timeout_not_at_the_build_bound()
+    {
+        BuildResult build = Build();
+
+        Assert.False(build.TimedOut, $"the build ran into its {s_buildBound.TotalSeconds} s bound:\n{build}");
+        Assert.True(build.ExitCode != 0, $"the build succeeded:\n{build}");
+        Assert.True(build.Elapsed < s_commandTimeout + s_buildOverhead,
+            $"the build took {build.Elapsed.TotalSeconds:0.0} s, more than the {s_commandTimeout.TotalSeconds} s timeout + {s_buildOverhead.TotalSeconds} s:\n{build}");
+
+        // By the build's own clock: the task gave up at the timeout, not before it.
+        TimeSpan? taskDuration = build.TaskDuration();
+        Assert.True(taskDuration is not null, $"the target did not get past the task:\n{build}");
+        Assert.True(taskDuration >= s_commandTimeout, $"the task ended after {taskDuration?.TotalSeconds:0.0} s, before its timeout:\n{build}");
+    }
+
+    [Fact]
+    public void The_timeout_error_PA1000_carries_the_verdict()
+    {
+        BuildResult build = Build();
+
+        string? timedOut = build.LinesContaining("error PA1000:").FirstOrDefault();
+        Assert.True(timedOut is not null, $"no `error PA1000:`:\n{build}");
+        Assert.Contains("DEADLOCK", timedOut);
+        Assert.Contains("pipe-order-inversion", timedOut);
+    }
+
+    [Fact]
+    public void The_log_names_the_pipe_order_inversion_and_the_childs_full_stderr_pipe()
+    {
+        BuildResult build = Build();
+
+        IReadOnlyList<string> cycles = build.LinesContaining("error PA1001: pipe-order-inversion:");
+        Assert.True(cycles.Count > 0, $"no `error PA1001: pipe-order-inversion:`:\n{build}");
+        Assert.True(cycles.Any(s_fullStderrPipe.IsMatch),
+            $"no PA1001 names the child's stderr pipe as `stderr (fd 2, pipe:[N], 65536/65536 bytes full)`:\n{string.Join('\n', cycles)}");
+    }
+
+    [Fact]
+    public async Task The_audit_report_is_written_under_obj_procaudit_and_says_deadlock()
+    {
+        BuildResult build = Build();
+
+        string? reportPath = build.Value("AUDIT_REPORT");
+        Assert.False(string.IsNullOrEmpty(reportPath), $"AuditReport was empty:\n{build}");
+        Assert.Equal(Path.GetFullPath(build.ReportDirectory), Path.GetDirectoryName(reportPath));
+        Assert.True(File.Exists(reportPath), $"{reportPath} does not exist");
+        Assert.Single(Directory.GetFiles(build.ReportDirectory, "*.json"));
+
+        AuditReportFile report = await AuditReportFile.LoadAsync(reportPath);
+        Assert.Empty(report.SchemaErrors);
+        Assert.Equal("deadlock", report.Verdict);
+        JsonElement cycle = Assert.Single(report.Cycles);
+        Assert.Equal("pipe-order-inversion", cycle.GetProperty("pattern").GetString());
+    }
+
+    [Fact]
+    public async Task The_logged_cycle_is_the_reports_cycle_with_the_python_childs_pid_and_pipe()
+    {
+        BuildResult build = Build();
+        string? reportPath = build.Value("AUDIT_REPORT");
+        Assert.True(reportPath is not null && File.Exists(reportPath), $"no report:\n{build}");
+        AuditReportFile report = await AuditReportFile.LoadAsync(reportPath);
+        JsonElement cycle = Assert.Single(report.Cycles);
+
+        // The edge of the cycle where the child blocks writing into the full pipe.
+        JsonElement blockedWrite = Assert.Single(
+            cycle.GetProperty("waits").EnumerateArray(),
+            w => w.GetProperty("reason").GetString() == "write-full-pipe");
+        int childPid = blockedWrite.GetProperty("from").GetProperty("pid").GetInt32();
+        string pipe = blockedWrite.GetProperty("object").GetString() ?? "";
+        JsonElement? child = report.Process(childPid);
+        Assert.True(child is not null, $"pid {childPid} is not in the report's processes");
+        string childCommandLine = string.Join(' ', child.Value.GetProperty("cmdline").EnumerateArray().Select(a => a.GetString()));
+        Assert.Contains("deadlock.py child", childCommandLine);
+        JsonElement? pipeObject = report.Object(pipe);
+        Assert.True(pipeObject is not null, $"{pipe} is not in the report's objects");
+        Assert.Equal(65536, pipeObject.Value.GetProperty("queuedBytes").GetInt32());
+        Assert.Equal(65536, pipeObject.Value.GetProperty("capacityBytes").GetInt32());
+
+        // PA1001 is "<pattern>: <the report's one-sentence summary> ...", naming that child and pipe.
+        string summary = cycle.GetProperty("summary").GetString() ?? "";
+        string? logged = build.LinesContaining("error PA1001: pipe-order-inversion: " + summary).FirstOrDefault();
+        Assert.True(logged is not null, $"no PA1001 line carries the report's summary `{summary}`:\n{build}");
+        Assert.Matches(new Regex($@"\b{childPid}\b.*stderr \(fd 2, {Regex.Escape(pipe)}, 65536/65536 bytes full\)"), logged);
+    }
+
+    [Fact]
+    public void The_deadlocked_tree_is_gone_when_the_build_ends()
+    {
+        BuildResult build = Build();
+
+        IReadOnlyList<ProcessEntry> left = build.Survivors.Where(p => p.CommandLine.Contains("deadlock.py", StringComparison.Ordinal)).ToList();
+        Assert.True(left.Count == 0, $"still running after the build:\n{string.Join('\n', left)}\n{build}");
+    }
+
+    private BuildResult Build()
+    {
+        return _builds.RunShared("hangs", "Deadlock", s_buildBound);
+    }
+}
