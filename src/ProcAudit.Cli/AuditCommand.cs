@@ -23,6 +23,12 @@ internal sealed class AuditCommand : CommandBase
     [Option("-s|--snapshot <FILE>", Description = "Also save the raw snapshot as JSON, for 'procaudit analyze' later.")]
     public string? SnapshotPath { get; set; }
 
+    [Option("--deadline <DURATION>", Description = "Give up capturing after this long and report what was seen (default 30s).")]
+    public string? Deadline { get; set; }
+
+    [Option("--no-redact", Description = "Show command lines as they are (secrets such as --password values are redacted by default).")]
+    public bool NoRedact { get; set; }
+
     /// <summary>Set by CommandLineUtils: what it could not bind, so "-5" can be told apart from a mistyped option.</summary>
     public string[] RemainingArguments { get; } = Array.Empty<string>();
 
@@ -43,7 +49,11 @@ internal sealed class AuditCommand : CommandBase
             return ExitCodes.Usage;
         }
         int pid = ParsePid(Pid);
-        AuditOptions options = new() { Interval = ParseInterval(Interval) };
+        AuditOptions options = new() { Interval = ParseInterval(Interval), Redact = !NoRedact };
+        if (Deadline is not null)
+        {
+            options = options with { Deadline = ParseDuration("--deadline", Deadline, allowZero: false) };
+        }
         AuditResult result = new Auditor(options).Audit(pid, cancellationToken);
         if (SnapshotPath is not null)
         {
@@ -66,17 +76,20 @@ internal sealed class AuditCommand : CommandBase
         return pid;
     }
 
-    internal static TimeSpan ParseInterval(string? text)
+    internal static TimeSpan ParseInterval(string? text) =>
+        text is null ? new AuditOptions().Interval : ParseDuration("--interval", text, allowZero: true);
+
+    private static TimeSpan ParseDuration(string flag, string text, bool allowZero)
     {
-        if (text is null)
+        if (!Duration.TryParse(text, out TimeSpan value))
         {
-            return new AuditOptions().Interval;
+            throw new CliException(ExitCodes.Usage, $"{flag} '{TerminalSafe(text)}' is not a duration: use e.g. 500ms, 2s or 0");
         }
-        if (!Duration.TryParse(text, out TimeSpan interval))
+        if (!allowZero && value <= TimeSpan.Zero)
         {
-            throw new CliException(ExitCodes.Usage, $"--interval '{TerminalSafe(text)}' is not a duration: use e.g. 500ms, 2s or 0");
+            throw new CliException(ExitCodes.Usage, $"{flag} must be longer than 0");
         }
-        return interval;
+        return value;
     }
 
     private static string TerminalSafe(string text) => text.Length > 40 ? text[..40] + "..." : text;

@@ -15,6 +15,18 @@ public sealed record AuditOptions
     /// </summary>
     public int? Adopter { get; init; }
 
+    /// <summary>
+    /// The whole audit's time limit: past it, processes not yet captured are skipped and a note
+    /// says which. The audit of a machine in trouble must end.
+    /// </summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Limit for one read that can block in the kernel (cmdline, maps).</summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Redact secrets in command lines (default); <c>--no-redact</c> turns it off.</summary>
+    public bool Redact { get; init; } = true;
+
     /// <summary>The procfs root: <c>/proc</c>, or a recorded fixture tree.</summary>
     public string ProcRoot { get; init; } = "/proc";
 }

@@ -26,7 +26,7 @@ internal static class PipeHolderFinder
                 continue;
             }
             ProcText stat = procfs.ReadText($"{candidate}/stat");
-            ProcText cmdline = procfs.ReadText($"{candidate}/cmdline", limit: 128 * 1024);
+            ProcText cmdline = procfs.ReadTextBounded($"{candidate}/cmdline", TimeSpan.FromSeconds(1), limit: 128 * 1024);
             StatRecord? s = stat.Ok ? StatFile.Parse(stat.Text!) : null;
             ImmutableArray<string> args = cmdline.Ok ? Redactor.RedactCmdline(CmdlineFile.Parse(cmdline.Text!)) : ImmutableArray<string>.Empty;
             foreach (FdLinkEntry l in links.Where(l => l.Target == link.Text))

@@ -22,8 +22,14 @@ internal sealed class ProcessTreeCapture
 
     private readonly RuntimeCache _runtimes;
 
-    public ProcessTreeCapture(ProcfsReader procfs, IPipeProbe probe, SyscallArch arch, bool live, RuntimeCache? runtimes = null)
+    private readonly AuditOptions _options;
+    private readonly HashSet<int> _stuck = new();
+    private DateTime _deadline = DateTime.MaxValue;
+    private bool _deadlineNoted;
+
+    public ProcessTreeCapture(ProcfsReader procfs, IPipeProbe probe, SyscallArch arch, bool live, AuditOptions options, RuntimeCache? runtimes = null)
     {
+        _options = options;
         _runtimes = runtimes ?? new RuntimeCache();
         _procfs = procfs;
         _probe = probe;
@@ -41,6 +47,7 @@ internal sealed class ProcessTreeCapture
     /// <param name="cancellationToken">Stops the capture between reads.</param>
     public Snapshot? Capture(int root, DateTimeOffset now, int? adopter, CancellationToken cancellationToken)
     {
+        _deadline = DateTime.UtcNow + _options.Deadline;
         Dictionary<int, StatRecord> stats = ReadAllStats(root);
         if (!stats.ContainsKey(root))
         {
@@ -60,9 +67,16 @@ internal sealed class ProcessTreeCapture
         // Phase 1: the tree itself, descriptors and threads.
         Dictionary<int, List<FdInfo>> fds = new();
         Dictionary<int, ImmutableArray<ThreadInfo>> threads = new();
-        foreach (int pid in tree)
+        foreach (int pid in tree.ToList())
         {
             cancellationToken.ThrowIfCancellationRequested();
+            // The root is always captured: a report must at least say what it was asked about.
+            if (fds.Count > 0 && PastDeadline(tree.Count - fds.Count, "processes of the tree"))
+            {
+                tree.RemoveAll(p => !fds.ContainsKey(p));
+                treeSet.IntersectWith(tree);
+                break;
+            }
             fds[pid] = ReadFds(pid, withInfo: true);
             threads[pid] = stats[pid].IsKernelThread ? ImmutableArray<ThreadInfo>.Empty : ReadThreads(pid, fds[pid]);
         }
@@ -78,6 +92,10 @@ internal sealed class ProcessTreeCapture
                 if (treeSet.Contains(pid) || stats[pid].IsKernelThread)
                 {
                     continue;
+                }
+                if (PastDeadline(0, "holders outside the tree (the search stopped early; some holders may be missing)"))
+                {
+                    break;
                 }
                 List<FdInfo>? held = ScanForHolder(pid, awaited);
                 if (held is not null)
@@ -273,7 +291,7 @@ internal sealed class ProcessTreeCapture
         int pid = stat.Pid;
         ProcText status = _procfs.ReadText($"{pid}/status");
         StatusRecord? st = status.Ok ? StatusFile.Parse(status.Text!) : null;
-        ProcText cmdline = _procfs.ReadText($"{pid}/cmdline", limit: 128 * 1024);
+        ProcText cmdline = ReadMemoryBacked(pid, "cmdline", 128 * 1024);
         if (cmdline.Outcome == ReadOutcome.Denied)
         {
             Deny(pid, "command line");
@@ -291,7 +309,9 @@ internal sealed class ProcessTreeCapture
             PPid = stat.PPid,
             Uid = st?.Uid,
             Name = stat.Comm,
-            Cmdline = cmdline.Ok ? Redactor.RedactCmdline(CmdlineFile.Parse(cmdline.Text!)) : ImmutableArray<string>.Empty,
+            Cmdline = !cmdline.Ok ? ImmutableArray<string>.Empty
+                : _options.Redact ? Redactor.RedactCmdline(CmdlineFile.Parse(cmdline.Text!))
+                : CmdlineFile.Parse(cmdline.Text!),
             State = stat.State,
             Restricted = restricted,
             Runtime = stat.IsKernelThread || stat.State == "Z" ? null : _runtimes.GetOrAdd(pid, stat.StartTime, stat.Comm, () => DetectRuntime(pid)),
@@ -302,10 +322,31 @@ internal sealed class ProcessTreeCapture
         };
     }
 
+    /// <summary>
+    /// cmdline and maps take the process's memory lock: bounded, and after one timeout the rest of
+    /// that process's memory-backed files are skipped rather than waited for again.
+    /// </summary>
+    private ProcText ReadMemoryBacked(int pid, string file, int limit)
+    {
+        if (_stuck.Contains(pid))
+        {
+            return new ProcText(null, ReadOutcome.TimedOut);
+        }
+        ProcText text = _procfs.ReadTextBounded($"{pid}/{file}", _options.ReadTimeout, limit);
+        if (text.Outcome == ReadOutcome.TimedOut)
+        {
+            _stuck.Add(pid);
+            _notes.Add(new Note("timeout",
+                $"reading /proc/{pid}/{file} did not finish within {_options.ReadTimeout.TotalMilliseconds:0} ms (the process may be stuck in the kernel holding its memory lock): its command line and runtime are left out",
+                pid, $"{pid}/{file}"));
+        }
+        return text;
+    }
+
     private string? DetectRuntime(int pid)
     {
         ProcText exe = _procfs.ReadLink($"{pid}/exe");
-        ProcText maps = _procfs.ReadText($"{pid}/maps", limit: 8 << 20);
+        ProcText maps = ReadMemoryBacked(pid, "maps", 8 << 20);
         IReadOnlySet<string> mapped = maps.Ok ? MapsFile.MappedFileNames(maps.Text!) : new HashSet<string>();
         string? exeName = exe.Ok ? Path.GetFileName(exe.Text!.Replace(" (deleted)", "", StringComparison.Ordinal)) : null;
         return RuntimeDetector.Detect(exeName, mapped, () => _live && ElfSections.HasSection(_procfs.PathOf($"{pid}/exe"), ".go.buildinfo"));
@@ -345,6 +386,22 @@ internal sealed class ProcessTreeCapture
             });
         }
         return threads.ToImmutable();
+    }
+
+    /// <summary>True once the audit's deadline has passed; the first time, a note says what was skipped.</summary>
+    private bool PastDeadline(int skipped, string what)
+    {
+        if (DateTime.UtcNow < _deadline)
+        {
+            return false;
+        }
+        if (!_deadlineNoted)
+        {
+            _deadlineNoted = true;
+            string count = skipped > 0 ? $"{skipped} " : "";
+            _notes.Add(new Note("timeout", $"the audit reached its deadline ({_options.Deadline.TotalSeconds:0.#} s): skipped {count}{what}"));
+        }
+        return true;
     }
 
     private void Deny(int pid, string what)

@@ -26,10 +26,10 @@ internal sealed class FixtureTree
     }
 
     /// <summary>An auditor over the recorded files; single sample, since a recording is one moment.</summary>
-    public Auditor CreateAuditor() =>
-        new(new AuditOptions { Interval = TimeSpan.Zero, ProcRoot = Path.Combine(Directory, "proc") }, new RecordedProbe(Manifest), null);
+    public Auditor CreateAuditor(AuditOptions? options = null) =>
+        new((options ?? new AuditOptions()) with { Interval = TimeSpan.Zero, ProcRoot = Path.Combine(Directory, "proc") }, new RecordedProbe(Manifest), null);
 
-    public AuditResult Audit() => CreateAuditor().Audit(Root);
+    public AuditResult Audit(AuditOptions? options = null) => CreateAuditor(options).Audit(Root);
 
     private sealed class RecordedProbe : IPipeProbe
     {

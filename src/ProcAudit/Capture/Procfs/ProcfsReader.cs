@@ -89,6 +89,18 @@ internal sealed class ProcfsReader
         return total;
     }
 
+    /// <summary>
+    /// Reads a file that can block: cmdline, environ and maps take the target's memory lock, which a
+    /// process stuck in the kernel may hold for good. The read runs on its own thread and is
+    /// abandoned after <paramref name="timeout"/>, so the audit itself never hangs.
+    /// </summary>
+    public ProcText ReadTextBounded(string relative, TimeSpan timeout, int limit = DefaultLimit)
+    {
+        Task<ProcText> read = Task.Factory.StartNew(() => ReadText(relative, limit), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return read.Wait(timeout) ? read.Result : new ProcText(null, ReadOutcome.TimedOut, $"no answer within {timeout.TotalMilliseconds:0} ms");
+    }
+
     /// <summary>The target of a symbolic link such as <c>123/fd/4</c>, without following it.</summary>
     public unsafe ProcText ReadLink(string relative)
     {

@@ -10,6 +10,8 @@ internal enum ReadOutcome
     Denied,
     /// <summary>Any other failure.</summary>
     Failed,
+    /// <summary>The read did not finish in time: the process is likely stuck in the kernel holding its memory lock.</summary>
+    TimedOut,
 }
 
 /// <summary>The text of a /proc file, or why there is none.</summary>
