@@ -17,8 +17,14 @@ internal sealed class HexArgsConverter : JsonConverter<ImmutableArray<ulong>>
         }
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            string text = reader.GetString() ?? "0";
-            values.Add(ulong.Parse(text.StartsWith("0x", StringComparison.Ordinal) ? text[2..] : text, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+            // A damaged file must fail as bad JSON (one line to the user), never as a crash.
+            string? text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            if (text is null || !ulong.TryParse(text.StartsWith("0x", StringComparison.Ordinal) ? text.AsSpan(2) : text.AsSpan(),
+                NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong value))
+            {
+                throw new JsonException($"syscall argument {(text is null ? reader.TokenType.ToString() : "'" + text + "'")} is not a hex string");
+            }
+            values.Add(value);
         }
         return values.ToImmutable();
     }
