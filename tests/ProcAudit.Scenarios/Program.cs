@@ -45,6 +45,12 @@ internal static class Program
                 break;
             case "sleep":
                 break;
+            case "lock-order-inversion":
+                LockOrderInversion.Run();
+                break;
+            case "monitor-held":
+                MonitorHeld.Run();
+                break;
             default:
                 return Usage();
         }
@@ -59,7 +65,7 @@ internal static class Program
     private static int Usage()
     {
         Console.Error.WriteLine(
-            "usage: ProcAudit.Scenarios pipe-inversion|wait-before-drain|healthy|sleep "
+            "usage: ProcAudit.Scenarios pipe-inversion|wait-before-drain|healthy|sleep|lock-order-inversion|monitor-held "
             + "(children: flood-stderr|flood-stdout|chatter)");
         return 2;
     }
