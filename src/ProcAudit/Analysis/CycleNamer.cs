@@ -24,6 +24,17 @@ internal static class CycleNamer
             {
                 return WaitBeforeDrain(path, members, wait, write, d, full, inferred);
             }
+            if (path.All(e => e.Reason == WaitReasons.SendFullSocket))
+            {
+                return SendSendDeadlock(path, members, d, inferred);
+            }
+            if (path.All(e => e.Reason == WaitReasons.RecvEmptySocket))
+            {
+                return new Cycle("recv-recv-deadlock", members, path,
+                    $"{d.Process(path[0].From.Pid)} waits to receive from {d.Process(path[1].From.Pid)} ({d.Socket(path[0].Object!)}) while {d.Process(path[1].From.Pid)} waits to receive from it " +
+                    $"({d.Socket(path[1].Object!)}): each waits for the other to speak first{inferred}.",
+                    "Decide which side speaks first in the protocol (e.g. the client sends its request before reading), or add a timeout.");
+            }
         }
         string chain = string.Join(", ", path.Select(e => $"{d.Process(e.From.Pid)} {Verb(e)} {d.Process(e.To.Pid)}"));
         return new Cycle("wait-cycle", members, path,
@@ -62,6 +73,17 @@ internal static class CycleNamer
             $"Read the child's {stream} to EOF (or concurrently) before waiting for it to exit.");
     }
 
+    private static Cycle SendSendDeadlock(ImmutableArray<WaitEdge> path, ImmutableArray<WaitEnd> members, Describe d, string inferred)
+    {
+        WaitEdge a = path[0];
+        WaitEdge b = path[1];
+        string summary =
+            $"{d.Process(a.From.Pid)} blocks sending to {d.Process(b.From.Pid)} ({Fd(a)}{d.Socket(a.Object!)}) while {d.Process(b.From.Pid)} blocks sending back " +
+            $"({Fd(b)}{d.Socket(b.Object!)}); each waits for the other to read, and neither reads until its own send completes{inferred}.";
+        return new Cycle("send-send-deadlock", members, path, summary,
+            "Read while writing (a reader thread, or non-blocking I/O with poll), or make one side finish reading before it sends a large message.");
+    }
+
     private static string Fd(WaitEdge e) => e.Fd is int fd ? $"fd {fd}, " : "";
 
     public static string Verb(WaitEdge e) => e.Reason switch
@@ -69,6 +91,8 @@ internal static class CycleNamer
         WaitReasons.ReadEmptyPipe => $"reads empty {e.Object} written by",
         WaitReasons.WriteFullPipe => $"writes full {e.Object} read by",
         WaitReasons.WaitChildExit => "waits for the exit of",
+        WaitReasons.RecvEmptySocket => $"waits to receive on {e.Object} from",
+        WaitReasons.SendFullSocket => $"waits to send on {e.Object} to",
         _ => $"waits ({e.Reason}) for",
     };
 }

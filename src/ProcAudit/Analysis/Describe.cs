@@ -87,6 +87,25 @@ internal sealed class Describe
         return $"{queued.ToString(CultureInfo.InvariantCulture)}/{cap} bytes{(full ? " full" : "")}";
     }
 
+    /// <summary>
+    /// A socket as a person reads it: "127.0.0.1:52764 -> 127.0.0.1:35191, socket:[9001], Send-Q
+    /// 3,782,144 bytes" (a unix socket by its path, or its id alone).
+    /// </summary>
+    public string Socket(string id)
+    {
+        SocketInfo? s = _snapshot.FindSocket(id);
+        if (s is null)
+        {
+            return id;
+        }
+        string where = s.Local is not null && s.Remote is not null ? $"{s.Local} -> {s.Remote}, " : s.Path is { Length: > 0 } p ? $"{s.Kind} {p}, " : $"{s.Kind}, ";
+        string sendQ = s.SendQueueBytes is long q ? $", Send-Q {Bytes(q)}" : "";
+        return $"{where}{id}{sendQ}";
+    }
+
+    /// <summary>"3,782,144 bytes".</summary>
+    public static string Bytes(long n) => n.ToString("N0", CultureInfo.InvariantCulture) + " bytes";
+
     /// <summary>A capacity in words: "64 KiB".</summary>
     public string Capacity(string pipeId)
     {

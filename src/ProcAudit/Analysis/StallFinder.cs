@@ -18,11 +18,21 @@ internal static class StallFinder
             foreach (ThreadInfo thread in process.Threads)
             {
                 if (thread.Syscall is not { Name: string name, Object: string obj } call || thread.Progress?.Moved == true
-                    || snapshot.FindPipe(obj) is not PipeInfo pipe || inCycles.Any(e => e.From.Tid == thread.Tid && e.Object == obj))
+                    || inCycles.Any(e => e.From.Tid == thread.Tid && e.Object == obj))
                 {
                     continue;
                 }
                 SyscallShape shape = SyscallTable.Shape(name);
+                if (shape == SyscallShape.FdWrite && snapshot.FindSocket(obj) is SocketInfo socket
+                    && PeerNotReading(snapshot, process, call, socket, d) is Finding notReading && !findings.Contains(notReading))
+                {
+                    findings.Add(notReading);
+                    continue;
+                }
+                if (snapshot.FindPipe(obj) is not PipeInfo pipe)
+                {
+                    continue;
+                }
                 Finding? finding = shape switch
                 {
                     SyscallShape.FdRead => LeakedWriteEnd(snapshot, process, thread, call, pipe, d),
@@ -107,6 +117,46 @@ internal static class StallFinder
             $"{d.Process(writer.Pid)} {(inferred is null ? "blocks" : "waits")} writing {stream} (fd {fd}, {pipe.Id}, {d.Fill(pipe.Id, true)}), but the reader, " +
             $"{d.Relation(writer.Pid, reader)}{d.Process(reader)}, does not read it: it {doing}{also}{(inferred is null ? "" : $" (inferred: {inferred})")}.",
             hint);
+    }
+
+    /// <summary>
+    /// A sender blocked on a full socket whose peer, on this machine, is not reading it; or, for a
+    /// remote peer, one whose zero-window probe says it does not read.
+    /// </summary>
+    private static Finding? PeerNotReading(Snapshot snapshot, ProcessInfo sender, SyscallInfo call, SocketInfo socket, Describe d)
+    {
+        SocketInfo? peer = socket.Peer is string id ? snapshot.FindSocket(id) : null;
+        string recvQ = peer?.RecvQueueBytes is long r ? $", Recv-Q {Describe.Bytes(r)}" : "";
+        if (peer is null)
+        {
+            if (!socket.ZeroWindow || socket.Remote is null)
+            {
+                return null;
+            }
+            return new Finding("peer-not-reading", ImmutableArray.Create(sender.Pid), socket.Id,
+                $"{d.Process(sender.Pid)} blocks sending on fd {call.Fd} ({d.Socket(socket.Id)}), and the remote peer {socket.Remote} advertises a zero window: it does not read.",
+                $"Find out why {socket.Remote} stopped reading; give the sender a timeout so it can tell.");
+        }
+        List<ProcessInfo> holders = peer.Holders.Select(h => h.Pid).Where(p => p != sender.Pid).Distinct()
+            .Select(snapshot.FindProcess).OfType<ProcessInfo>().ToList();
+        if (holders.Count == 0)
+        {
+            return null;
+        }
+        // Reading it right now, or busy on a CPU: not a stall.
+        if (holders.Any(p => p.Threads.Any(t => t.State == "R" || t.Progress?.CpuTicks > 0
+            || (t.Syscall?.Object == peer.Id && t.Syscall.Name is string n && SyscallTable.Shape(n) == SyscallShape.FdRead))))
+        {
+            return null;
+        }
+        ProcessInfo reader = holders[0];
+        Holder fd = peer.Holders.First(h => h.Pid == reader.Pid);
+        return new Finding("peer-not-reading",
+            ImmutableArray.Create(reader.Pid, sender.Pid),
+            socket.Id,
+            $"{d.Process(sender.Pid)} blocks sending on fd {call.Fd} ({d.Socket(socket.Id)}), but the peer, {d.Process(reader.Pid)} fd {fd.Fd} ({peer.Id}{recvQ}), " +
+            $"does not read it: it {Activity(reader, d)}.",
+            $"Make {d.Process(reader.Pid)} read the connection (or close it when it is done), and give the sender a timeout so it can tell.");
     }
 
     /// <summary>What a process is doing, in words, from its most telling thread.</summary>

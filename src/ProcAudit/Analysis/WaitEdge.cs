@@ -36,4 +36,10 @@ public static class WaitReasons
 
     /// <summary>Blocked in wait4/waitid: waits for a child to exit.</summary>
     public const string WaitChildExit = "wait-child-exit";
+
+    /// <summary>Blocked receiving on a socket with nothing queued: waits for the peer to send.</summary>
+    public const string RecvEmptySocket = "recv-empty-socket";
+
+    /// <summary>Blocked sending on a socket whose buffers are full: waits for the peer to read.</summary>
+    public const string SendFullSocket = "send-full-socket";
 }

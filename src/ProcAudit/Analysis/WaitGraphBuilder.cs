@@ -13,12 +13,14 @@ internal sealed class WaitGraphBuilder
 {
     private readonly Snapshot _snapshot;
     private readonly Dictionary<string, PipeInfo> _pipes;
+    private readonly Dictionary<string, SocketInfo> _sockets;
     private readonly List<WaitEdge> _edges = new();
 
     private WaitGraphBuilder(Snapshot snapshot)
     {
         _snapshot = snapshot;
         _pipes = snapshot.Pipes.ToDictionary(p => p.Id);
+        _sockets = snapshot.Sockets.ToDictionary(s => s.Id);
     }
 
     public static ImmutableArray<WaitEdge> Build(Snapshot snapshot)
@@ -60,6 +62,20 @@ internal sealed class WaitGraphBuilder
                 {
                     _edges.Add(new WaitEdge(from, new WaitEnd(reader), obj, WaitReasons.WriteFullPipe, Certainty.Observed,
                         $"thread {thread.Tid} is blocked in {name}({call.Fd}) on {obj}, which has no room", call.Fd));
+                }
+                break;
+            case SyscallShape.FdRead when call.Object is string obj && _sockets.TryGetValue(obj, out SocketInfo? socket) && !socket.Listener:
+                foreach (int peer in PeerHolders(socket, except: process.Pid))
+                {
+                    _edges.Add(new WaitEdge(from, new WaitEnd(peer), obj, WaitReasons.RecvEmptySocket, Certainty.Observed,
+                        $"thread {thread.Tid} is blocked in {name}({call.Fd}) on {obj}, which has nothing to read; its peer {socket.Peer} is held by {peer}", call.Fd));
+                }
+                break;
+            case SyscallShape.FdWrite when call.Object is string obj && _sockets.TryGetValue(obj, out SocketInfo? socket):
+                foreach (int peer in PeerHolders(socket, except: process.Pid))
+                {
+                    _edges.Add(new WaitEdge(from, new WaitEnd(peer), obj, WaitReasons.SendFullSocket, Certainty.Observed,
+                        $"thread {thread.Tid} is blocked in {name}({call.Fd}) on {obj}, whose buffers are full (Send-Q {socket.SendQueueBytes?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "?"} bytes); its peer {socket.Peer} is held by {peer}", call.Fd));
                 }
                 break;
             case SyscallShape.Wait:
@@ -169,6 +185,12 @@ internal sealed class WaitGraphBuilder
         bool moved = pipe.QueuedBytesLater is long later && pipe.QueuedBytes is long before && later != before;
         return moved ? null : pipe;
     }
+
+    /// <summary>The processes holding the other end of a socket on this machine.</summary>
+    private IEnumerable<int> PeerHolders(SocketInfo socket, int except) =>
+        socket.Peer is string peer && _sockets.TryGetValue(peer, out SocketInfo? other)
+            ? other.Holders.Select(h => h.Pid).Where(p => p != except).Distinct()
+            : Enumerable.Empty<int>();
 
     private static IEnumerable<int> HolderPids(PipeInfo pipe, string role, int except) =>
         pipe.Holders.Where(h => h.Role == role && h.Pid != except).Select(h => h.Pid).Distinct();

@@ -26,6 +26,17 @@ internal static class FdScan
         return links;
     }
 
-    public static bool HoldsAny(List<FdLinkEntry> links, HashSet<ulong> pipeInodes) =>
-        links.Any(l => l.Target.StartsWith("pipe:[", StringComparison.Ordinal) && FdLink.Classify(l.Target).Inode is ulong ino && pipeInodes.Contains(ino));
+    /// <summary>True when one of the links is a pipe or socket of interest (pipefs and sockfs number inodes apart, hence two sets).</summary>
+    public static bool HoldsAny(List<FdLinkEntry> links, HashSet<ulong> pipeInodes, HashSet<ulong>? socketInodes = null)
+    {
+        foreach (FdLinkEntry l in links)
+        {
+            FdTarget t = FdLink.Classify(l.Target);
+            if (t.Inode is ulong ino && ((t.Kind == "pipe" && pipeInodes.Contains(ino)) || (t.Kind == "socket" && socketInodes?.Contains(ino) == true)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }

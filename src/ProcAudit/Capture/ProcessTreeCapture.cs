@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ProcAudit.Capture.Procfs;
+using ProcAudit.Capture.Sockets;
 using ProcAudit.Capture.Syscalls;
 
 namespace ProcAudit.Capture;
@@ -81,10 +82,13 @@ internal sealed class ProcessTreeCapture
             threads[pid] = stats[pid].IsKernelThread ? ImmutableArray<ThreadInfo>.Empty : ReadThreads(pid, fds[pid]);
         }
 
-        // Phase 2: the pipes the tree waits on, and everyone on the machine who holds one of them.
-        HashSet<ulong> awaited = AwaitedPipes(tree, fds, threads);
+        // Phase 2: the pipes and sockets the tree waits on (and the far ends of those sockets), and
+        // everyone on the machine who holds one of them.
+        HashSet<ulong> awaited = Awaited(tree, fds, threads, "pipe");
+        SocketTable? sockets = tree.Any(pid => fds[pid].Any(f => f.Kind == "socket")) ? ReadSockets(root) : null;
+        HashSet<ulong> socketScan = sockets is null ? new HashSet<ulong>() : SocketsToScan(sockets, Awaited(tree, fds, threads, "socket"));
         List<int> outsiders = new();
-        if (awaited.Count > 0)
+        if (awaited.Count > 0 || socketScan.Count > 0)
         {
             foreach (int pid in stats.Keys.Order())
             {
@@ -97,7 +101,7 @@ internal sealed class ProcessTreeCapture
                 {
                     break;
                 }
-                List<FdInfo>? held = ScanForHolder(pid, awaited);
+                List<FdInfo>? held = ScanForHolder(pid, awaited, socketScan);
                 if (held is not null)
                 {
                     fds[pid] = held;
@@ -107,8 +111,16 @@ internal sealed class ProcessTreeCapture
             }
         }
 
-        // Phase 3: the level of every pipe the tree holds.
+        // Phase 3: the level of every pipe the tree holds; the queues and peers of its sockets.
         ImmutableArray<PipeInfo> pipes = MeasurePipes(fds, treeSet, awaited);
+        ImmutableArray<SocketInfo> socketInfos = sockets is null ? ImmutableArray<SocketInfo>.Empty : DescribeSockets(sockets, fds, treeSet, socketScan);
+        if (sockets is not null)
+        {
+            foreach (int pid in fds.Keys.ToList())
+            {
+                fds[pid] = fds[pid].Select(f => f.Kind == "socket" && f.Inode is ulong ino && sockets.Find(ino) is SocketEntry e ? f with { Kind = e.KindName } : f).ToList();
+            }
+        }
 
         ImmutableArray<ProcessInfo>.Builder processes = ImmutableArray.CreateBuilder<ProcessInfo>();
         foreach (int pid in tree.Concat(outsiders))
@@ -124,6 +136,7 @@ internal sealed class ProcessTreeCapture
             RootExited = !_procfs.Exists(root.ToString(System.Globalization.CultureInfo.InvariantCulture)) || stats[root].State == "Z",
             Processes = processes.ToImmutable(),
             Pipes = pipes,
+            Sockets = socketInfos,
             Notes = _notes.ToImmutableArray(),
         };
     }
@@ -220,17 +233,79 @@ internal sealed class ProcessTreeCapture
     /// Readlinks every fd of an outside process; only when one of them is a pipe of interest is
     /// the process described in full (fdinfo for each fd it holds). Costs one readlink per fd.
     /// </summary>
-    private List<FdInfo>? ScanForHolder(int pid, HashSet<ulong> pipeInodes)
+    private List<FdInfo>? ScanForHolder(int pid, HashSet<ulong> pipeInodes, HashSet<ulong> socketInodes)
     {
         List<FdLinkEntry> links = FdScan.Links(_procfs, pid);
-        return FdScan.HoldsAny(links, pipeInodes) ? links.Select(l => DescribeFd(pid, l.Fd, l.Target)).ToList() : null;
+        return FdScan.HoldsAny(links, pipeInodes, socketInodes) ? links.Select(l => DescribeFd(pid, l.Fd, l.Target)).ToList() : null;
     }
 
     /// <summary>
-    /// Pipes a thread of the tree is blocked on (read, write, any fd call), and pipes a tree process
-    /// watches through epoll (a runtime parked in its poller waits on those).
+    /// The socket tables of the tree's network namespace: /proc/ROOT/net/* (read through the root,
+    /// so a tree in its own namespace is read in it) joined with the unix sock_diag dump for peers
+    /// and queues, which /proc/net/unix lacks. The dump is only taken live.
     /// </summary>
-    private static HashSet<ulong> AwaitedPipes(List<int> tree, Dictionary<int, List<FdInfo>> fds, Dictionary<int, ImmutableArray<ThreadInfo>> threads)
+    private SocketTable ReadSockets(int root)
+    {
+        UnixDiagDump? unix = _live ? UnixSocketDiag.Dump() : null;
+        SocketTable table = SocketTable.Read(_procfs, root, unix);
+        _notes.AddRange(table.Notes);
+        return table;
+    }
+
+    /// <summary>The sockets the tree waits on and, for each, the far end when it is on this machine.</summary>
+    private static HashSet<ulong> SocketsToScan(SocketTable table, HashSet<ulong> awaited)
+    {
+        HashSet<ulong> scan = new(awaited);
+        foreach (ulong inode in awaited)
+        {
+            if (table.Find(inode) is SocketEntry entry && table.FindPeer(entry) is { Inode: > 0 } peer)
+            {
+                scan.Add(peer.Inode);
+            }
+        }
+        return scan;
+    }
+
+    private static ImmutableArray<SocketInfo> DescribeSockets(SocketTable table, Dictionary<int, List<FdInfo>> fds, HashSet<int> tree, HashSet<ulong> scanned)
+    {
+        IEnumerable<ulong> held = tree.SelectMany(pid => fds[pid]).Where(f => f.Kind == "socket" && f.Inode is not null).Select(f => f.Inode!.Value);
+        ImmutableArray<SocketInfo>.Builder result = ImmutableArray.CreateBuilder<SocketInfo>();
+        foreach (ulong inode in held.Concat(scanned).Distinct().Order())
+        {
+            SocketEntry? e = table.Find(inode);
+            SocketEntry? peer = e is null ? null : table.FindPeer(e);
+            ImmutableArray<Holder> holders = fds.OrderBy(kv => kv.Key)
+                .SelectMany(kv => kv.Value.Where(f => f.Kind == "socket" && f.Inode == inode).Select(f => new Holder(kv.Key, f.Fd, "owner")))
+                .ToImmutableArray();
+            bool unixStream = e?.Kind == SocketKind.Unix && e.UnixType == UnixSocketType.Stream;
+            result.Add(new SocketInfo
+            {
+                Id = $"socket:[{inode}]",
+                Inode = inode,
+                Kind = e?.KindName ?? "socket",
+                State = e?.State,
+                Listener = e?.IsListener ?? false,
+                Local = e?.Local?.ToString(),
+                Remote = e?.Remote?.ToString(),
+                Path = e?.Path,
+                // A unix stream's unsent bytes are the ones its peer has not read; the kernel charges them to the writer as memory.
+                SendQueueBytes = unixStream ? peer?.RecvQueue : e?.SendQueue,
+                RecvQueueBytes = e?.RecvQueue,
+                BacklogLimit = e?.BacklogLimit,
+                ZeroWindow = e?.ZeroWindowProbe ?? false,
+                Peer = peer is { Inode: > 0 } ? $"socket:[{peer.Inode}]" : null,
+                Holders = holders,
+                HoldersComplete = scanned.Contains(inode),
+            });
+        }
+        return result.ToImmutable();
+    }
+
+    /// <summary>
+    /// Pipes (or sockets) a thread of the tree is blocked on (read, write, any fd call), and those a
+    /// tree process watches through epoll (a runtime parked in its poller waits on those).
+    /// </summary>
+    private static HashSet<ulong> Awaited(List<int> tree, Dictionary<int, List<FdInfo>> fds, Dictionary<int, ImmutableArray<ThreadInfo>> threads, string kind)
     {
         HashSet<ulong> awaited = new();
         foreach (int pid in tree)
@@ -240,7 +315,7 @@ internal sealed class ProcessTreeCapture
             IEnumerable<int> watched = fds[pid].Where(f => f.Kind == "eventpoll").SelectMany(f => f.Watches);
             foreach (int fd in blockedOn.Concat(watched))
             {
-                if (byFd.TryGetValue(fd, out FdInfo? f) && f.Kind == "pipe" && f.Inode is ulong ino)
+                if (byFd.TryGetValue(fd, out FdInfo? f) && f.Kind == kind && f.Inode is ulong ino)
                 {
                     awaited.Add(ino);
                 }

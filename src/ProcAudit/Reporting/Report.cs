@@ -54,13 +54,13 @@ public sealed record Report
 /// <param name="Version">The tool's version.</param>
 public sealed record ToolInfo(string Name, string Version);
 
-/// <summary>A kernel object in the report: for now, a pipe.</summary>
+/// <summary>A kernel object in the report: a pipe or a socket.</summary>
 public sealed record ReportObject
 {
     /// <summary>The link text, e.g. <c>pipe:[8533]</c>.</summary>
     public required string Id { get; init; }
 
-    /// <summary><c>pipe</c>.</summary>
+    /// <summary><c>pipe</c>, <c>tcp</c>, <c>tcp6</c>, <c>udp</c>, <c>udp6</c>, <c>unix</c>.</summary>
     public required string Kind { get; init; }
 
     /// <summary>Every holder on the machine.</summary>
@@ -80,4 +80,28 @@ public sealed record ReportObject
 
     /// <summary>Bytes queued at the second look, when there was one.</summary>
     public long? QueuedBytesLater { get; init; }
+
+    /// <summary>Sockets: the kernel's state name.</summary>
+    public string? State { get; init; }
+
+    /// <summary>TCP/UDP sockets: local address and port.</summary>
+    public string? Local { get; init; }
+
+    /// <summary>TCP/UDP sockets: remote address and port.</summary>
+    public string? Remote { get; init; }
+
+    /// <summary>Unix sockets: the bound path.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Sockets: bytes written and not yet taken by the other side (TCP Send-Q).</summary>
+    public long? SendQueueBytes { get; init; }
+
+    /// <summary>Sockets: bytes received and not read (TCP Recv-Q).</summary>
+    public long? RecvQueueBytes { get; init; }
+
+    /// <summary>Sockets: the other end's id, when it is on this machine.</summary>
+    public string? Peer { get; init; }
+
+    /// <summary>TCP: the zero-window probe runs (the peer does not read).</summary>
+    public bool? ZeroWindow { get; init; }
 }

@@ -35,7 +35,21 @@ public static class ReportBuilder
                 Full = a.FullPipes.Contains(p.Id),
                 QueuedBytesLater = p.QueuedBytesLater,
                 HoldersComplete = p.HoldersComplete,
-            }).ToImmutableArray(),
+            }).Concat(s.Sockets.Where(k => Matters(k, s, a)).Select(k => new ReportObject
+            {
+                Id = k.Id,
+                Kind = k.Kind,
+                Holders = k.Holders,
+                HoldersComplete = k.HoldersComplete,
+                State = k.State,
+                Local = k.Local,
+                Remote = k.Remote,
+                Path = k.Path,
+                SendQueueBytes = k.SendQueueBytes,
+                RecvQueueBytes = k.RecvQueueBytes,
+                Peer = k.Peer,
+                ZeroWindow = k.ZeroWindow,
+            })).ToImmutableArray(),
             Waits = a.Waits,
             Cycles = a.Cycles,
             Findings = a.Findings,
@@ -51,6 +65,13 @@ public static class ReportBuilder
         pipe.Holders.Select(h => h.Pid).Distinct().Skip(1).Any()
         || analysis.Waits.Any(w => w.Object == pipe.Id)
         || analysis.Findings.Any(f => f.Object == pipe.Id);
+
+    /// <summary>A socket matters when something waits on it, it is named in a finding, or it is the peer of one that does.</summary>
+    private static bool Matters(SocketInfo socket, Snapshot snapshot, AnalysisResult analysis)
+    {
+        bool Involved(string id) => analysis.Waits.Any(w => w.Object == id) || analysis.Findings.Any(f => f.Object == id);
+        return Involved(socket.Id) || snapshot.Sockets.Any(o => o.Peer == socket.Id && Involved(o.Id));
+    }
 
     /// <summary>The first line a person reads.</summary>
     public static string Headline(AuditResult result)

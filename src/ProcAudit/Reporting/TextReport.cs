@@ -59,7 +59,7 @@ public static class TextReport
                 string states = string.Join(", ", idle.GroupBy(t => t.Syscall?.Name ?? (t.State == "R" ? "running" : "user space")).Select(g => $"{g.Count()} in {g.Key}"));
                 w.WriteLine($"    + {idle.Count} other thread{(idle.Count == 1 ? "" : "s")} ({states})");
             }
-            IEnumerable<FdInfo> interesting = p.Fds.Where(f => f.Kind is "pipe" or "socket" or "eventpoll");
+            IEnumerable<FdInfo> interesting = p.Fds.Where(f => f.Kind is "pipe" or "socket" or "eventpoll" or "tcp" or "tcp6" or "udp" or "udp6" or "unix");
             string fds = string.Join(", ", interesting.Select(f => $"{f.Fd}={S(f.Target)}{Access(f)}"));
             if (fds.Length > 0)
             {
@@ -67,11 +67,31 @@ public static class TextReport
             }
         }
 
-        if (report.Objects.Length > 0)
+        List<ReportObject> sockets = report.Objects.Where(o => o.Kind != "pipe").ToList();
+        if (sockets.Count > 0)
+        {
+            w.WriteLine();
+            w.WriteLine("Sockets:");
+            foreach (ReportObject o in sockets)
+            {
+                string where = o.Local is not null && o.Remote is not null ? $"{o.Local} -> {o.Remote}" : o.Path ?? "";
+                string queues = string.Join(", ", new[]
+                {
+                    o.SendQueueBytes is long q ? "Send-Q " + Describe.Bytes(q) : null,
+                    o.RecvQueueBytes is long r ? "Recv-Q " + Describe.Bytes(r) : null,
+                    o.ZeroWindow == true ? "zero window (the peer does not read)" : null,
+                }.Where(x => x is not null));
+                string holders = string.Join(", ", o.Holders.Select(h => $"{Who(report, new WaitEnd(h.Pid))} fd {h.Fd}"));
+                w.WriteLine($"  {o.Id} {o.Kind} {S(where)} {o.State}; {queues}; held by {(holders.Length > 0 ? holders : "nobody in these processes")}{(o.Peer is null ? "" : "; peer " + o.Peer)}");
+            }
+        }
+
+        List<ReportObject> pipes = report.Objects.Where(o => o.Kind == "pipe").ToList();
+        if (pipes.Count > 0)
         {
             w.WriteLine();
             w.WriteLine("Pipes:");
-            foreach (ReportObject o in report.Objects)
+            foreach (ReportObject o in pipes)
             {
                 string level = o.QueuedBytes is long q ? $"{q.ToString(CultureInfo.InvariantCulture)}/{o.CapacityBytes?.ToString(CultureInfo.InvariantCulture) ?? "?"} bytes" : "level unknown";
                 string readers = string.Join(", ", o.Holders.Where(h => h.Role == "reader").Select(h => $"{h.Pid} fd {h.Fd}"));

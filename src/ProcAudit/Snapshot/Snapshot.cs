@@ -29,6 +29,9 @@ public sealed record Snapshot
     /// <summary>Every pipe the captured processes hold, with its fill level and all its holders on the machine.</summary>
     public ImmutableArray<PipeInfo> Pipes { get; init; } = ImmutableArray<PipeInfo>.Empty;
 
+    /// <summary>Every socket the captured processes hold, and the peers of those the tree waits on.</summary>
+    public ImmutableArray<SocketInfo> Sockets { get; init; } = ImmutableArray<SocketInfo>.Empty;
+
     /// <summary>What could not be read, and why.</summary>
     public ImmutableArray<Note> Notes { get; init; } = ImmutableArray<Note>.Empty;
 
@@ -40,6 +43,19 @@ public sealed record Snapshot
             if (p.Pid == pid)
             {
                 return p;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The socket with this id (<c>socket:[N]</c>), if captured.</summary>
+    public SocketInfo? FindSocket(string id)
+    {
+        foreach (SocketInfo s in Sockets)
+        {
+            if (s.Id == id)
+            {
+                return s;
             }
         }
         return null;
