@@ -55,6 +55,7 @@ go_fixture() { # name: builds tests/fixtures/programs/NAME.go, runs it, records 
 
 wanted go-pipe-order-inversion && go_fixture go-pipe-order-inversion
 wanted go-writer-parked && go_fixture go-writer-parked
+wanted go-tcp-sender && go_fixture go-tcp-sender
 
 if wanted healthy-pipeline; then
   pid=$(start /bin/sh -c 'yes | gzip -1 | cat > /dev/null'); pids+=("$pid"); sleep 1

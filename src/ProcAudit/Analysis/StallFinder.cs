@@ -24,7 +24,7 @@ internal static class StallFinder
                 }
                 SyscallShape shape = SyscallTable.Shape(name);
                 if (shape == SyscallShape.FdWrite && snapshot.FindSocket(obj) is SocketInfo socket
-                    && PeerNotReading(snapshot, process, call, socket, d) is Finding notReading && !findings.Contains(notReading))
+                    && PeerNotReading(snapshot, process, call.Fd, socket, d, inferred: null) is Finding notReading && !findings.Contains(notReading))
                 {
                     findings.Add(notReading);
                     continue;
@@ -46,6 +46,14 @@ internal static class StallFinder
             }
         }
         // A parked runtime's write shows in no syscall: its inferred edges stand in for the blocked thread.
+        foreach (WaitEdge e in edges.Where(e => e.Certainty == Certainty.Inferred && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e)))
+        {
+            if (snapshot.FindProcess(e.From.Pid) is ProcessInfo sender && e.Object is string id && snapshot.FindSocket(id) is SocketInfo socket
+                && PeerNotReading(snapshot, sender, e.Fd, socket, d, e.Evidence) is Finding finding && !findings.Contains(finding))
+            {
+                findings.Add(finding);
+            }
+        }
         foreach (WaitEdge e in edges.Where(e => e.Certainty == Certainty.Inferred && e.Reason == WaitReasons.WriteFullPipe && !inCycles.Contains(e)))
         {
             if (snapshot.FindProcess(e.From.Pid) is ProcessInfo writer && e.Object is string obj && snapshot.FindPipe(obj) is PipeInfo pipe
@@ -123,8 +131,10 @@ internal static class StallFinder
     /// A sender blocked on a full socket whose peer, on this machine, is not reading it; or, for a
     /// remote peer, one whose zero-window probe says it does not read.
     /// </summary>
-    private static Finding? PeerNotReading(Snapshot snapshot, ProcessInfo sender, SyscallInfo call, SocketInfo socket, Describe d)
+    private static Finding? PeerNotReading(Snapshot snapshot, ProcessInfo sender, int? senderFd, SocketInfo socket, Describe d, string? inferred)
     {
+        string verb = inferred is null ? "blocks" : "waits";
+        string because = inferred is null ? "" : $" (inferred: {inferred})";
         SocketInfo? peer = socket.Peer is string id ? snapshot.FindSocket(id) : null;
         string recvQ = peer?.RecvQueueBytes is long r ? $", Recv-Q {Describe.Bytes(r)}" : "";
         if (peer is null)
@@ -134,7 +144,7 @@ internal static class StallFinder
                 return null;
             }
             return new Finding("peer-not-reading", ImmutableArray.Create(sender.Pid), socket.Id,
-                $"{d.Process(sender.Pid)} blocks sending on fd {call.Fd} ({d.Socket(socket.Id)}), and the remote peer {socket.Remote} advertises a zero window: it does not read.",
+                $"{d.Process(sender.Pid)} {verb} sending on fd {senderFd} ({d.Socket(socket.Id)}), and the remote peer {socket.Remote} advertises a zero window: it does not read{because}.",
                 $"Find out why {socket.Remote} stopped reading; give the sender a timeout so it can tell.");
         }
         List<ProcessInfo> holders = peer.Holders.Select(h => h.Pid).Where(p => p != sender.Pid).Distinct()
@@ -154,8 +164,8 @@ internal static class StallFinder
         return new Finding("peer-not-reading",
             ImmutableArray.Create(reader.Pid, sender.Pid),
             socket.Id,
-            $"{d.Process(sender.Pid)} blocks sending on fd {call.Fd} ({d.Socket(socket.Id)}), but the peer, {d.Process(reader.Pid)} fd {fd.Fd} ({peer.Id}{recvQ}), " +
-            $"does not read it: it {Activity(reader, d)}.",
+            $"{d.Process(sender.Pid)} {verb} sending on fd {senderFd} ({d.Socket(socket.Id)}), but the peer, {d.Process(reader.Pid)} fd {fd.Fd} ({peer.Id}{recvQ}), " +
+            $"does not read it: it {Activity(reader, d)}{because}.",
             $"Make {d.Process(reader.Pid)} read the connection (or close it when it is done), and give the sender a timeout so it can tell.");
     }
 

@@ -102,6 +102,11 @@ internal sealed class WaitGraphBuilder
         {
             foreach (int watched in epoll.Watches)
             {
+                if (process.FindFd(watched) is FdInfo sfd && _sockets.TryGetValue(sfd.Target, out SocketInfo? socket))
+                {
+                    InferSocket(process, epoll, sfd, socket);
+                    continue;
+                }
                 if (process.FindFd(watched) is not { Kind: "pipe" } fd || Stuck(fd.Target) is not PipeInfo pipe)
                 {
                     continue;
@@ -130,6 +135,35 @@ internal sealed class WaitGraphBuilder
         {
             _edges.Add(new WaitEdge(new WaitEnd(process.Pid), new WaitEnd(writer), fd.Target, WaitReasons.ReadEmptyPipe, Certainty.Inferred,
                 $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd}, the read end of {fd.Target}, which is empty and whose writer {writer} is itself blocked", fd.Fd));
+        }
+    }
+
+    /// <summary>
+    /// Parked, watching a socket: a TCP connection whose peer advertises a zero window waits for the
+    /// peer to read; one with nothing to read whose peer is itself blocked waits for that peer.
+    /// </summary>
+    private void InferSocket(ProcessInfo process, FdInfo epoll, FdInfo fd, SocketInfo socket)
+    {
+        List<int> peers = PeerHolders(socket, except: process.Pid).ToList();
+        if (socket.Listener || peers.Count == 0)
+        {
+            return;
+        }
+        if (socket.ZeroWindow && socket.SendQueueBytes > 0)
+        {
+            foreach (int peer in peers)
+            {
+                _edges.Add(new WaitEdge(new WaitEnd(process.Pid), new WaitEnd(peer), socket.Id, WaitReasons.SendFullSocket, Certainty.Inferred,
+                    $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd} ({socket.Id}), whose Send-Q holds {socket.SendQueueBytes} bytes against a zero window", fd.Fd));
+            }
+        }
+        else if (socket.RecvQueueBytes == 0 && peers.All(IsBlocked))
+        {
+            foreach (int peer in peers)
+            {
+                _edges.Add(new WaitEdge(new WaitEnd(process.Pid), new WaitEnd(peer), socket.Id, WaitReasons.RecvEmptySocket, Certainty.Inferred,
+                    $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd} ({socket.Id}), which has nothing to read, and its peer {peer} is itself blocked", fd.Fd));
+            }
         }
     }
 

@@ -50,6 +50,28 @@ public sealed class RecordedSnapshotTests
     }
 
     [Fact]
+    public void Go_sender_parked_on_a_zero_window_socket_is_an_inferred_peer_not_reading()
+    {
+        Snapshot s = Load("go-tcp-sender");
+        AnalysisResult a = Analyzer.Analyze(s);
+
+        Assert.Equal(Verdict.Stalled, a.Verdict);
+        WaitEdge edge = Assert.Single(a.Waits);
+        Assert.Equal((31513, 31518, "socket:[613835]", WaitReasons.SendFullSocket, Certainty.Inferred, (int?)4),
+            (edge.From.Pid, edge.To.Pid, edge.Object, edge.Reason, edge.Certainty, edge.Fd));
+        SocketInfo sending = s.FindSocket("socket:[613835]")!;
+        Assert.True(sending.ZeroWindow);
+        Assert.Equal(3_791_494, sending.SendQueueBytes);
+        Assert.Equal("socket:[613836]", sending.Peer);
+        Finding finding = Assert.Single(a.Findings);
+        Assert.Equal("peer-not-reading", finding.Kind);
+        Assert.Equal(new[] { 31518, 31513 }, finding.Pids);
+        Assert.StartsWith("go-tcp-sender 31513 waits sending on fd 4 (127.0.0.1:48246 -> 127.0.0.1:45327, socket:[613835], Send-Q 3,791,494 bytes), " +
+            "but the peer, go-tcp-sender 31518 fd 1 (socket:[613836], Recv-Q 127,973 bytes), does not read it", finding.Summary);
+        Assert.Contains("(inferred: every thread is parked in epoll/futex", finding.Summary);
+    }
+
+    [Fact]
     public void A_blocked_writer_that_moved_between_samples_gives_no_edge_and_no_cycle()
     {
         Snapshot s = Load("go-pipe-order-inversion");

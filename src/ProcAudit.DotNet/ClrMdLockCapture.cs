@@ -1,0 +1,339 @@
+using System.Collections.Immutable;
+using Microsoft.Diagnostics.Runtime;
+
+namespace ProcAudit.DotNet;
+
+/// <summary>
+/// Monitor owners and waiters read from the target's memory with ClrMD, attached without suspending: ClrMD then
+/// reads through process_vm_readv and attaches to nothing, so the target never stops. Threads blocked in a runtime
+/// wait unwind from the frames the runtime left on their stacks, which is all a hang needs.
+/// </summary>
+/// <remarks>
+/// The DAC is always the one beside the target's own <c>libcoreclr.so</c>, loaded with <c>ignoreMismatch</c>: ClrMD
+/// cannot read the runtime's version from a live process here (it reports 0.0), so its own lookup finds no matching
+/// DAC and, where allowed, would go to the symbol server.
+/// </remarks>
+internal static class ClrMdLockCapture
+{
+    private const string MonitorTypeName = "System.Threading.Monitor";
+    private const int MaxFramesPerThread = 512;
+
+    /// <summary>Captures; every expected failure becomes a status and a note. Runs on a bounded worker thread.</summary>
+    public static ManagedLocks Capture(int pid, CancellationToken ct)
+    {
+        TargetProbe probe = TargetProbe.Read(pid);
+        switch (probe.State)
+        {
+            case TargetState.Gone:
+                return Result(pid, CaptureStatus.Gone, $"Process {pid} does not exist (it exited, or the pid is wrong).");
+            case TargetState.Zombie:
+                return Result(pid, CaptureStatus.Gone, $"Process {pid} has exited (a zombie not yet reaped): it has no managed heap left to read.");
+            case TargetState.Denied:
+                return Result(pid, CaptureStatus.Denied, $"Process {pid} belongs to another user: its memory is not ours to read; run as that user or as root.");
+        }
+
+        if (probe.CoreClrPath is null)
+        {
+            return Result(
+                pid,
+                CaptureStatus.NotDotNet,
+                $"Process {pid} maps no libcoreclr.so: it is not a CoreCLR process (or a single-file or Native AOT app, whose locks ClrMD cannot read this way).");
+        }
+
+        string dacPath = probe.DacPath!;
+        if (!File.Exists(dacPath))
+        {
+            return Result(
+                pid,
+                CaptureStatus.Unavailable,
+                $"There is no libmscordaccore.so beside {probe.CoreClrPath}: lock owners need the DAC of the target's own runtime (the default lookup would download one, and there is no network here).");
+        }
+
+        DataTarget target;
+        try
+        {
+            target = DataTarget.AttachToProcess(pid, suspend: false);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return Result(pid, CaptureStatus.Denied, $"Reading the memory of process {pid} was refused ({ex.Message.TrimEnd('.')}): it belongs to another user, or ptrace is restricted (kernel.yama.ptrace_scope); run as root.");
+        }
+        catch (Exception ex) when (ex is ArgumentException or ClrDiagnosticsException or IOException or InvalidOperationException)
+        {
+            if (TargetProbe.Read(pid).State is TargetState.Gone or TargetState.Zombie)
+            {
+                return Result(pid, CaptureStatus.Gone, $"Process {pid} exited while ClrMD attached to it.");
+            }
+
+            return Result(pid, CaptureStatus.Unavailable, $"ClrMD could not attach to process {pid} ({ex.GetType().Name}: {ex.Message.TrimEnd('.')}).");
+        }
+
+        using (target)
+        {
+            ct.ThrowIfCancellationRequested();
+            ClrInfo? clr = FindCoreClr(target, probe.CoreClrPath);
+            if (clr is null)
+            {
+                return Result(pid, CaptureStatus.Unavailable, $"ClrMD found no CoreCLR runtime in process {pid}, although it maps {probe.CoreClrPath}: the runtime may still be starting or already shutting down.");
+            }
+
+            ClrRuntime runtime;
+            try
+            {
+                runtime = clr.CreateRuntime(dacPath, ignoreMismatch: true);
+            }
+            catch (Exception ex) when (ex is ClrDiagnosticsException or IOException or InvalidOperationException or DllNotFoundException or BadImageFormatException)
+            {
+                return Result(
+                    pid,
+                    CaptureStatus.Unavailable,
+                    $"The DAC {dacPath} did not load for process {pid} ({ex.GetType().Name}: {ex.Message.TrimEnd('.')}): the runtime may be too old or too new for this ClrMD, or be shutting down.");
+            }
+
+            using (runtime)
+            {
+                return Read(pid, runtime, ct);
+            }
+        }
+    }
+
+    private static ClrInfo? FindCoreClr(DataTarget target, string coreClrPath)
+    {
+        ClrInfo? any = null;
+        foreach (ClrInfo info in target.ClrVersions)
+        {
+            if (info.Flavor != ClrFlavor.Core)
+            {
+                continue;
+            }
+
+            if (string.Equals(info.ModuleInfo.FileName, coreClrPath, StringComparison.Ordinal))
+            {
+                return info;
+            }
+
+            any ??= info;
+        }
+
+        return any;
+    }
+
+    private static ManagedLocks Read(int pid, ClrRuntime runtime, CancellationToken ct)
+    {
+        List<string> notes = new List<string>();
+        ClrHeap heap = runtime.Heap;
+
+        Dictionary<ulong, ClrThread> threadsByAddress = new Dictionary<ulong, ClrThread>();
+        List<ClrThread> liveThreads = new List<ClrThread>();
+        foreach (ClrThread thread in runtime.Threads)
+        {
+            threadsByAddress[thread.Address] = thread;
+            if (thread.IsAlive && thread.OSThreadId != 0)
+            {
+                liveThreads.Add(thread);
+            }
+        }
+
+        liveThreads.Sort(static (a, b) => a.OSThreadId.CompareTo(b.OSThreadId));
+
+        // Every contended monitor is inflated to a sync block, so these are all the locks anyone can wait for.
+        Dictionary<ulong, LockDraft> locks = new Dictionary<ulong, LockDraft>();
+        foreach (SyncBlock syncBlock in heap.EnumerateSyncBlocks())
+        {
+            ct.ThrowIfCancellationRequested();
+            if (!syncBlock.IsMonitorHeld || syncBlock.Object == 0)
+            {
+                continue;
+            }
+
+            ClrThread? owner = threadsByAddress.TryGetValue(syncBlock.HoldingThreadAddress, out ClrThread? found) && found.IsAlive ? found : null;
+            LockDraft draft = new LockDraft(syncBlock.Object, heap.GetObjectType(syncBlock.Object)?.Name, MonitorLockKind.SyncBlock, owner, syncBlock.RecursionCount);
+            locks[syncBlock.Object] = draft;
+            if (owner is null)
+            {
+                notes.Add(
+                    $"The monitor on {draft.TypeName ?? "an object"} at 0x{syncBlock.Object:x} is held by a thread that is no longer alive (an orphaned lock): nobody can release it.");
+            }
+        }
+
+        // Unwind every thread once: its frames and its stack roots serve the stacks, the thin locks and the waits.
+        List<ThreadView> views = new List<ThreadView>(liveThreads.Count);
+        foreach (ClrThread thread in liveThreads)
+        {
+            ct.ThrowIfCancellationRequested();
+            views.Add(Unwind(thread, notes));
+        }
+
+        // A thin lock lives in the object header and is never listed anywhere; the objects a thread's stack refers
+        // to are the ones worth checking (the owner keeps its lock object live until Monitor.Exit).
+        foreach (ThreadView view in views)
+        {
+            foreach (ClrStackRoot root in view.Roots)
+            {
+                ulong address = root.Object.Address;
+                if (address == 0 || locks.ContainsKey(address))
+                {
+                    continue;
+                }
+
+                ClrThinLock? thinLock = TryGetThinLock(root.Object);
+                if (thinLock?.Thread is ClrThread owner)
+                {
+                    locks[address] = new LockDraft(address, root.Object.Type?.Name, MonitorLockKind.ThinLock, owner, thinLock.Recursion + 1);
+                }
+            }
+        }
+
+        foreach (ThreadView view in views)
+        {
+            ct.ThrowIfCancellationRequested();
+            FindAwaitedLock(view, locks, notes);
+        }
+
+        ImmutableArray<MonitorLock> result = locks.Values
+            .OrderBy(static draft => draft.ObjectAddress)
+            .Select(static draft => draft.ToLock())
+            .ToImmutableArray();
+        ImmutableArray<ManagedThreadStack> stacks = views
+            .Select(static view => new ManagedThreadStack
+            {
+                OsThreadId = (int)view.Thread.OSThreadId,
+                ManagedThreadId = view.Thread.ManagedThreadId,
+                Frames = view.Frames
+                    .Where(static frame => frame.Method is not null)
+                    .Select(static frame => FrameNames.Normalize(SignatureOf(frame.Method!)))
+                    .ToImmutableArray(),
+            })
+            .ToImmutableArray();
+
+        return new ManagedLocks
+        {
+            Pid = pid,
+            Status = CaptureStatus.Captured,
+            Locks = result,
+            Threads = stacks,
+            Suspended = false,
+            Notes = notes.ToImmutableArray(),
+        };
+    }
+
+    private static ThreadView Unwind(ClrThread thread, List<string> notes)
+    {
+        List<ClrStackFrame> frames = new List<ClrStackFrame>();
+        List<ClrStackRoot> roots = new List<ClrStackRoot>();
+        try
+        {
+            frames.AddRange(thread.EnumerateStackTrace(false, MaxFramesPerThread));
+            foreach (ClrStackRoot root in thread.EnumerateStackRoots())
+            {
+                if (!root.IsInterior)
+                {
+                    roots.Add(root);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is ClrDiagnosticsException or InvalidOperationException or IOException or OverflowException)
+        {
+            // A running thread's stack can change under a reader that does not stop it; keep what was read.
+            notes.Add($"The managed stack of thread {thread.OSThreadId} could not be fully unwound ({ex.GetType().Name}: {ex.Message.TrimEnd('.')}).");
+        }
+
+        return new ThreadView(thread, frames, roots);
+    }
+
+    /// <summary>
+    /// When the thread is blocked entering a monitor, finds the object it waits for and records it as a waiter.
+    /// The object is the stack root in the Monitor.Enter frames (the slow path keeps it live); when those frames
+    /// report none, the caller's roots are used if exactly one of them is a monitor held by another thread.
+    /// </summary>
+    private static void FindAwaitedLock(ThreadView view, Dictionary<ulong, LockDraft> locks, List<string> notes)
+    {
+        List<ClrStackFrame> managed = view.Frames.Where(static frame => frame.Method is not null).ToList();
+        int monitorFrames = 0;
+        while (monitorFrames < managed.Count && IsMonitorEnter(managed[monitorFrames].Method))
+        {
+            monitorFrames++;
+        }
+
+        if (monitorFrames == 0)
+        {
+            return;
+        }
+
+        int tid = (int)view.Thread.OSThreadId;
+        ClrStackFrame? caller = monitorFrames < managed.Count ? managed[monitorFrames] : null;
+        LockDraft? awaited = PickHeldByOther(view, locks, root => IsMonitorEnter(root.StackFrame?.Method));
+        if (awaited is null && caller is not null)
+        {
+            List<LockDraft> inCaller = view.Roots
+                .Where(root => root.StackFrame is ClrStackFrame frame && frame.StackPointer == caller.StackPointer)
+                .Select(root => locks.TryGetValue(root.Object.Address, out LockDraft? draft) ? draft : null)
+                .OfType<LockDraft>()
+                .Where(draft => draft.Owner is null || draft.Owner.OSThreadId != view.Thread.OSThreadId)
+                .Distinct()
+                .ToList();
+            if (inCaller.Count == 1)
+            {
+                awaited = inCaller[0];
+            }
+        }
+
+        if (awaited is null)
+        {
+            notes.Add($"Thread {tid} is entering a monitor, but no monitor held by another thread was found among the objects on its stack (it may have been released just now).");
+            return;
+        }
+
+        awaited.Waiters.Add(new MonitorWaiter
+        {
+            OsThreadId = tid,
+            ManagedThreadId = view.Thread.ManagedThreadId,
+            Frame = caller?.Method is ClrMethod method ? FrameNames.Normalize(SignatureOf(method)) : null,
+        });
+    }
+
+    private static LockDraft? PickHeldByOther(ThreadView view, Dictionary<ulong, LockDraft> locks, Func<ClrStackRoot, bool> where)
+    {
+        foreach (ClrStackRoot root in view.Roots)
+        {
+            if (where(root)
+                && locks.TryGetValue(root.Object.Address, out LockDraft? draft)
+                && (draft.Owner is null || draft.Owner.OSThreadId != view.Thread.OSThreadId))
+            {
+                return draft;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsMonitorEnter(ClrMethod? method)
+    {
+        return method?.Type?.Name == MonitorTypeName
+            && method.Name is string name
+            && name.Contains("Enter", StringComparison.Ordinal);
+    }
+
+    private static ClrThinLock? TryGetThinLock(ClrObject obj)
+    {
+        try
+        {
+            return obj.GetThinLock();
+        }
+        catch (Exception ex) when (ex is ClrDiagnosticsException or InvalidOperationException or IOException)
+        {
+            // The header of a live object can change between reads; it is not a lock we can report.
+            return null;
+        }
+    }
+
+    private static string SignatureOf(ClrMethod method)
+    {
+        return method.Signature ?? $"{method.Type?.Name ?? "?"}.{method.Name ?? "?"}";
+    }
+
+    private static ManagedLocks Result(int pid, CaptureStatus status, string note)
+    {
+        return new ManagedLocks { Pid = pid, Status = status, Notes = [note] };
+    }
+}
