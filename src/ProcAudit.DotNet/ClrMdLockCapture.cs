@@ -92,7 +92,15 @@ internal static class ClrMdLockCapture
 
             using (runtime)
             {
-                return Read(pid, runtime, ct);
+                try
+                {
+                    return Read(pid, runtime, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && TargetProbe.Read(pid).State is TargetState.Gone or TargetState.Zombie)
+                {
+                    // Reads of a vanished process fail in whatever way the DAC meets them; only the cause matters.
+                    return Result(pid, CaptureStatus.Gone, $"Process {pid} exited while its locks were read.");
+                }
             }
         }
     }
@@ -224,6 +232,16 @@ internal static class ClrMdLockCapture
         try
         {
             frames.AddRange(thread.EnumerateStackTrace(false, MaxFramesPerThread));
+
+            // Without stopping the thread there are no registers, so the unwind must start from a transition frame
+            // the runtime pushed when the thread left managed code (a P/Invoke, a runtime wait): every thread of a
+            // hang has one. A stack that starts with a managed method was unwound from no real context; measured
+            // here, such a stack pointed into another thread's stack. Its frames and roots are not this thread's.
+            if (frames.Count > 0 && frames[0].Kind != ClrStackFrameKind.Runtime)
+            {
+                return new ThreadView(thread, new List<ClrStackFrame>(), roots);
+            }
+
             foreach (ClrStackRoot root in thread.EnumerateStackRoots())
             {
                 if (!root.IsInterior)

@@ -63,7 +63,18 @@ internal static class EventPipeStackCapture
             }
 
             ct.ThrowIfCancellationRequested();
-            return Parse(pid, tracePath, Path.Combine(workDirectory.FullName, "stacks.etlx"), window);
+            try
+            {
+                return Parse(pid, tracePath, Path.Combine(workDirectory.FullName, "stacks.etlx"), window);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // TraceEvent throws whatever its reader meets in a truncated or odd trace; the reason that matters
+                // is usually that the process went away.
+                return TargetProbe.Read(pid).State is TargetState.Gone or TargetState.Zombie
+                    ? Result(pid, CaptureStatus.Gone, $"Process {pid} exited during the EventPipe session; its trace was cut short.")
+                    : Result(pid, CaptureStatus.Unavailable, $"The EventPipe trace of process {pid} could not be parsed ({ex.GetType().Name}: {ex.Message.TrimEnd('.')}).");
+            }
         }
         finally
         {

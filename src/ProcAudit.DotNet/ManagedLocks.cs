@@ -16,7 +16,8 @@ public sealed record ManagedLocks
 
     /// <summary>
     /// The managed stack of every live managed thread as ClrMD unwound it (the same read, no extra cost), ordered by
-    /// thread id; threads without managed frames have an empty list.
+    /// thread id. A thread that is not stopped in a runtime transition (one running managed code, or a native thread
+    /// that once ran some) cannot be unwound without stopping it and has an empty list, like one with no managed frames.
     /// </summary>
     public ImmutableArray<ManagedThreadStack> Threads { get; init; } = ImmutableArray<ManagedThreadStack>.Empty;
 

@@ -28,6 +28,10 @@ internal static class CycleNamer
             {
                 return SendSendDeadlock(path, members, d, inferred);
             }
+            if (path.All(e => e.Reason == WaitReasons.LockHeld))
+            {
+                return LockOrderInversion(path, members, d, inferred);
+            }
             if (path.All(e => e.Reason == WaitReasons.RecvEmptySocket))
             {
                 return new Cycle("recv-recv-deadlock", members, path,
@@ -71,6 +75,17 @@ internal static class CycleNamer
             $"a full {(cap.Length > 0 ? cap + " " : "")}pipe only {parent} can drain{inferred}.";
         return new Cycle("wait-before-drain", members, path, summary,
             $"Read the child's {stream} to EOF (or concurrently) before waiting for it to exit.");
+    }
+
+    private static Cycle LockOrderInversion(ImmutableArray<WaitEdge> path, ImmutableArray<WaitEnd> members, Describe d, string inferred)
+    {
+        WaitEdge a = path[0];
+        WaitEdge b = path[1];
+        string summary =
+            $"{d.Who(a.From)} waits for {d.Lock(a.Object!)}, held by {d.Who(b.From)}, while {d.Who(b.From)} waits for {d.Lock(b.Object!)}, held by {d.Who(a.From)}: " +
+            $"the two take the same locks in opposite order{inferred}.";
+        return new Cycle("lock-order-inversion", members, path, summary,
+            "Take the locks in one global order everywhere (e.g. by path), or take the second one with a timeout and back off.");
     }
 
     private static Cycle SendSendDeadlock(ImmutableArray<WaitEdge> path, ImmutableArray<WaitEnd> members, Describe d, string inferred)

@@ -103,6 +103,30 @@ internal sealed class Describe
         return $"{where}{id}{sendQ}";
     }
 
+    /// <summary>"python3 2346", or "python3 2346 (thread 2350 worker)" when the waiter is not the main thread.</summary>
+    public string Who(WaitEnd end)
+    {
+        if (end.Tid is int tid && tid != end.Pid && _snapshot.FindProcess(end.Pid)?.Threads.FirstOrDefault(t => t.Tid == tid) is ThreadInfo t)
+        {
+            return $"{Process(end.Pid)} (thread {tid} {t.Name})";
+        }
+        return Process(end.Pid);
+    }
+
+    /// <summary>A lock as a person knows it: "the flock on /tmp/a.lock", "bytes 0-9 of /tmp/db (POSIX lock)".</summary>
+    public string Lock(string id)
+    {
+        FileLockInfo? l = _snapshot.FileLocks.FirstOrDefault(x => x.Id == id);
+        if (l is null)
+        {
+            return id;
+        }
+        string file = _snapshot.FileLocks.Where(x => x.Id == id && x.Path is not null).Select(x => x.Path).FirstOrDefault() ?? id;
+        return l.Class == "FLOCK"
+            ? $"the flock on {file}"
+            : $"bytes {l.Start}-{(l.End is ulong e ? e.ToString(CultureInfo.InvariantCulture) : "EOF")} of {file} ({(l.Class == "OFDLCK" ? "OFD" : l.Class)} lock)";
+    }
+
     /// <summary>"3,782,144 bytes".</summary>
     public static string Bytes(long n) => n.ToString("N0", CultureInfo.InvariantCulture) + " bytes";
 

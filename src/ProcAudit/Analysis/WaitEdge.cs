@@ -37,6 +37,9 @@ public static class WaitReasons
     /// <summary>Blocked in wait4/waitid: waits for a child to exit.</summary>
     public const string WaitChildExit = "wait-child-exit";
 
+    /// <summary>Blocked taking a file lock (flock, POSIX, OFD) that another process holds, or queued behind another waiter.</summary>
+    public const string LockHeld = "lock-held";
+
     /// <summary>Blocked receiving on a socket with nothing queued: waits for the peer to send.</summary>
     public const string RecvEmptySocket = "recv-empty-socket";
 

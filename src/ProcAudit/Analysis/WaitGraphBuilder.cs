@@ -33,6 +33,7 @@ internal sealed class WaitGraphBuilder
                 builder.AddObserved(process, thread);
             }
         }
+        builder.AddFileLockWaits();
         foreach (ProcessInfo process in snapshot.Processes)
         {
             builder.AddInferred(process);
@@ -85,6 +86,42 @@ internal sealed class WaitGraphBuilder
                         $"thread {thread.Tid} is blocked in {name} for child {child}"));
                 }
                 break;
+        }
+    }
+
+    /// <summary>
+    /// /proc/locks queues each waiting request under the lock it waits for (or behind another
+    /// waiter): the waiter's thread, blocked in flock or fcntl, waits for that lock's holder.
+    /// </summary>
+    private void AddFileLockWaits()
+    {
+        ImmutableArray<FileLockInfo> locks = _snapshot.FileLocks;
+        for (int i = 0; i < locks.Length; i++)
+        {
+            FileLockInfo waiter = locks[i];
+            if (waiter.Depth == 0 || waiter.Pid is not int pid || _snapshot.FindProcess(pid) is not ProcessInfo process)
+            {
+                continue;
+            }
+            FileLockInfo? blocker = null;
+            for (int j = i - 1; j >= 0 && locks[j].Ordinal == waiter.Ordinal; j--)
+            {
+                if (locks[j].Depth == waiter.Depth - 1)
+                {
+                    blocker = locks[j];
+                    break;
+                }
+            }
+            ThreadInfo? thread = process.Threads.FirstOrDefault(t => t.Syscall?.Name is "flock" or "fcntl");
+            if (blocker?.Pid is not int holder || holder == pid || thread?.Progress?.Moved == true)
+            {
+                continue;
+            }
+            string what = waiter.Path ?? blocker.Path ?? blocker.Id;
+            string queue = waiter.Depth > 1 ? $"behind the {blocker.Access} request of {holder}" : $"behind the {blocker.Access} lock {holder} holds";
+            _edges.Add(new WaitEdge(new WaitEnd(pid, thread?.Tid), new WaitEnd(holder), blocker.Id, WaitReasons.LockHeld, Certainty.Observed,
+                $"{(thread is null ? "a thread" : $"thread {thread.Tid}")} is blocked in {thread?.Syscall?.Name ?? "a lock call"} on {what}; /proc/locks queues its {waiter.Access} request {queue}",
+                waiter.Fd));
         }
     }
 

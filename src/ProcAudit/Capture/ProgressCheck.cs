@@ -20,7 +20,7 @@ internal static class ProgressCheck
         ImmutableArray<PipeInfo> pipes = first.Pipes.Select(pipe =>
         {
             Holder? via = pipe.Holders.FirstOrDefault(h => first.FindProcess(h.Pid)?.InTree == true) ?? pipe.Holders.FirstOrDefault();
-            PipeLevel? later = via is null || pipe.QueuedBytes is null ? null : probe.Probe(via.Pid, via.Fd, pipe.Inode);
+            PipeLevel? later = via is null || pipe.QueuedBytes is null ? null : probe.Probe(via.Pid, via.Fd ?? -1, pipe.Inode);
             return pipe with { QueuedBytesLater = later?.QueuedBytes };
         }).ToImmutableArray();
 

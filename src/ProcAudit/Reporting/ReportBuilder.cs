@@ -49,6 +49,12 @@ public static class ReportBuilder
                 RecvQueueBytes = k.RecvQueueBytes,
                 Peer = k.Peer,
                 ZeroWindow = k.ZeroWindow,
+            })).Concat(s.FileLocks.Where(l => a.Waits.Any(w => w.Object == l.Id)).GroupBy(l => l.Id).Select(g => new ReportObject
+            {
+                Id = g.Key,
+                Kind = g.First().Class switch { "FLOCK" => "flock", "OFDLCK" => "ofd", string c => c.ToLowerInvariant() },
+                Holders = g.Where(l => l.Pid is not null).Select(l => new Holder(l.Pid!.Value, l.Fd, l.Depth == 0 ? "owner" : "waiter")).Distinct().ToImmutableArray(),
+                Path = g.Select(l => l.Path).FirstOrDefault(p => p is not null),
             })).ToImmutableArray(),
             Waits = a.Waits,
             Cycles = a.Cycles,

@@ -67,7 +67,20 @@ public static class TextReport
             }
         }
 
-        List<ReportObject> sockets = report.Objects.Where(o => o.Kind != "pipe").ToList();
+        List<ReportObject> locks = report.Objects.Where(o => o.Kind is "flock" or "posix" or "ofd").ToList();
+        if (locks.Count > 0)
+        {
+            w.WriteLine();
+            w.WriteLine("Locks:");
+            foreach (ReportObject o in locks)
+            {
+                string owners = string.Join(", ", o.Holders.Where(h => h.Role == "owner").Select(h => $"{Who(report, new WaitEnd(h.Pid))}{(h.Fd is int fd ? $" fd {fd}" : "")}"));
+                string waiters = string.Join(", ", o.Holders.Where(h => h.Role == "waiter").Select(h => $"{Who(report, new WaitEnd(h.Pid))}{(h.Fd is int fd ? $" fd {fd}" : "")}"));
+                w.WriteLine($"  {o.Id} {S(o.Path ?? "")}; held by {(owners.Length > 0 ? owners : "?")}; waited for by {(waiters.Length > 0 ? waiters : "nobody")}");
+            }
+        }
+
+        List<ReportObject> sockets = report.Objects.Where(o => o.Kind is not ("pipe" or "flock" or "posix" or "ofd")).ToList();
         if (sockets.Count > 0)
         {
             w.WriteLine();

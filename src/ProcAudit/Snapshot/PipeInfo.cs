@@ -29,6 +29,6 @@ public sealed record PipeInfo
 
 /// <summary>A descriptor through which a process holds one end of an object.</summary>
 /// <param name="Pid">The holding process.</param>
-/// <param name="Fd">The descriptor number.</param>
+/// <param name="Fd">The descriptor number, when known (a lock holder found only in /proc/locks has none).</param>
 /// <param name="Role"><c>reader</c> or <c>writer</c> for a pipe (from the descriptor's access mode); <c>unknown</c> when it could not be read.</param>
-public sealed record Holder(int Pid, int Fd, string Role);
+public sealed record Holder(int Pid, int? Fd, string Role);

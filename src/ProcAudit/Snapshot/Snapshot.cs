@@ -32,6 +32,9 @@ public sealed record Snapshot
     /// <summary>Every socket the captured processes hold, and the peers of those the tree waits on.</summary>
     public ImmutableArray<SocketInfo> Sockets { get; init; } = ImmutableArray<SocketInfo>.Empty;
 
+    /// <summary>File locks that captured processes hold or wait for, with their holders and waiters (/proc/locks order).</summary>
+    public ImmutableArray<FileLockInfo> FileLocks { get; init; } = ImmutableArray<FileLockInfo>.Empty;
+
     /// <summary>What could not be read, and why.</summary>
     public ImmutableArray<Note> Notes { get; init; } = ImmutableArray<Note>.Empty;
 

@@ -7,7 +7,7 @@ namespace ProcAudit.Capture.Procfs;
 internal sealed record EpollWatch(int Fd, uint Events, ulong? Inode);
 
 /// <summary>The fields of /proc/PID/fdinfo/N the audit uses. See proc_pid_fdinfo(5).</summary>
-internal sealed record FdInfoRecord(uint Flags, ulong? Inode, ImmutableArray<EpollWatch> Watches)
+internal sealed record FdInfoRecord(uint Flags, ulong? Inode, ImmutableArray<EpollWatch> Watches, ImmutableArray<LockLine> Locks = default)
 {
     /// <summary>The access mode from O_ACCMODE of the open flags.</summary>
     public string Access => (Flags & 3) switch
@@ -26,6 +26,7 @@ internal static class FdInfoFile
         uint? flags = null;
         ulong? inode = null;
         ImmutableArray<EpollWatch>.Builder watches = ImmutableArray.CreateBuilder<EpollWatch>();
+        ImmutableArray<LockLine>.Builder locks = ImmutableArray.CreateBuilder<LockLine>();
         foreach (string line in text.Split('\n'))
         {
             if (line.StartsWith("flags:", StringComparison.Ordinal))
@@ -40,6 +41,14 @@ internal static class FdInfoFile
                     inode = ino;
                 }
             }
+            else if (line.StartsWith("lock:", StringComparison.Ordinal))
+            {
+                // "lock:\t1: FLOCK  ADVISORY  WRITE 23546 fe:00:11658055 0 EOF": every process sharing the open file shows it.
+                if (LocksFile.ParseLine(line[5..].TrimStart('\t', ' ')) is LockLine held)
+                {
+                    locks.Add(held);
+                }
+            }
             else if (line.StartsWith("tfd:", StringComparison.Ordinal))
             {
                 EpollWatch? watch = ParseWatch(line);
@@ -49,7 +58,7 @@ internal static class FdInfoFile
                 }
             }
         }
-        return flags is null ? null : new FdInfoRecord(flags.Value, inode, watches.ToImmutable());
+        return flags is null ? null : new FdInfoRecord(flags.Value, inode, watches.ToImmutable(), locks.ToImmutable());
     }
 
     // "tfd:        5 events:       19 data:                5  pos:0 ino:1a3 sdev:d"

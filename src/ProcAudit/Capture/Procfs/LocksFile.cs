@@ -47,7 +47,7 @@ internal static class LocksFile
         return locks.ToImmutable();
     }
 
-    private static LockLine? ParseLine(string line)
+    internal static LockLine? ParseLine(string line)
     {
         int colon = line.IndexOf(':');
         if (colon <= 0 || !int.TryParse(line.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out int id))
