@@ -7,18 +7,12 @@ namespace ProcAudit.DotNet;
 /// </summary>
 internal static class BoundedRun
 {
-    /// <summary>The work's outcome when it finished in time.</summary>
-    /// <param name="Finished">False when the budget ran out first.</param>
-    /// <param name="Result">The work's result, when it finished and did not throw.</param>
-    /// <param name="Error">The exception the work threw, when it finished by throwing.</param>
-    internal readonly record struct Outcome<T>(bool Finished, T? Result, Exception? Error);
-
     /// <summary>
     /// Runs <paramref name="work"/> and waits at most <paramref name="budget"/>
     /// (<see cref="Timeout.InfiniteTimeSpan"/> for no bound).
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled: the caller asked to stop.</exception>
-    public static Outcome<T> Run<T>(Func<CancellationToken, T> work, TimeSpan budget, CancellationToken ct)
+    public static BoundedOutcome<T> Run<T>(Func<CancellationToken, T> work, TimeSpan budget, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         CancellationTokenSource workCancellation = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -65,7 +59,7 @@ internal static class BoundedRun
 
         if (!finished)
         {
-            return new Outcome<T>(false, default, null);
+            return new BoundedOutcome<T>(false, default, null);
         }
 
         if (task.IsFaulted)
@@ -76,10 +70,10 @@ internal static class BoundedRun
                 throw new OperationCanceledException(ct);
             }
 
-            return new Outcome<T>(true, default, error);
+            return new BoundedOutcome<T>(true, default, error);
         }
 
-        return new Outcome<T>(true, task.Result, null);
+        return new BoundedOutcome<T>(true, task.Result, null);
     }
 
     private static TimeSpan Clamp(TimeSpan budget)

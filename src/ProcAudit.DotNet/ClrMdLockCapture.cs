@@ -16,6 +16,8 @@ namespace ProcAudit.DotNet;
 internal static class ClrMdLockCapture
 {
     private const string MonitorTypeName = "System.Threading.Monitor";
+    private const string ThreadingLockTypeName = "System.Threading.Lock";
+    private const string ThreadingNamespace = "System.Threading.";
     private const int MaxFramesPerThread = 512;
 
     /// <summary>Captures; every expected failure becomes a status and a note. Runs on a bounded worker thread.</summary>
@@ -172,8 +174,10 @@ internal static class ClrMdLockCapture
             views.Add(Unwind(thread, notes));
         }
 
-        // A thin lock lives in the object header and is never listed anywhere; the objects a thread's stack refers
-        // to are the ones worth checking (the owner keeps its lock object live until Monitor.Exit).
+        // A thin lock lives in the object header and a System.Threading.Lock in its own fields; neither is listed
+        // anywhere. The objects a thread's stack refers to are the ones worth checking: an owner keeps its lock
+        // object live until it exits, and a waiter holds the one it waits for.
+        Dictionary<uint, ClrThread> threadsById = ThreadsById(liveThreads);
         foreach (ThreadView view in views)
         {
             foreach (ClrStackRoot root in view.Roots)
@@ -184,10 +188,12 @@ internal static class ClrMdLockCapture
                     continue;
                 }
 
-                ClrThinLock? thinLock = TryGetThinLock(root.Object);
-                if (thinLock?.Thread is ClrThread owner)
+                LockDraft? draft = root.Object.Type?.Name == ThreadingLockTypeName
+                    ? ReadThreadingLock(root.Object, threadsById, notes)
+                    : ReadThinLock(root.Object);
+                if (draft is not null)
                 {
-                    locks[address] = new LockDraft(address, root.Object.Type?.Name, MonitorLockKind.ThinLock, owner, thinLock.Recursion + 1);
+                    locks[address] = draft;
                 }
             }
         }
@@ -260,27 +266,37 @@ internal static class ClrMdLockCapture
     }
 
     /// <summary>
-    /// When the thread is blocked entering a monitor, finds the object it waits for and records it as a waiter.
-    /// The object is the stack root in the Monitor.Enter frames (the slow path keeps it live); when those frames
-    /// report none, the caller's roots are used if exactly one of them is a monitor held by another thread.
+    /// When the thread is blocked entering a monitor or a System.Threading.Lock, finds the object it waits for and
+    /// records the thread as its waiter. The object is the stack root in the entering frames (the slow path keeps it
+    /// live); when those frames report none, the caller's roots are used if exactly one of them is a lock held by
+    /// another thread.
     /// </summary>
     private static void FindAwaitedLock(ThreadView view, Dictionary<ulong, LockDraft> locks, List<string> notes)
     {
         List<ClrStackFrame> managed = view.Frames.Where(static frame => frame.Method is not null).ToList();
-        int monitorFrames = 0;
-        while (monitorFrames < managed.Count && IsMonitorEnter(managed[monitorFrames].Method))
+
+        // Above the entering frames there may only be the runtime's own waiting (Lock waits on an event through
+        // WaitHandle); anything else means the thread is doing something other than entering a lock.
+        int first = 0;
+        while (first < managed.Count && !IsEntering(managed[first].Method) && IsThreading(managed[first].Method))
         {
-            monitorFrames++;
+            first++;
         }
 
-        if (monitorFrames == 0)
+        int afterEntering = first;
+        while (afterEntering < managed.Count && IsEntering(managed[afterEntering].Method))
+        {
+            afterEntering++;
+        }
+
+        if (afterEntering == first)
         {
             return;
         }
 
         int tid = (int)view.Thread.OSThreadId;
-        ClrStackFrame? caller = monitorFrames < managed.Count ? managed[monitorFrames] : null;
-        LockDraft? awaited = PickHeldByOther(view, locks, root => IsMonitorEnter(root.StackFrame?.Method));
+        ClrStackFrame? caller = afterEntering < managed.Count ? managed[afterEntering] : null;
+        LockDraft? awaited = PickHeldByOther(view, locks, static root => IsEntering(root.StackFrame?.Method));
         if (awaited is null && caller is not null)
         {
             List<LockDraft> inCaller = view.Roots
@@ -298,7 +314,7 @@ internal static class ClrMdLockCapture
 
         if (awaited is null)
         {
-            notes.Add($"Thread {tid} is entering a monitor, but no monitor held by another thread was found among the objects on its stack (it may have been released just now).");
+            notes.Add($"Thread {tid} is entering a lock, but no lock held by another thread was found among the objects on its stack (it may have been released just now).");
             return;
         }
 
@@ -325,24 +341,90 @@ internal static class ClrMdLockCapture
         return null;
     }
 
-    private static bool IsMonitorEnter(ClrMethod? method)
+    /// <summary>A frame that enters a lock: <c>Monitor.Enter</c> and its slow paths, or <c>Lock.Enter</c>/<c>EnterScope</c> and theirs.</summary>
+    private static bool IsEntering(ClrMethod? method)
     {
-        return method?.Type?.Name == MonitorTypeName
+        return method?.Type?.Name is MonitorTypeName or ThreadingLockTypeName
             && method.Name is string name
             && name.Contains("Enter", StringComparison.Ordinal);
     }
 
-    private static ClrThinLock? TryGetThinLock(ClrObject obj)
+    private static bool IsThreading(ClrMethod? method)
     {
+        return method?.Type?.Name is string type && type.StartsWith(ThreadingNamespace, StringComparison.Ordinal);
+    }
+
+    private static LockDraft? ReadThinLock(ClrObject obj)
+    {
+        ClrThinLock? thinLock;
         try
         {
-            return obj.GetThinLock();
+            thinLock = obj.GetThinLock();
         }
         catch (Exception ex) when (ex is ClrDiagnosticsException or InvalidOperationException or IOException)
         {
             // The header of a live object can change between reads; it is not a lock we can report.
             return null;
         }
+
+        return thinLock?.Thread is ClrThread owner
+            ? new LockDraft(obj.Address, obj.Type?.Name, MonitorLockKind.ThinLock, owner, thinLock.Recursion + 1)
+            : null;
+    }
+
+    /// <summary>A held System.Threading.Lock (.NET 9+): its owner is in its own fields, not in a sync block.</summary>
+    private static LockDraft? ReadThreadingLock(ClrObject obj, Dictionary<uint, ClrThread> threadsById, List<string> notes)
+    {
+        uint ownerId;
+        uint recursion;
+        try
+        {
+            ownerId = obj.ReadField<uint>("_owningThreadId");
+            recursion = obj.ReadField<uint>("_recursionCount");
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or ClrDiagnosticsException or IOException)
+        {
+            // Another runtime version may lay the type out differently: say so once per object, keep the rest.
+            notes.Add($"The System.Threading.Lock at 0x{obj.Address:x} could not be read ({ex.GetType().Name}: {ex.Message.TrimEnd('.')}).");
+            return null;
+        }
+
+        if (ownerId == 0)
+        {
+            return null;
+        }
+
+        ClrThread? owner = threadsById.TryGetValue(ownerId, out ClrThread? found) ? found : null;
+        if (owner is null)
+        {
+            notes.Add($"The System.Threading.Lock at 0x{obj.Address:x} is held by thread id {ownerId}, which is no longer alive (an orphaned lock): nobody can release it.");
+        }
+
+        return new LockDraft(obj.Address, obj.Type?.Name, MonitorLockKind.ThreadingLock, owner, (int)recursion + 1);
+    }
+
+    /// <summary>
+    /// Live threads by the id a System.Threading.Lock records for its owner. Measured on CoreCLR 10 that is the OS
+    /// thread id; the managed thread id (what Native AOT records) is the fallback. Managed ids are small and OS
+    /// ids of user threads are not, so the two do not collide in practice; an OS id wins if they ever do.
+    /// </summary>
+    private static Dictionary<uint, ClrThread> ThreadsById(List<ClrThread> liveThreads)
+    {
+        Dictionary<uint, ClrThread> byId = new Dictionary<uint, ClrThread>();
+        foreach (ClrThread thread in liveThreads)
+        {
+            if (thread.ManagedThreadId > 0)
+            {
+                byId[(uint)thread.ManagedThreadId] = thread;
+            }
+        }
+
+        foreach (ClrThread thread in liveThreads)
+        {
+            byId[thread.OSThreadId] = thread;
+        }
+
+        return byId;
     }
 
     private static string SignatureOf(ClrMethod method)

@@ -40,7 +40,7 @@ public static class DotNetInspector
         CheckBudget(budget);
         Stopwatch elapsed = Stopwatch.StartNew();
         TimeSpan window = SamplingWindow(budget);
-        BoundedRun.Outcome<ManagedStacks> outcome = BoundedRun.Run(workCt => EventPipeStackCapture.Capture(pid, window, workCt), budget, ct);
+        BoundedOutcome<ManagedStacks> outcome = BoundedRun.Run(workCt => EventPipeStackCapture.Capture(pid, window, workCt), budget, ct);
         ManagedStacks result = outcome switch
         {
             { Finished: false } => new ManagedStacks
@@ -80,7 +80,7 @@ public static class DotNetInspector
     {
         CheckBudget(budget);
         Stopwatch elapsed = Stopwatch.StartNew();
-        BoundedRun.Outcome<ManagedLocks> outcome = BoundedRun.Run(workCt => ClrMdLockCapture.Capture(pid, workCt), budget, ct);
+        BoundedOutcome<ManagedLocks> outcome = BoundedRun.Run(workCt => ClrMdLockCapture.Capture(pid, workCt), budget, ct);
         ManagedLocks result = outcome switch
         {
             { Finished: false } => new ManagedLocks

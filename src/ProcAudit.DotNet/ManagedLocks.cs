@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace ProcAudit.DotNet;
 
-/// <summary>The held monitors of one .NET process, their owners and waiters, read from its memory with ClrMD.</summary>
+/// <summary>The held locks of one .NET process, their owners and waiters, read from its memory with ClrMD.</summary>
 public sealed record ManagedLocks
 {
     /// <summary>The process inspected.</summary>
@@ -11,7 +11,7 @@ public sealed record ManagedLocks
     /// <summary>How far the capture got.</summary>
     public required CaptureStatus Status { get; init; }
 
-    /// <summary>Every held monitor found, ordered by object address.</summary>
+    /// <summary>Every held lock found, ordered by object address.</summary>
     public ImmutableArray<MonitorLock> Locks { get; init; } = ImmutableArray<MonitorLock>.Empty;
 
     /// <summary>

@@ -1,6 +1,6 @@
 namespace ProcAudit.DotNet;
 
-/// <summary>A thread blocked entering a monitor (<c>lock (x)</c>, <c>Monitor.Enter</c>).</summary>
+/// <summary>A thread blocked entering a lock (<c>lock (x)</c>, <c>Monitor.Enter</c>, <c>Lock.Enter</c>).</summary>
 public sealed record MonitorWaiter
 {
     /// <summary>The kernel's thread id of the waiting thread.</summary>
@@ -10,8 +10,8 @@ public sealed record MonitorWaiter
     public int? ManagedThreadId { get; init; }
 
     /// <summary>
-    /// The frame that asked for the lock: the caller of <c>Monitor.Enter</c>, e.g.
-    /// <c>Accounts.Transfer(Ledger, Int32)</c>; null when the stack had no frame outside <c>System.Threading.Monitor</c>.
+    /// The frame that asked for the lock: the caller of <c>Monitor.Enter</c> or <c>Lock.EnterScope</c>, e.g.
+    /// <c>Accounts.Transfer(Ledger, Int32)</c>; null when the stack had no frame outside the entering ones.
     /// </summary>
     public string? Frame { get; init; }
 }

@@ -29,7 +29,8 @@ internal sealed class ProcessTreeCapture
     /// <summary>The fdinfo "lock:" lines of captured descriptors: how an OFD lock (pid -1 in /proc/locks) finds its holder.</summary>
     private readonly Dictionary<(int Pid, int Fd), ImmutableArray<LockLine>> _fdLocks = new();
     private DateTime _deadline = DateTime.MaxValue;
-    private bool _deadlineNoted;
+    private readonly HashSet<string> _deadlineSkips = new();
+    private int _root;
 
     public ProcessTreeCapture(ProcfsReader procfs, IPipeProbe probe, SyscallArch arch, bool live, AuditOptions options, RuntimeCache? runtimes = null)
     {
@@ -52,6 +53,7 @@ internal sealed class ProcessTreeCapture
     public Snapshot? Capture(int root, DateTimeOffset now, int? adopter, CancellationToken cancellationToken)
     {
         _deadline = DateTime.UtcNow + _options.Deadline;
+        _root = root;
         Dictionary<int, StatRecord> stats = ReadAllStats(root);
         if (!stats.ContainsKey(root))
         {
@@ -353,7 +355,9 @@ internal sealed class ProcessTreeCapture
             }
             // Probe through a holder in the tree when there is one: it is the process we may read.
             Holder? via = holders.FirstOrDefault(h => tree.Contains(h.Pid)) ?? holders.FirstOrDefault();
-            PipeLevel level = via is null ? new PipeLevel(null, null, "no holder left") : _probe.Probe(via.Pid, via.Fd ?? -1, inode);
+            PipeLevel level = via is null ? new PipeLevel(null, null, "no holder left")
+                : PastDeadline(0, "pipe fill levels") ? new PipeLevel(null, null, null)
+                : _probe.Probe(via.Pid, via.Fd ?? -1, inode);
             if (level.Problem is not null)
             {
                 _notes.Add(new Note("unreadable", $"fill level of pipe:[{inode}] unknown: {level.Problem}", via?.Pid));
@@ -376,7 +380,9 @@ internal sealed class ProcessTreeCapture
         int pid = stat.Pid;
         ProcText status = _procfs.ReadText($"{pid}/status");
         StatusRecord? st = status.Ok ? StatusFile.Parse(status.Text!) : null;
-        ProcText cmdline = ReadMemoryBacked(pid, "cmdline", 128 * 1024);
+        // Past the deadline only what stat already told is kept: no more reads that could block.
+        bool late = pid != _root && PastDeadline(0, "command lines and runtimes");
+        ProcText cmdline = late ? new ProcText(null, ReadOutcome.TimedOut) : ReadMemoryBacked(pid, "cmdline", 128 * 1024);
         if (cmdline.Outcome == ReadOutcome.Denied)
         {
             Deny(pid, "command line");
@@ -399,7 +405,7 @@ internal sealed class ProcessTreeCapture
                 : CmdlineFile.Parse(cmdline.Text!),
             State = stat.State,
             Restricted = restricted,
-            Runtime = stat.IsKernelThread || stat.State == "Z" ? null : _runtimes.GetOrAdd(pid, stat.StartTime, stat.Comm, () => DetectRuntime(pid)),
+            Runtime = stat.IsKernelThread || stat.State == "Z" || late ? null : _runtimes.GetOrAdd(pid, stat.StartTime, stat.Comm, () => DetectRuntime(pid)),
             InTree = inTree,
             KernelThread = stat.IsKernelThread,
             Threads = threads,
@@ -480,9 +486,8 @@ internal sealed class ProcessTreeCapture
         {
             return false;
         }
-        if (!_deadlineNoted)
+        if (_deadlineSkips.Add(what))
         {
-            _deadlineNoted = true;
             string count = skipped > 0 ? $"{skipped} " : "";
             _notes.Add(new Note("timeout", $"the audit reached its deadline ({_options.Deadline.TotalSeconds:0.#} s): skipped {count}{what}"));
         }

@@ -87,7 +87,9 @@ public sealed class BadInputTests
     [Fact]
     public void An_unwritable_json_path_is_one_line_with_exit_5_after_the_report()
     {
-        CliRun run = Infrastructure.Cli.Run("1", "--interval", "0", "--json", "/proc/procaudit-cannot-write/report.json");
+        // A small tree of our own: pid 1's tree is the whole machine, whatever else runs on it.
+        using Scenario tree = Scenario.StartProgram("/bin/sleep", "600");
+        CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--interval", "0", "--json", "/proc/procaudit-cannot-write/report.json");
         Assert.Equal(5, run.ExitCode);
         Assert.StartsWith("procaudit: cannot write /proc/procaudit-cannot-write/report.json", Assert.Single(Lines(run.Stderr)));
         Assert.Contains("Processes:", run.Stdout);

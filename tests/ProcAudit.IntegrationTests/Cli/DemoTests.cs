@@ -43,10 +43,11 @@ public sealed class DemoTests
     [Fact]
     public void Json_to_stdout_moves_the_text_report_to_stderr()
     {
-        CliRun run = Infrastructure.Cli.Run("1", "--interval", "0", "--json", "-");
+        using Scenario tree = Scenario.StartProgram("/bin/sleep", "600");
+        CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--interval", "0", "--json", "-");
         Assert.Equal(0, run.ExitCode);
         using JsonDocument doc = JsonDocument.Parse(run.Stdout);
-        Assert.Equal(1, doc.RootElement.GetProperty("root").GetInt32());
+        Assert.Equal(tree.Pid, doc.RootElement.GetProperty("root").GetInt32());
         Assert.Equal(1, doc.RootElement.GetProperty("schemaVersion").GetInt32());
         Assert.StartsWith("RUNNING: ", run.Stderr);
     }

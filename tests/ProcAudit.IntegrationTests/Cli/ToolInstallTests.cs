@@ -27,7 +27,8 @@ public sealed class ToolInstallTests
 
             // `dotnet procaudit` is the dotnet host finding dotnet-procaudit on PATH.
             string path = tools + ":" + Environment.GetEnvironmentVariable("PATH");
-            CliRun run = Infrastructure.Cli.RunProgram("/usr/bin/env", "PATH=" + path, dotnet, "procaudit", "1", "--interval", "0");
+            using Scenario tree = Scenario.StartProgram("/bin/sleep", "600");
+            CliRun run = Infrastructure.Cli.RunProgram("/usr/bin/env", "PATH=" + path, dotnet, "procaudit", tree.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--interval", "0");
             Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
             Assert.StartsWith("RUNNING: no deadlock or stall found in the tree of ", run.Stdout);
 
