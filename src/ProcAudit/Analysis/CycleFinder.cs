@@ -5,7 +5,41 @@ namespace ProcAudit.Analysis;
 /// <summary>Finds the wait cycles: one closed path of edges per strongly connected component of the process graph.</summary>
 internal static class CycleFinder
 {
-    public static List<ImmutableArray<WaitEdge>> Find(ImmutableArray<WaitEdge> edges)
+    public static List<ImmutableArray<WaitEdge>> Find(ImmutableArray<WaitEdge> edges) =>
+        ProcessCycles(edges).Concat(ThreadCycles(edges)).ToList();
+
+    /// <summary>
+    /// Cycles among the threads of one process (mutexes, joins): the process graph cannot see them,
+    /// since every edge there starts and ends in the same process.
+    /// </summary>
+    private static List<ImmutableArray<WaitEdge>> ThreadCycles(ImmutableArray<WaitEdge> edges)
+    {
+        List<ImmutableArray<WaitEdge>> cycles = new();
+        foreach (IGrouping<int, WaitEdge> process in edges.Where(e => e.From.Pid == e.To.Pid && e.From.Tid is not null && e.To.Tid is not null).GroupBy(e => e.From.Pid))
+        {
+            List<WaitEdge> inner = process.ToList();
+            Dictionary<int, List<int>> graph = new();
+            foreach (WaitEdge e in inner)
+            {
+                if (!graph.TryGetValue(e.From.Tid!.Value, out List<int>? targets))
+                {
+                    graph[e.From.Tid!.Value] = targets = new List<int>();
+                }
+                targets.Add(e.To.Tid!.Value);
+            }
+            foreach (List<int> component in StronglyConnected.Components(graph))
+            {
+                List<int>? path = ShortestCycle(component[0], component.ToHashSet(), graph);
+                if (path is not null)
+                {
+                    cycles.Add(path.Select((tid, i) => Best(inner.Where(e => e.From.Tid == tid && e.To.Tid == path[(i + 1) % path.Count]))).ToImmutableArray());
+                }
+            }
+        }
+        return cycles;
+    }
+
+    private static List<ImmutableArray<WaitEdge>> ProcessCycles(ImmutableArray<WaitEdge> edges)
     {
         Dictionary<int, List<int>> graph = new();
         foreach (WaitEdge e in edges)

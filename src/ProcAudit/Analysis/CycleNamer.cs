@@ -28,6 +28,15 @@ internal static class CycleNamer
             {
                 return SendSendDeadlock(path, members, d, inferred);
             }
+            if (path.All(e => e.Reason == WaitReasons.FutexOwner))
+            {
+                WaitEdge a = path[0];
+                WaitEdge b = path[1];
+                return new Cycle("lock-order-inversion", members, path,
+                    $"In {d.Process(a.From.Pid)}, {d.Thread(a.From)} waits for mutex {Address(a.Object!)}, owned by {d.Thread(b.From)}, while {d.Thread(b.From)} waits for mutex {Address(b.Object!)}, owned by {d.Thread(a.From)}: " +
+                    $"the two threads take the same mutexes in opposite order (owners read from the mutexes in memory, so inferred).",
+                    "Take the mutexes in one global order in every thread, or use a try-lock with back-off for the second one.");
+            }
             if (path.All(e => e.Reason == WaitReasons.LockHeld))
             {
                 return LockOrderInversion(path, members, d, inferred);
@@ -76,6 +85,8 @@ internal static class CycleNamer
         return new Cycle("wait-before-drain", members, path, summary,
             $"Read the child's {stream} to EOF (or concurrently) before waiting for it to exit.");
     }
+
+    private static string Address(string futexId) => futexId[(futexId.LastIndexOf(':') + 1)..];
 
     private static Cycle LockOrderInversion(ImmutableArray<WaitEdge> path, ImmutableArray<WaitEnd> members, Describe d, string inferred)
     {

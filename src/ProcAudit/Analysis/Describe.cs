@@ -113,6 +113,13 @@ internal sealed class Describe
         return Process(end.Pid);
     }
 
+    /// <summary>"thread 1235 (worker-a)".</summary>
+    public string Thread(WaitEnd end)
+    {
+        ThreadInfo? t = end.Tid is int tid ? _snapshot.FindProcess(end.Pid)?.Threads.FirstOrDefault(x => x.Tid == tid) : null;
+        return t is null ? $"thread {end.Tid}" : $"thread {t.Tid} ({t.Name})";
+    }
+
     /// <summary>A lock as a person knows it: "the flock on /tmp/a.lock", "bytes 0-9 of /tmp/db (POSIX lock)".</summary>
     public string Lock(string id)
     {

@@ -37,6 +37,12 @@ public static class WaitReasons
     /// <summary>Blocked in wait4/waitid: waits for a child to exit.</summary>
     public const string WaitChildExit = "wait-child-exit";
 
+    /// <summary>Blocked on a mutex (futex) that another thread of the process owns.</summary>
+    public const string FutexOwner = "futex-owner";
+
+    /// <summary>Blocked in pthread_join on another thread of the process.</summary>
+    public const string ThreadJoin = "thread-join";
+
     /// <summary>Blocked taking a file lock (flock, POSIX, OFD) that another process holds, or queued behind another waiter.</summary>
     public const string LockHeld = "lock-held";
 

@@ -79,6 +79,11 @@ internal sealed class WaitGraphBuilder
                         $"thread {thread.Tid} is blocked in {name}({call.Fd}) on {obj}, whose buffers are full (Send-Q {socket.SendQueueBytes?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "?"} bytes); its peer {socket.Peer} is held by {peer}", call.Fd));
                 }
                 break;
+            case SyscallShape.Futex when thread.FutexOwner is FutexOwner owner:
+                _edges.Add(new WaitEdge(from, new WaitEnd(process.Pid, owner.Tid), owner.Object,
+                    owner.Kind == "join" ? WaitReasons.ThreadJoin : WaitReasons.FutexOwner, Certainty.Inferred,
+                    $"thread {thread.Tid} is blocked in futex: {owner.How}"));
+                break;
             case SyscallShape.Wait:
                 foreach (int child in AwaitedChildren(process, name, call))
                 {

@@ -476,7 +476,13 @@ internal sealed class ProcessTreeCapture
                 ContextSwitches = sample.ContextSwitches,
             });
         }
-        return threads.ToImmutable();
+        if (!_live)
+        {
+            return threads.ToImmutable();
+        }
+        // Whom a futex waiter waits for needs the process's memory, so only a live audit can tell.
+        ImmutableHashSet<int> threadIds = threads.Select(t => t.Tid).ToImmutableHashSet();
+        return threads.Select(t => t.Syscall is { Name: "futex" } call ? t with { FutexOwner = FutexOwners.Find(pid, t.Tid, call, threadIds) } : t).ToImmutableArray();
     }
 
     /// <summary>True once the audit's deadline has passed; the first time, a note says what was skipped.</summary>

@@ -31,7 +31,20 @@ public sealed record ThreadInfo
 
     /// <summary>How much the thread moved since the previous sample; null for a single sample or a new thread.</summary>
     public ThreadProgress? Progress { get; init; }
+
+    /// <summary>
+    /// For a thread blocked in futex: the thread it waits for, read from the process's memory and
+    /// validated (a glibc mutex's owner, a PI futex's owner, the thread being joined); null otherwise.
+    /// </summary>
+    public FutexOwner? FutexOwner { get; init; }
 }
+
+/// <summary>The thread a futex wait is waiting for, and how that was found out.</summary>
+/// <param name="Tid">The owner (or joined) thread, a thread of the same process.</param>
+/// <param name="Object">The futex, <c>futex:PID:0xADDR</c>.</param>
+/// <param name="Kind"><c>mutex</c> (glibc mutex, owner from its __owner field), <c>pi-mutex</c> (owner in the futex word), or <c>join</c> (pthread_join on that thread).</param>
+/// <param name="How">In words: what was read and checked.</param>
+public sealed record FutexOwner(int Tid, string Object, string Kind, string How);
 
 /// <summary>Counters that changed between two samples of one thread.</summary>
 /// <param name="CpuTicks">CPU clock ticks used in between.</param>
