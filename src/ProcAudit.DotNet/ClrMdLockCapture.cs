@@ -4,14 +4,15 @@ using Microsoft.Diagnostics.Runtime;
 namespace ProcAudit.DotNet;
 
 /// <summary>
-/// Monitor owners and waiters read from the target's memory with ClrMD, attached without suspending: ClrMD then
+/// Lock owners and waiters (monitors and System.Threading.Lock) read from the target's memory with ClrMD, attached
+/// without suspending: ClrMD then
 /// reads through process_vm_readv and attaches to nothing, so the target never stops. Threads blocked in a runtime
 /// wait unwind from the frames the runtime left on their stacks, which is all a hang needs.
 /// </summary>
 /// <remarks>
 /// The DAC is always the one beside the target's own <c>libcoreclr.so</c>, loaded with <c>ignoreMismatch</c>: ClrMD
 /// cannot read the runtime's version from a live process here (it reports 0.0), so its own lookup finds no matching
-/// DAC and, where allowed, would go to the symbol server.
+/// DAC (measured: "Could not find matching DAC for this runtime", symbol server download disabled on Linux).
 /// </remarks>
 internal static class ClrMdLockCapture
 {
@@ -48,7 +49,7 @@ internal static class ClrMdLockCapture
             return Result(
                 pid,
                 CaptureStatus.Unavailable,
-                $"There is no libmscordaccore.so beside {probe.CoreClrPath}: lock owners need the DAC of the target's own runtime (the default lookup would download one, and there is no network here).");
+                $"There is no libmscordaccore.so beside {probe.CoreClrPath}: lock owners need the DAC of the target's own runtime, and ClrMD's own lookup does not find one for a live process.");
         }
 
         DataTarget target;

@@ -64,8 +64,9 @@ public static class DotNetInspector
     }
 
     /// <summary>
-    /// Monitor owners and waiters, read with ClrMD attached without suspending, using the DAC beside the target's own
-    /// <c>libcoreclr.so</c>. Also returns each managed thread's stack as ClrMD unwound it.
+    /// Lock owners and waiters (monitors, and <c>System.Threading.Lock</c>), read with ClrMD attached without
+    /// suspending, using the DAC beside the target's own <c>libcoreclr.so</c>. Also returns each managed thread's
+    /// stack as ClrMD unwound it.
     /// </summary>
     /// <param name="pid">The process.</param>
     /// <param name="budget">The most the call may take, all in; <see cref="Timeout.InfiniteTimeSpan"/> for no bound.</param>
@@ -73,8 +74,9 @@ public static class DotNetInspector
     /// <returns>The locks, or a status and notes saying why there are none.</returns>
     /// <remarks>
     /// Memory is read while the process runs, so a thread that is moving may be seen half-way; the threads of a
-    /// hang do not move. Sync-block locks are all found; thin (never contended) locks only when a thread's stack
-    /// refers to the locked object.
+    /// hang do not move. Sync-block locks (every contended monitor) are all found; thin (never contended) locks and
+    /// <c>System.Threading.Lock</c>s only when a thread's stack refers to the locked object, which the stacks of a
+    /// lock's waiters always do.
     /// </remarks>
     public static ManagedLocks CaptureLocks(int pid, TimeSpan budget, CancellationToken ct = default)
     {

@@ -51,6 +51,9 @@ internal static class Program
             case "monitor-held":
                 MonitorHeld.Run();
                 break;
+            case "threading-lock-inversion":
+                ThreadingLockInversion.Run();
+                break;
             default:
                 return Usage();
         }
@@ -65,7 +68,7 @@ internal static class Program
     private static int Usage()
     {
         Console.Error.WriteLine(
-            "usage: ProcAudit.Scenarios pipe-inversion|wait-before-drain|healthy|sleep|lock-order-inversion|monitor-held "
+            "usage: ProcAudit.Scenarios pipe-inversion|wait-before-drain|healthy|sleep|lock-order-inversion|monitor-held|threading-lock-inversion "
             + "(children: flood-stderr|flood-stdout|chatter)");
         return 2;
     }
