@@ -26,6 +26,9 @@ internal sealed class AuditCommand : CommandBase
     [Option("--deadline <DURATION>", Description = "Give up capturing after this long and report what was seen (default 30s).")]
     public string? Deadline { get; set; }
 
+    [Option("--no-runtime", Description = "Skip the runtime views (.NET managed stacks and lock owners): kernel facts only, faster.")]
+    public bool NoRuntime { get; set; }
+
     [Option("--no-redact", Description = "Show command lines as they are (secrets such as --password values are redacted by default).")]
     public bool NoRedact { get; set; }
 
@@ -49,7 +52,7 @@ internal sealed class AuditCommand : CommandBase
             return ExitCodes.Usage;
         }
         int pid = ParsePid(Pid);
-        AuditOptions options = new() { Interval = ParseInterval(Interval), Redact = !NoRedact };
+        AuditOptions options = new() { Interval = ParseInterval(Interval), Redact = !NoRedact, Enrichers = Runtimes.For(NoRuntime) };
         if (Deadline is not null)
         {
             options = options with { Deadline = ParseDuration("--deadline", Deadline, allowZero: false) };

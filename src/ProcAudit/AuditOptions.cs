@@ -27,6 +27,12 @@ public sealed record AuditOptions
     /// <summary>Redact secrets in command lines (default); <c>--no-redact</c> turns it off.</summary>
     public bool Redact { get; init; } = true;
 
+    /// <summary>Runtime views to add to processes of the tree (e.g. the .NET one from ProcAudit.DotNet); none by default.</summary>
+    public IReadOnlyList<Enrichment.IRuntimeEnricher> Enrichers { get; init; } = Array.Empty<Enrichment.IRuntimeEnricher>();
+
+    /// <summary>Time each enricher may spend on one process.</summary>
+    public TimeSpan EnricherBudget { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The procfs root: <c>/proc</c>, or a recorded fixture tree.</summary>
     public string ProcRoot { get; init; } = "/proc";
 }

@@ -2,6 +2,8 @@ using ProcAudit.Analysis;
 using ProcAudit.Capture;
 using ProcAudit.Capture.Procfs;
 using ProcAudit.Capture.Syscalls;
+using ProcAudit.Enrichment;
+using System.Collections.Immutable;
 
 namespace ProcAudit;
 
@@ -53,13 +55,63 @@ public sealed class Auditor
         {
             throw new AuditException(AuditError.NoSuchProcess, $"no process with pid {pid} (it may have exited already)");
         }
-        if (_options.Interval <= TimeSpan.Zero)
+        Snapshot checkedSnapshot = first;
+        if (_options.Interval > TimeSpan.Zero)
         {
-            return first;
+            cancellationToken.WaitHandle.WaitOne(_options.Interval);
+            cancellationToken.ThrowIfCancellationRequested();
+            checkedSnapshot = ProgressCheck.Apply(first, procfs, _probe, (int)_options.Interval.TotalMilliseconds);
         }
-        cancellationToken.WaitHandle.WaitOne(_options.Interval);
-        cancellationToken.ThrowIfCancellationRequested();
-        return ProgressCheck.Apply(first, procfs, _probe, (int)_options.Interval.TotalMilliseconds);
+        return Enrich(checkedSnapshot, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the runtime enrichers on the tree's processes of their runtime that are not busy, in
+    /// parallel, each within its budget; a failure or a timeout becomes a note.
+    /// </summary>
+    private Snapshot Enrich(Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        if (_options.Enrichers.Count == 0)
+        {
+            return snapshot;
+        }
+        List<(int Index, IRuntimeEnricher Enricher)> work = snapshot.Processes
+            .Select((p, i) => (Process: p, Index: i))
+            .Where(x => x.Process.InTree && !x.Process.Restricted)
+            .SelectMany(x => _options.Enrichers.Where(e => e.Runtime == x.Process.Runtime).Select(e => (x.Index, e)))
+            .ToList();
+        if (work.Count == 0)
+        {
+            return snapshot;
+        }
+        ProcessInfo[] processes = snapshot.Processes.ToArray();
+        List<Note> notes = new(snapshot.Notes);
+        System.Threading.Tasks.Task<RuntimeView>[] runs = work.Select(w => System.Threading.Tasks.Task.Run(() =>
+        {
+            try
+            {
+                return w.Enricher.Enrich(processes[w.Index], _options.EnricherBudget, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return new RuntimeView(processes[w.Index], ImmutableArray.Create(new Note("unreadable", $"{w.Enricher.Runtime} view of {processes[w.Index].Pid} failed: {e.Message}", processes[w.Index].Pid)));
+            }
+        })).ToArray();
+        // Past twice the budget an enricher is abandoned: the audit must end.
+        System.Threading.Tasks.Task.WaitAll(runs, _options.EnricherBudget * 2 + TimeSpan.FromSeconds(1));
+        for (int i = 0; i < runs.Length; i++)
+        {
+            if (runs[i].IsCompletedSuccessfully && runs[i].Result is RuntimeView view)
+            {
+                processes[work[i].Index] = view.Process;
+                notes.AddRange(view.Notes);
+            }
+            else
+            {
+                notes.Add(new Note("timeout", $"the {work[i].Enricher.Runtime} view of {processes[work[i].Index].Pid} did not finish in time", processes[work[i].Index].Pid));
+            }
+        }
+        return snapshot with { Processes = processes.ToImmutableArray(), Notes = notes.ToImmutableArray() };
     }
 
     /// <summary>

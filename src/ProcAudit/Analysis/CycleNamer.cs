@@ -28,6 +28,15 @@ internal static class CycleNamer
             {
                 return SendSendDeadlock(path, members, d, inferred);
             }
+            if (path.All(e => e.Reason == WaitReasons.ManagedLock))
+            {
+                WaitEdge a = path[0];
+                WaitEdge b = path[1];
+                return new Cycle("lock-order-inversion", members, path,
+                    $"In {d.Process(a.From.Pid)}, {d.Thread(a.From)} waits for the lock on {d.ManagedLockType(a)}, owned by {d.Thread(b.From)}, while {d.Thread(b.From)} waits for the lock on {d.ManagedLockType(b)}, owned by {d.Thread(a.From)}: " +
+                    $"the two threads take the same locks in opposite order{inferred}.",
+                    "Take the locks in one global order in every thread, or use Monitor.TryEnter with a timeout for the second one.");
+            }
             if (path.All(e => e.Reason == WaitReasons.FutexOwner))
             {
                 WaitEdge a = path[0];

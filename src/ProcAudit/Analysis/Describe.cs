@@ -113,6 +113,10 @@ internal sealed class Describe
         return Process(end.Pid);
     }
 
+    /// <summary>The type of the object a managed-lock edge waits for.</summary>
+    public string ManagedLockType(WaitEdge edge) =>
+        _snapshot.FindProcess(edge.From.Pid)?.ManagedLocks.FirstOrDefault(l => l.Id == edge.Object)?.Type ?? edge.Object ?? "an object";
+
     /// <summary>"thread 1235 (worker-a)".</summary>
     public string Thread(WaitEnd end)
     {

@@ -45,6 +45,17 @@ internal static class StallFinder
                 }
             }
         }
+        foreach (ProcessInfo process in snapshot.Processes)
+        {
+            foreach (ManagedLock l in process.ManagedLocks)
+            {
+                if (LockHolderBlocked(process, l, inCycles, d) is Finding finding && !findings.Contains(finding))
+                {
+                    findings.Add(finding);
+                }
+            }
+        }
+
         // A parked runtime's write shows in no syscall: its inferred edges stand in for the blocked thread.
         foreach (WaitEdge e in edges.Where(e => e.Certainty == Certainty.Inferred && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e)))
         {
@@ -167,6 +178,25 @@ internal static class StallFinder
             $"{d.Process(sender.Pid)} {verb} sending on fd {senderFd} ({d.Socket(socket.Id)}), but the peer, {d.Process(reader.Pid)} fd {fd.Fd} ({peer.Id}{recvQ}), " +
             $"does not read it: it {Activity(reader, d)}{because}.",
             $"Make {d.Process(reader.Pid)} read the connection (or close it when it is done), and give the sender a timeout so it can tell.");
+    }
+
+    /// <summary>Threads queue on a managed lock whose owner is itself blocked (on a full queue, I/O, another wait) while holding it.</summary>
+    private static Finding? LockHolderBlocked(ProcessInfo process, ManagedLock l, HashSet<WaitEdge> inCycles, Describe d)
+    {
+        if (l.OwnerTid is not int ownerTid || l.WaiterTids.IsDefaultOrEmpty
+            || process.Threads.FirstOrDefault(t => t.Tid == ownerTid) is not ThreadInfo owner
+            || owner.State == "R" || owner.Progress?.Moved == true
+            || inCycles.Any(e => e.Object == l.Id))
+        {
+            return null;
+        }
+        // The first frame outside the threading primitives says what the owner is stuck in.
+        string? where = owner.ManagedStack.FirstOrDefault(f => !f.StartsWith("System.Threading.", StringComparison.Ordinal));
+        string waiting = string.Join(", ", l.WaiterTids.Select(t => d.Thread(new WaitEnd(process.Pid, t))));
+        return new Finding("lock-holder-blocked", ImmutableArray.Create(process.Pid), l.Id,
+            $"In {d.Process(process.Pid)}, {l.WaiterTids.Length} thread{(l.WaiterTids.Length == 1 ? "" : "s")} ({waiting}) wait for the lock on {l.Type ?? "an object"}, " +
+            $"owned by {d.Thread(new WaitEnd(process.Pid, ownerTid))}, which is itself blocked{(where is null ? "" : " in " + where)} while it holds the lock.",
+            "Do not block while holding a lock (a full bounded queue, I/O, another lock): move the blocking call out of the lock, or bound it with a timeout.");
     }
 
     /// <summary>What a process is doing, in words, from its most telling thread.</summary>

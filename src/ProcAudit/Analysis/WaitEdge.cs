@@ -37,6 +37,9 @@ public static class WaitReasons
     /// <summary>Blocked in wait4/waitid: waits for a child to exit.</summary>
     public const string WaitChildExit = "wait-child-exit";
 
+    /// <summary>Waiting to enter a managed lock (a .NET Monitor or Lock) that the runtime reports another thread owns.</summary>
+    public const string ManagedLock = "managed-lock";
+
     /// <summary>Blocked on a mutex (futex) that another thread of the process owns.</summary>
     public const string FutexOwner = "futex-owner";
 

@@ -36,6 +36,10 @@ internal sealed class WaitGraphBuilder
         builder.AddFileLockWaits();
         foreach (ProcessInfo process in snapshot.Processes)
         {
+            builder.AddManaged(process);
+        }
+        foreach (ProcessInfo process in snapshot.Processes)
+        {
             builder.AddInferred(process);
         }
         return builder._edges.Distinct().ToImmutableArray();
@@ -91,6 +95,44 @@ internal sealed class WaitGraphBuilder
                         $"thread {thread.Tid} is blocked in {name} for child {child}"));
                 }
                 break;
+        }
+    }
+
+    /// <summary>
+    /// What a runtime enricher reported: lock owners and waiters (the runtime's own word, so
+    /// observed), and threads whose managed stack is in Process.WaitForExit, which the kernel shows
+    /// only as a futex wait but which waits for the children to exit.
+    /// </summary>
+    private void AddManaged(ProcessInfo process)
+    {
+        foreach (ManagedLock l in process.ManagedLocks)
+        {
+            if (l.OwnerTid is not int owner)
+            {
+                continue;
+            }
+            foreach (int waiter in l.WaiterTids.Where(w => w != owner))
+            {
+                if (process.Threads.FirstOrDefault(t => t.Tid == waiter)?.Progress?.Moved == true)
+                {
+                    continue;
+                }
+                _edges.Add(new WaitEdge(new WaitEnd(process.Pid, waiter), new WaitEnd(process.Pid, owner), l.Id, WaitReasons.ManagedLock, Certainty.Observed,
+                    $"the .NET runtime reports thread {waiter} waiting to enter the lock on {l.Type ?? "an object"} ({l.Kind}) that thread {owner} owns"));
+            }
+        }
+        foreach (ThreadInfo thread in process.Threads)
+        {
+            string? frame = thread.ManagedStack.FirstOrDefault(f => f.StartsWith("System.Diagnostics.Process.WaitForExit", StringComparison.Ordinal));
+            if (frame is null || thread.Progress?.Moved == true)
+            {
+                continue;
+            }
+            foreach (ProcessInfo child in _snapshot.Processes.Where(p => p.PPid == process.Pid && p.State != "Z"))
+            {
+                _edges.Add(new WaitEdge(new WaitEnd(process.Pid, thread.Tid), new WaitEnd(child.Pid), null, WaitReasons.WaitChildExit, Certainty.Observed,
+                    $"thread {thread.Tid} is in the managed frame {frame}, waiting for child {child.Pid} to exit"));
+            }
         }
     }
 

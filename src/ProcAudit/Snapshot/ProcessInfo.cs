@@ -40,6 +40,9 @@ public sealed record ProcessInfo
     /// <summary>True for a kernel thread (no user memory, nothing to wait on a pipe).</summary>
     public bool KernelThread { get; init; }
 
+    /// <summary>Locks of the managed runtime with their owners and waiters, when an enricher could read them.</summary>
+    public ImmutableArray<ManagedLock> ManagedLocks { get; init; } = ImmutableArray<ManagedLock>.Empty;
+
     /// <summary>The threads, main thread first.</summary>
     public ImmutableArray<ThreadInfo> Threads { get; init; } = ImmutableArray<ThreadInfo>.Empty;
 

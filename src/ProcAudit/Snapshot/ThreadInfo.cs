@@ -23,6 +23,9 @@ public sealed record ThreadInfo
     /// <summary>Kernel stack function names, innermost first, when readable (root).</summary>
     public ImmutableArray<string> KernelStack { get; init; } = ImmutableArray<string>.Empty;
 
+    /// <summary>Managed frames, innermost first, when a runtime enricher could read them.</summary>
+    public ImmutableArray<string> ManagedStack { get; init; } = ImmutableArray<string>.Empty;
+
     /// <summary>User plus system CPU time in clock ticks.</summary>
     public long CpuTicks { get; init; }
 

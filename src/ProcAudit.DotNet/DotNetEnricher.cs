@@ -1,0 +1,67 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using ProcAudit.Enrichment;
+
+namespace ProcAudit.DotNet;
+
+/// <summary>
+/// The .NET view of a process for the audit: managed stacks per OS thread (ClrMD's, which name
+/// generic types exactly, else the EventPipe sample's) and Monitor/Lock owners with their waiters.
+/// Both are taken without suspending the process; either may fail alone.
+/// </summary>
+public sealed class DotNetEnricher : IRuntimeEnricher
+{
+    /// <inheritdoc />
+    public string Runtime => "dotnet";
+
+    /// <inheritdoc />
+    public RuntimeView Enrich(ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        // One after the other: the sample profiler pauses managed code at each sample, and lock
+        // state read by ClrMD during such a pause was seen to lose owners here.
+        ManagedLocks locks = DotNetInspector.CaptureLocks(process.Pid, budget, cancellationToken);
+        ManagedStacks stacks = DotNetInspector.CaptureStacks(process.Pid, budget, cancellationToken);
+
+        ImmutableArray<ThreadInfo> threads = process.Threads.Select(t =>
+        {
+            ImmutableArray<string> frames = locks.FindThread(t.Tid)?.Frames ?? ImmutableArray<string>.Empty;
+            if (frames.IsDefaultOrEmpty)
+            {
+                frames = stacks.FindThread(t.Tid)?.Frames ?? ImmutableArray<string>.Empty;
+            }
+            return frames.IsDefaultOrEmpty ? t : t with { ManagedStack = frames };
+        }).ToImmutableArray();
+
+        ImmutableArray<ManagedLock> managedLocks = locks.Locks.Select(l => new ManagedLock
+        {
+            Id = $"monitor:{process.Pid.ToString(CultureInfo.InvariantCulture)}:0x{l.ObjectAddress.ToString("x", CultureInfo.InvariantCulture)}",
+            Type = l.TypeName,
+            Kind = l.Kind.ToString(),
+            OwnerTid = l.OwnerOsThreadId,
+            WaiterTids = l.Waiters.Select(w => w.OsThreadId).ToImmutableArray(),
+        }).ToImmutableArray();
+
+        ImmutableArray<Note> notes = Notes(process.Pid, "managed locks", locks.Status, locks.Notes)
+            .Concat(Notes(process.Pid, "managed stacks", stacks.Status, stacks.Notes))
+            .ToImmutableArray();
+        return new RuntimeView(process with { Threads = threads, ManagedLocks = managedLocks }, notes);
+    }
+
+    private static IEnumerable<Note> Notes(int pid, string what, CaptureStatus status, ImmutableArray<string> notes)
+    {
+        if (status == CaptureStatus.Captured)
+        {
+            yield break;
+        }
+        string kind = status switch
+        {
+            CaptureStatus.Gone => "gone",
+            CaptureStatus.Denied => "denied",
+            CaptureStatus.TimedOut => "timeout",
+            CaptureStatus.NotDotNet or CaptureStatus.Unavailable => "unsupported",
+            _ => "unreadable",
+        };
+        string detail = notes.IsDefaultOrEmpty ? status.ToString() : string.Join("; ", notes);
+        yield return new Note(kind, $"{what} of {pid}: {detail}", pid);
+    }
+}

@@ -1,0 +1,22 @@
+namespace ProcAudit.Enrichment;
+
+/// <summary>
+/// A runtime-level view added to a process the kernel view cannot explain on its own: managed
+/// stacks and lock owners for .NET, goroutines for Go. It lives outside the core library (which
+/// must depend on nothing beyond the shared framework) and is handed to the <see cref="Auditor"/>
+/// through <see cref="AuditOptions.Enrichers"/>. Each call is bounded in time and may fail: a
+/// failure is a note, never a broken report.
+/// </summary>
+public interface IRuntimeEnricher
+{
+    /// <summary>The runtime it understands (<c>dotnet</c>, <c>go</c>), as in <see cref="ProcessInfo.Runtime"/>.</summary>
+    string Runtime { get; }
+
+    /// <summary>Returns the process with its runtime view added, and notes on what could not be read.</summary>
+    RuntimeView Enrich(ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken);
+}
+
+/// <summary>What an enricher made of one process.</summary>
+/// <param name="Process">The process with managed stacks and locks filled in.</param>
+/// <param name="Notes">What could not be read, and why.</param>
+public sealed record RuntimeView(ProcessInfo Process, System.Collections.Immutable.ImmutableArray<Note> Notes);

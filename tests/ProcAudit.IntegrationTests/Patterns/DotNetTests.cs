@@ -1,0 +1,74 @@
+using ProcAudit.Analysis;
+using ProcAudit.DotNet;
+using ProcAudit.IntegrationTests.Infrastructure;
+
+namespace ProcAudit.IntegrationTests.Patterns;
+
+/// <summary>.NET trees with the runtime view: managed lock owners and managed frames join the kernel's picture.</summary>
+public sealed class DotNetTests
+{
+    private static readonly AuditOptions s_withRuntime = new() { Enrichers = new[] { new DotNetEnricher() } };
+
+    [Fact]
+    public void Two_threads_taking_two_monitors_in_opposite_order_are_a_lock_order_inversion_with_types_and_names()
+    {
+        using Scenario tree = Scenario.StartScenarioVerb("lock-order-inversion");
+
+        AuditResult result = Until(tree.Pid, r => r.Analysis.Verdict == Verdict.Deadlock);
+
+        ProcessInfo process = result.Snapshot.FindProcess(tree.Pid)!;
+        ThreadInfo a = Assert.Single(process.Threads, t => t.Name == "worker-a");
+        ThreadInfo b = Assert.Single(process.Threads, t => t.Name == "worker-b");
+        Cycle cycle = Assert.Single(result.Analysis.Cycles);
+        Assert.Equal("lock-order-inversion", cycle.Pattern);
+        Assert.All(cycle.Waits, e => Assert.Equal((WaitReasons.ManagedLock, Certainty.Observed), (e.Reason, e.Certainty)));
+        Assert.Equal(new[] { a.Tid, b.Tid }, cycle.Members.Select(m => m.Tid!.Value).Order());
+        Assert.Contains($"thread {a.Tid} (worker-a) waits for the lock on ProcAudit.Scenarios.LockOrderInversion+Ledger, owned by thread {b.Tid} (worker-b)", cycle.Summary);
+        Assert.Contains($"thread {b.Tid} (worker-b) waits for the lock on ProcAudit.Scenarios.LockOrderInversion+Accounts, owned by thread {a.Tid} (worker-a)", cycle.Summary);
+        Assert.Contains(a.ManagedStack, f => f.StartsWith("System.Threading.Monitor.Enter", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_thread_that_blocks_on_a_full_queue_while_holding_a_lock_is_named_with_the_threads_behind_it()
+    {
+        using Scenario tree = Scenario.StartScenarioVerb("monitor-held");
+
+        AuditResult result = Until(tree.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "lock-holder-blocked" && f.Summary.Contains("3 threads")));
+
+        ProcessInfo process = result.Snapshot.FindProcess(tree.Pid)!;
+        ThreadInfo holder = Assert.Single(process.Threads, t => t.Name == "holder");
+        Finding finding = Assert.Single(result.Analysis.Findings);
+        Assert.Equal("lock-holder-blocked", finding.Kind);
+        Assert.Contains($"3 threads", finding.Summary);
+        Assert.Contains("wait for the lock on System.Collections.Generic.List<System.String>", finding.Summary);
+        Assert.Contains($"owned by thread {holder.Tid} (holder), which is itself blocked in System.Collections.Concurrent.BlockingCollection`1[System.Int32]", finding.Summary);
+        Assert.Equal(Verdict.Stalled, result.Analysis.Verdict);
+    }
+
+    [Fact]
+    public void With_the_managed_frame_WaitForExit_before_ReadToEnd_becomes_an_observed_wait_before_drain()
+    {
+        using Scenario tree = Scenario.StartScenarioVerb("wait-before-drain");
+
+        AuditResult result = Until(tree.Pid, r => r.Analysis.Verdict == Verdict.Deadlock);
+
+        Cycle cycle = Assert.Single(result.Analysis.Cycles);
+        Assert.Equal("wait-before-drain", cycle.Pattern);
+        WaitEdge wait = Assert.Single(cycle.Waits, e => e.Reason == WaitReasons.WaitChildExit);
+        Assert.Equal((tree.Pid, tree.Pid, Certainty.Observed), (wait.From.Pid, wait.From.Tid!.Value, wait.Certainty));
+        Assert.StartsWith($"thread {tree.Pid} is in the managed frame System.Diagnostics.Process.WaitForExit", wait.Evidence);
+    }
+
+    private static AuditResult Until(int pid, Func<AuditResult, bool> formed)
+    {
+        Auditor auditor = new(s_withRuntime);
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        AuditResult result = auditor.Audit(pid);
+        while (!formed(result) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(200);
+            result = auditor.Audit(pid);
+        }
+        return result;
+    }
+}
