@@ -14,7 +14,9 @@ public sealed class DotNetTests
     {
         using Scenario tree = Scenario.StartScenarioVerb("lock-order-inversion");
 
-        AuditResult result = Until(tree.Pid, r => r.Analysis.Verdict == Verdict.Deadlock);
+        // .NET renames a thread's comm when the program sets Thread.Name, a moment after it starts.
+        AuditResult result = Until(tree.Pid, r => r.Analysis.Verdict == Verdict.Deadlock
+            && r.Snapshot.FindProcess(tree.Pid)!.Threads.Count(t => t.Name is "worker-a" or "worker-b") == 2);
 
         ProcessInfo process = result.Snapshot.FindProcess(tree.Pid)!;
         ThreadInfo a = Assert.Single(process.Threads, t => t.Name == "worker-a");
