@@ -78,7 +78,7 @@ internal sealed class RunCommand : CommandBase
                 }
                 if (settings.Timeout is TimeSpan limit && clock.Elapsed >= limit)
                 {
-                    AuditResult audit = new Auditor(new AuditOptions { Adopter = self }).Audit(child.Id);
+                    AuditResult audit = new Auditor(new AuditOptions { Adopter = self, Enrichers = Runtimes.For(skip: false) }).Audit(child.Id);
                     stderr.WriteLine($"procaudit: the command ran past --timeout {Timeout}; its tree, before it was killed:");
                     Report(audit, stderr);
                     return ExitCodes.TimedOut;

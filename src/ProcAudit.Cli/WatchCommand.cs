@@ -53,7 +53,7 @@ internal sealed class WatchCommand : CommandBase
             }
             if (settings.Timeout is TimeSpan limit && clock.Elapsed >= limit)
             {
-                Write(new Auditor().Audit(pid, cancellationToken), stdout);
+                Write(new Auditor(new AuditOptions { Enrichers = Runtimes.For(skip: false) }).Audit(pid, cancellationToken), stdout);
                 return ExitCodes.TimedOut;
             }
             cancellationToken.WaitHandle.WaitOne(settings.Interval);

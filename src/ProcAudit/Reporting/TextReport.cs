@@ -48,6 +48,11 @@ public static class TextReport
                 if (Telling(report, p, t))
                 {
                     w.WriteLine($"    thread {t.Tid} {S(t.Name)} [{t.State}] {Call(t)}{(t.Wchan is null ? "" : "  wchan " + S(t.Wchan))}{Moved(t)}");
+                    if (!t.ManagedStack.IsDefaultOrEmpty)
+                    {
+                        // Innermost first; the first few frames say where it waits and who called.
+                        w.WriteLine($"      at {string.Join("\n      at ", t.ManagedStack.Take(4).Select(S))}{(t.ManagedStack.Length > 4 ? $"\n      ... {t.ManagedStack.Length - 4} more frames" : "")}");
+                    }
                 }
                 else
                 {
@@ -133,7 +138,8 @@ public static class TextReport
     /// </summary>
     private static bool Telling(Report report, ProcessInfo p, ThreadInfo t) =>
         t.Tid == p.Pid
-        || report.Waits.Any(e => e.From.Tid == t.Tid)
+        || report.Waits.Any(e => e.From.Tid == t.Tid || e.To.Tid == t.Tid)
+        || p.ManagedLocks.Any(l => l.OwnerTid == t.Tid || l.WaiterTids.Contains(t.Tid))
         || (t.Syscall?.Object is string o && report.Objects.Any(x => x.Id == o));
 
     private static string Who(Report report, WaitEnd end)
