@@ -44,7 +44,12 @@ public sealed class DotNetEnricher : IRuntimeEnricher
         ImmutableArray<Note> notes = Notes(process.Pid, "managed locks", locks.Status, locks.Notes)
             .Concat(Notes(process.Pid, "managed stacks", stacks.Status, stacks.Notes))
             .ToImmutableArray();
-        return new RuntimeView(process with { Threads = threads, ManagedLocks = managedLocks }, notes);
+        ImmutableArray<string> views = new[]
+        {
+            stacks.Status == CaptureStatus.Captured || locks.Status == CaptureStatus.Captured ? "managed-stacks" : null,
+            locks.Status == CaptureStatus.Captured ? "managed-locks" : null,
+        }.OfType<string>().ToImmutableArray();
+        return new RuntimeView(process with { Threads = threads, ManagedLocks = managedLocks, RuntimeViews = views }, notes);
     }
 
     private static IEnumerable<Note> Notes(int pid, string what, CaptureStatus status, ImmutableArray<string> notes)

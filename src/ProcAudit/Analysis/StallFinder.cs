@@ -215,6 +215,14 @@ internal static class StallFinder
         {
             return process.State == "R" ? "is running" : "is not in a syscall we can name";
         }
+        // A managed frame says more than the futex under it: BlockingCollection.Add, Task.Wait, Monitor.Wait...
+        if (main.ManagedStack.FirstOrDefault(f => !f.StartsWith("System.Threading.Monitor.", StringComparison.Ordinal)
+                && !f.StartsWith("System.Threading.SemaphoreSlim.Wait", StringComparison.Ordinal)
+                && !f.StartsWith("System.Threading.ManualResetEventSlim.Wait", StringComparison.Ordinal)
+                && !f.StartsWith("System.Threading.LowLevel", StringComparison.Ordinal)) is string frame)
+        {
+            return $"waits in {frame} (thread {main.Tid})";
+        }
         return SyscallTable.Shape(name) switch
         {
             SyscallShape.Sleep => $"sleeps in {name}",

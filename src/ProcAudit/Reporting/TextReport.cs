@@ -41,7 +41,7 @@ public static class TextReport
         foreach (ProcessInfo p in report.Processes)
         {
             string where = p.Pid == report.Root ? "audited root" : p.InTree ? $"child of {p.PPid}" : $"OUTSIDE the tree, parent {p.PPid}";
-            w.WriteLine($"  {p.Pid} {S(Describe.DisplayName(p))} [{p.State}] {where}{(p.Runtime is null ? "" : ", " + p.Runtime)}: {S(string.Join(' ', p.Cmdline))}");
+            w.WriteLine($"  {p.Pid} {S(Describe.DisplayName(p))} [{p.State}] {where}{(p.Runtime is null ? "" : ", " + p.Runtime)}{(p.RuntimeViews.IsDefaultOrEmpty ? "" : " (" + string.Join(", ", p.RuntimeViews) + ")")}: {S(string.Join(' ', p.Cmdline))}");
             List<ThreadInfo> idle = new();
             foreach (ThreadInfo t in p.Threads)
             {

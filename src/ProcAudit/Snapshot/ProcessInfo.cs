@@ -40,6 +40,9 @@ public sealed record ProcessInfo
     /// <summary>True for a kernel thread (no user memory, nothing to wait on a pipe).</summary>
     public bool KernelThread { get; init; }
 
+    /// <summary>Which runtime views were taken (<c>managed-stacks</c>, <c>managed-locks</c>); what could not be taken is in the notes.</summary>
+    public ImmutableArray<string> RuntimeViews { get; init; } = ImmutableArray<string>.Empty;
+
     /// <summary>Locks of the managed runtime with their owners and waiters, when an enricher could read them.</summary>
     public ImmutableArray<ManagedLock> ManagedLocks { get; init; } = ImmutableArray<ManagedLock>.Empty;
 
