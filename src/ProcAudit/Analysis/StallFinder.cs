@@ -45,6 +45,14 @@ internal static class StallFinder
                 }
             }
         }
+        foreach (SocketInfo listener in snapshot.Sockets.Where(s => s.Listener))
+        {
+            if (BacklogFull(snapshot, listener, edges, d) is Finding finding && !findings.Contains(finding))
+            {
+                findings.Add(finding);
+            }
+        }
+
         foreach (ProcessInfo process in snapshot.Processes)
         {
             foreach (ManagedLock l in process.ManagedLocks)
@@ -178,6 +186,32 @@ internal static class StallFinder
             $"{d.Process(sender.Pid)} {verb} sending on fd {senderFd} ({d.Socket(socket.Id)}), but the peer, {d.Process(reader.Pid)} fd {fd.Fd} ({peer.Id}{recvQ}), " +
             $"does not read it: it {Activity(reader, d)}{because}.",
             $"Make {d.Process(reader.Pid)} read the connection (or close it when it is done), and give the sender a timeout so it can tell.");
+    }
+
+    /// <summary>A listener whose accept backlog is full while none of its holders accepts: clients hang in connect.</summary>
+    private static Finding? BacklogFull(Snapshot snapshot, SocketInfo listener, ImmutableArray<WaitEdge> edges, Describe d)
+    {
+        List<WaitEdge> connecting = edges.Where(e => e.Reason == WaitReasons.ConnectBacklogFull && e.Object == listener.Id).ToList();
+        bool full = listener.BacklogLimit is long limit && listener.RecvQueueBytes is long pending && pending >= limit;
+        if (!full && connecting.Count == 0)
+        {
+            return null;
+        }
+        List<ProcessInfo> holders = listener.Holders.Select(h => snapshot.FindProcess(h.Pid)).OfType<ProcessInfo>().Distinct().ToList();
+        bool accepting = holders.Any(p => p.Threads.Any(t => t.State == "R" || t.Progress?.CpuTicks > 0
+            || (t.Syscall is { Name: "accept" or "accept4" } c && c.Object == listener.Id)));
+        if (holders.Count == 0 || accepting)
+        {
+            return null;
+        }
+        ProcessInfo server = holders[0];
+        string where = listener.Local ?? listener.Path ?? listener.Id;
+        string clients = connecting.Count == 0 ? "" : $"; {string.Join(", ", connecting.Select(e => d.Process(e.From.Pid)).Distinct())} block{(connecting.Select(e => e.From.Pid).Distinct().Count() == 1 ? "s" : "")} in connect";
+        return new Finding("backlog-full",
+            connecting.Select(e => e.From.Pid).Prepend(server.Pid).Distinct().ToImmutableArray(),
+            listener.Id,
+            $"{d.Process(server.Pid)} listens on {where} ({listener.Id}) but does not accept: {listener.RecvQueueBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "some"} connections wait and the backlog ({listener.BacklogLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}) is full{clients}; it {Activity(server, d)}.",
+            $"Make {d.Process(server.Pid)} accept (a thread that loops on accept), or raise the backlog; give clients a connect timeout.");
     }
 
     /// <summary>Threads queue on a managed lock whose owner is itself blocked (on a full queue, I/O, another wait) while holding it.</summary>

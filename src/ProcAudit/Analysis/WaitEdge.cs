@@ -49,6 +49,9 @@ public static class WaitReasons
     /// <summary>Blocked taking a file lock (flock, POSIX, OFD) that another process holds, or queued behind another waiter.</summary>
     public const string LockHeld = "lock-held";
 
+    /// <summary>Blocked in connect() to a listener on this machine that does not accept (its backlog is full).</summary>
+    public const string ConnectBacklogFull = "connect-backlog-full";
+
     /// <summary>Blocked receiving on a socket with nothing queued: waits for the peer to send.</summary>
     public const string RecvEmptySocket = "recv-empty-socket";
 

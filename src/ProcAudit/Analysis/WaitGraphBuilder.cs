@@ -83,6 +83,13 @@ internal sealed class WaitGraphBuilder
                         $"thread {thread.Tid} is blocked in {name}({call.Fd}) on {obj}, whose buffers are full (Send-Q {socket.SendQueueBytes?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "?"} bytes); its peer {socket.Peer} is held by {peer}", call.Fd));
                 }
                 break;
+            case SyscallShape.FdOther when name == "connect" && call.Target is string target && _sockets.TryGetValue(target, out SocketInfo? listener):
+                foreach (int holder in listener.Holders.Select(h => h.Pid).Where(p => p != process.Pid).Distinct())
+                {
+                    _edges.Add(new WaitEdge(from, new WaitEnd(holder), target, WaitReasons.ConnectBacklogFull, Certainty.Observed,
+                        $"thread {thread.Tid} is blocked in connect({call.Fd}) to {listener.Local ?? listener.Path ?? target}, whose listener {target} has {listener.RecvQueueBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} connections waiting to be accepted (backlog {listener.BacklogLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"})", call.Fd));
+                }
+                break;
             case SyscallShape.Futex when thread.FutexOwner is FutexOwner owner:
                 _edges.Add(new WaitEdge(from, new WaitEnd(process.Pid, owner.Tid), owner.Object,
                     owner.Kind == "join" ? WaitReasons.ThreadJoin : WaitReasons.FutexOwner, Certainty.Inferred,

@@ -92,6 +92,19 @@ internal sealed class ProcessTreeCapture
         HashSet<ulong> awaited = Awaited(tree, fds, threads, "pipe");
         SocketTable? sockets = tree.Any(pid => fds[pid].Any(f => f.Kind == "socket")) ? ReadSockets(root) : null;
         HashSet<ulong> socketScan = sockets is null ? new HashSet<ulong>() : SocketsToScan(sockets, Awaited(tree, fds, threads, "socket"));
+        if (sockets is not null)
+        {
+            foreach (int pid in tree)
+            {
+                threads[pid] = threads[pid].Select(t => t.Syscall is { Name: "connect" } c && ConnectTarget(pid, c, sockets) is ulong listener
+                    ? t with { Syscall = c with { Target = $"socket:[{listener}]" } }
+                    : t).ToImmutableArray();
+                foreach (ThreadInfo t in threads[pid].Where(t => t.Syscall?.Target is not null))
+                {
+                    socketScan.Add(FdLink.Classify(t.Syscall!.Target!).Inode!.Value);
+                }
+            }
+        }
         List<int> outsiders = new();
         if (awaited.Count > 0 || socketScan.Count > 0)
         {
@@ -259,9 +272,39 @@ internal sealed class ProcessTreeCapture
     private SocketTable ReadSockets(int root)
     {
         UnixDiagDump? unix = _live ? UnixSocketDiag.Dump() : null;
-        SocketTable table = SocketTable.Read(_procfs, root, unix);
+        // TCP's dump adds what /proc/net/tcp lacks: a listener's backlog limit.
+        InetDiagDump? tcp = _live ? InetSocketDiag.DumpTcp() : null;
+        SocketTable table = SocketTable.Read(_procfs, root, unix, tcp);
         _notes.AddRange(table.Notes);
         return table;
+    }
+
+    /// <summary>
+    /// The listener a thread blocked in connect() is trying to reach, from the sockaddr it passed
+    /// (read from its memory): a unix path, or a TCP port on this machine. Live only.
+    /// </summary>
+    private ulong? ConnectTarget(int pid, SyscallInfo call, SocketTable table)
+    {
+        if (!_live || call.Name != "connect" || call.Args.Length < 3 || call.Args[2] is < 2 or > 128
+            || ProcessMemory.TryRead(pid, call.Args[1], (int)call.Args[2]) is not byte[] addr)
+        {
+            return null;
+        }
+        ushort family = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(addr);
+        IEnumerable<SocketEntry> listeners = table.ByInode.Values.Where(e => e.IsListener);
+        if (family == 1)
+        {
+            // sockaddr_un: a path, or an abstract name after a NUL (shown with a leading '@').
+            string raw = System.Text.Encoding.UTF8.GetString(addr, 2, addr.Length - 2);
+            string path = raw.StartsWith('\0') ? "@" + raw[1..].TrimEnd('\0') : raw.Split('\0')[0];
+            return listeners.FirstOrDefault(e => e.Kind == SocketKind.Unix && e.Path == path)?.Inode;
+        }
+        if (family is 2 or 10 && addr.Length >= 4)
+        {
+            int port = (addr[2] << 8) | addr[3];
+            return listeners.FirstOrDefault(e => e.IsTcp && e.Local?.Port == port)?.Inode;
+        }
+        return null;
     }
 
     /// <summary>The sockets the tree waits on and, for each, the far end when it is on this machine.</summary>

@@ -95,8 +95,9 @@ public static class TextReport
                 string where = o.Local is not null && o.Remote is not null ? $"{o.Local} -> {o.Remote}" : o.Path ?? "";
                 string queues = string.Join(", ", new[]
                 {
+                    o.State == "LISTEN" && o.RecvQueueBytes is long pending ? $"{pending} connection{(pending == 1 ? "" : "s")} waiting to be accepted" : null,
                     o.SendQueueBytes is long q ? "Send-Q " + Describe.Bytes(q) : null,
-                    o.RecvQueueBytes is long r ? "Recv-Q " + Describe.Bytes(r) : null,
+                    o.RecvQueueBytes is long r && o.State != "LISTEN" ? "Recv-Q " + Describe.Bytes(r) : null,
                     o.ZeroWindow == true ? "zero window (the peer does not read)" : null,
                 }.Where(x => x is not null));
                 string holders = string.Join(", ", o.Holders.Select(h => $"{Who(report, new WaitEnd(h.Pid))} fd {h.Fd}"));

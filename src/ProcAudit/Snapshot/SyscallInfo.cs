@@ -21,4 +21,7 @@ public sealed record SyscallInfo
 
     /// <summary>The object behind <see cref="Fd"/> (its link text, e.g. <c>pipe:[8533]</c>).</summary>
     public string? Object { get; init; }
+
+    /// <summary>For connect: the listening socket it is trying to reach, when that is on this machine (from the address it passed).</summary>
+    public string? Target { get; init; }
 }
