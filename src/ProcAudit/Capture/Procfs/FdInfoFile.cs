@@ -7,8 +7,11 @@ namespace ProcAudit.Capture.Procfs;
 internal sealed record EpollWatch(int Fd, uint Events, ulong? Inode);
 
 /// <summary>The fields of /proc/PID/fdinfo/N the audit uses. See proc_pid_fdinfo(5).</summary>
-internal sealed record FdInfoRecord(uint Flags, ulong? Inode, ImmutableArray<EpollWatch> Watches, ImmutableArray<LockLine> Locks = default)
+internal sealed record FdInfoRecord(uint Flags, ulong? Inode, ImmutableArray<EpollWatch> Watches)
 {
+    /// <summary>The "lock:" lines: locks on the open file, shown in every process that shares it.</summary>
+    public ImmutableArray<LockLine> Locks { get; init; } = ImmutableArray<LockLine>.Empty;
+
     /// <summary>The access mode from O_ACCMODE of the open flags.</summary>
     public string Access => (Flags & 3) switch
     {
@@ -58,7 +61,7 @@ internal static class FdInfoFile
                 }
             }
         }
-        return flags is null ? null : new FdInfoRecord(flags.Value, inode, watches.ToImmutable(), locks.ToImmutable());
+        return flags is null ? null : new FdInfoRecord(flags.Value, inode, watches.ToImmutable()) { Locks = locks.ToImmutable() };
     }
 
     // "tfd:        5 events:       19 data:                5  pos:0 ino:1a3 sdev:d"
