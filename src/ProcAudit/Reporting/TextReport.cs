@@ -38,7 +38,12 @@ public static class TextReport
 
         w.WriteLine();
         w.WriteLine("Processes:");
-        foreach (ProcessInfo p in report.Processes)
+        // A big tree is summarised: the processes that take part in a wait, a cycle or a finding
+        // are shown; the rest are counted (the JSON report keeps them all).
+        HashSet<int> involved = Involved(report);
+        bool summarise = report.Processes.Length > MaxListedProcesses;
+        List<ProcessInfo> quiet = summarise ? report.Processes.Where(p => !involved.Contains(p.Pid)).ToList() : new List<ProcessInfo>();
+        foreach (ProcessInfo p in report.Processes.Except(quiet))
         {
             string where = p.Pid == report.Root ? "audited root" : p.InTree ? $"child of {p.PPid}" : $"OUTSIDE the tree, parent {p.PPid}";
             w.WriteLine($"  {p.Pid} {S(Describe.DisplayName(p))} [{p.State}] {where}{(p.Runtime is null ? "" : ", " + p.Runtime)}{(p.RuntimeViews.IsDefaultOrEmpty ? "" : " (" + string.Join(", ", p.RuntimeViews) + ")")}: {S(string.Join(' ', p.Cmdline))}");
@@ -70,6 +75,12 @@ public static class TextReport
             {
                 w.WriteLine($"    fds: {fds}");
             }
+        }
+
+        if (quiet.Count > 0)
+        {
+            string states = string.Join(", ", quiet.GroupBy(p => p.State).OrderByDescending(g => g.Count()).Select(g => $"{g.Count()} in state {g.Key}"));
+            w.WriteLine($"  + {quiet.Count} other processes not involved in any wait ({states}); the JSON report (--json) lists every one");
         }
 
         List<ReportObject> locks = report.Objects.Where(o => o.Kind is "flock" or "posix" or "ofd").ToList();
@@ -113,8 +124,8 @@ public static class TextReport
             foreach (ReportObject o in pipes)
             {
                 string level = o.QueuedBytes is long q ? $"{q.ToString(CultureInfo.InvariantCulture)}/{o.CapacityBytes?.ToString(CultureInfo.InvariantCulture) ?? "?"} bytes" : "level unknown";
-                string readers = string.Join(", ", o.Holders.Where(h => h.Role == "reader").Select(h => $"{h.Pid} fd {h.Fd}"));
-                string writers = string.Join(", ", o.Holders.Where(h => h.Role == "writer").Select(h => $"{h.Pid} fd {h.Fd}"));
+                string readers = Some(o.Holders.Where(h => h.Role == "reader").Select(h => $"{h.Pid} fd {h.Fd}"));
+                string writers = Some(o.Holders.Where(h => h.Role == "writer").Select(h => $"{h.Pid} fd {h.Fd}"));
                 string none = o.HoldersComplete ? "nobody" : "nobody in these processes";
                 w.WriteLine($"  {o.Id} {level}{(o.Full ? " FULL" : "")}; read by {(readers.Length > 0 ? readers : none)}; written by {(writers.Length > 0 ? writers : none)}");
             }
@@ -131,7 +142,35 @@ public static class TextReport
         }
     }
 
+    private const int MaxListedProcesses = 40;
+
+    /// <summary>The first few of a long list, and how many more.</summary>
+    private static string Some(IEnumerable<string> items)
+    {
+        List<string> all = items.ToList();
+        return all.Count <= 8 ? string.Join(", ", all) : string.Join(", ", all.Take(8)) + $" and {all.Count - 8} more";
+    }
+
     private static string S(string text) => TerminalText.Safe(text);
+
+    private static HashSet<int> Involved(Report report)
+    {
+        HashSet<int> pids = new() { report.Root };
+        foreach (WaitEdge e in report.Waits)
+        {
+            pids.Add(e.From.Pid);
+            pids.Add(e.To.Pid);
+        }
+        foreach (Finding f in report.Findings)
+        {
+            pids.UnionWith(f.Pids);
+        }
+        foreach (Cycle c in report.Cycles)
+        {
+            pids.UnionWith(c.Members.Select(m => m.Pid));
+        }
+        return pids;
+    }
 
     /// <summary>
     /// Threads worth a line: the main thread, any thread in a wait of the report, any thread
