@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace ProcAudit.Go.Tests.Infrastructure;
+
+/// <summary>Builds the Go fixture programs with the machine's own `go`, once per test run.</summary>
+internal static class GoPrograms
+{
+    private static readonly TimeSpan s_buildTimeout = TimeSpan.FromMinutes(3);
+    private static readonly ConcurrentDictionary<string, Lazy<string>> s_built = new ConcurrentDictionary<string, Lazy<string>>(StringComparer.Ordinal);
+    private static readonly string s_outputDirectory = Path.Combine(Path.GetTempPath(), $"procaudit-go-tests-{Environment.ProcessId}");
+
+    /// <summary>The repository's tests/fixtures/programs directory.</summary>
+    public static string SourceDirectory { get; } = Path.Combine(RepositoryRoot(), "tests", "fixtures", "programs");
+
+    /// <summary>The full path of fixture <paramref name="fileName"/>.</summary>
+    public static string Source(string fileName)
+    {
+        return Path.Combine(SourceDirectory, fileName);
+    }
+
+    /// <summary>The executable built from fixture <paramref name="fileName"/> (e.g. go-goroutine-waits.go).</summary>
+    public static string Build(string fileName)
+    {
+        return s_built.GetOrAdd(fileName, name => new Lazy<string>(() => BuildNow(name, stripped: false))).Value;
+    }
+
+    /// <summary>The same, linked with -ldflags=-s -w: no .symtab, no DWARF.</summary>
+    public static string BuildStripped(string fileName)
+    {
+        return s_built.GetOrAdd(fileName + " stripped", _ => new Lazy<string>(() => BuildNow(fileName, stripped: true))).Value;
+    }
+
+    /// <summary>`go version` output.</summary>
+    public static string Version()
+    {
+        return Run(["version"], Path.GetTempPath()).Trim();
+    }
+
+    /// <summary>Symbol addresses from `go tool nm`: the linker's view, used as ground truth.</summary>
+    public static Dictionary<string, ulong> Symbols(string executable)
+    {
+        Dictionary<string, ulong> symbols = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (string line in Run(["tool", "nm", executable], Path.GetTempPath()).Split('\n'))
+        {
+            string[] parts = line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length >= 3 && ulong.TryParse(parts[0], System.Globalization.NumberStyles.HexNumber, null, out ulong address))
+            {
+                symbols.TryAdd(parts[2], address);
+            }
+        }
+
+        return symbols;
+    }
+
+    private static string BuildNow(string fileName, bool stripped)
+    {
+        // A directory per program: `go build file.go` needs no module, and the output name is ours.
+        Directory.CreateDirectory(s_outputDirectory);
+        string output = Path.Combine(s_outputDirectory, Path.GetFileNameWithoutExtension(fileName) + (stripped ? "-stripped" : string.Empty));
+        List<string> args = stripped ? ["build", "-ldflags=-s -w", "-o", output, Source(fileName)] : ["build", "-o", output, Source(fileName)];
+        Run(args, SourceDirectory);
+        return output;
+    }
+
+    private static string Run(IReadOnlyList<string> args, string workingDirectory)
+    {
+        string go = Locate() ?? throw new InvalidOperationException(
+            "go is needed: these tests build real Go programs with the machine's `go` (install golang-go, or put go on PATH)");
+        ProcessStartInfo startInfo = new ProcessStartInfo(go)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (string arg in args)
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        // Module mode off: the fixtures are single files with no dependencies.
+        startInfo.Environment["GO111MODULE"] = "off";
+        startInfo.Environment["CGO_ENABLED"] = "0";
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GOCACHE")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("HOME")))
+        {
+            startInfo.Environment["GOCACHE"] = Path.Combine(Path.GetTempPath(), "procaudit-go-cache");
+        }
+
+        using Process process = Process.Start(startInfo) ?? throw new InvalidOperationException("failed to start go");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(s_buildTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"go {string.Join(' ', args)} took longer than {s_buildTimeout}");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"go {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result}");
+        }
+
+        return stdout.Result;
+    }
+
+    private static string? Locate()
+    {
+        string? goRoot = Environment.GetEnvironmentVariable("GOROOT");
+        List<string> candidates = new List<string>();
+        if (!string.IsNullOrEmpty(goRoot))
+        {
+            candidates.Add(Path.Combine(goRoot, "bin", "go"));
+        }
+
+        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            candidates.Add(Path.Combine(directory, "go"));
+        }
+
+        candidates.Add("/usr/bin/go");
+        candidates.Add("/usr/local/go/bin/go");
+        return candidates.FirstOrDefault(File.Exists);
+    }
+
+    private static string RepositoryRoot()
+    {
+        DirectoryInfo? directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ProcAudit.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException($"cannot find ProcAudit.sln above {AppContext.BaseDirectory}");
+    }
+}
