@@ -69,6 +69,20 @@ public static class TextReport
                 string states = string.Join(", ", idle.GroupBy(t => t.Syscall?.Name ?? (t.State == "R" ? "running" : "user space")).Select(g => $"{g.Count()} in {g.Key}"));
                 w.WriteLine($"    + {idle.Count} other thread{(idle.Count == 1 ? "" : "s")} ({states})");
             }
+            List<GoroutineInfo> waiting = p.Goroutines.Where(g => g.State != "running" && g.Frames.Any(f => !f.Function.StartsWith("runtime.", StringComparison.Ordinal))).ToList();
+            if (!p.Goroutines.IsDefaultOrEmpty)
+            {
+                w.WriteLine($"    goroutines: {p.Goroutines.Length} ({p.Goroutines.Count(g => g.State == "waiting")} waiting)");
+                foreach (GoroutineInfo g in waiting.Take(20))
+                {
+                    // The innermost frame outside the runtime is where the program's own code waits.
+                    StackFrame? own = g.Frames.FirstOrDefault(f => !f.Function.StartsWith("runtime.", StringComparison.Ordinal) && !f.Function.StartsWith("sync.", StringComparison.Ordinal))
+                        ?? g.Frames.FirstOrDefault(f => !f.Function.StartsWith("runtime.", StringComparison.Ordinal));
+                    string chan = g.ChannelCapacity is long cap ? $", {g.WaitsOn} {g.ChannelQueued}/{cap}" : "";
+                    string at = own is null ? "" : $" at {S(own.Function)} {S(Path.GetFileName(own.File ?? ""))}:{own.Line}";
+                    w.WriteLine($"      goroutine {g.Id} [{g.State}{(g.WaitReason is null ? "" : ": " + g.WaitReason)}{chan}]{at}");
+                }
+            }
             IEnumerable<FdInfo> interesting = p.Fds.Where(f => f.Kind is "pipe" or "socket" or "eventpoll" or "tcp" or "tcp6" or "udp" or "udp6" or "unix");
             string fds = string.Join(", ", interesting.Select(f => $"{f.Fd}={S(f.Target)}{Access(f)}"));
             if (fds.Length > 0)

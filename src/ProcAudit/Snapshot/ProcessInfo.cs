@@ -43,6 +43,9 @@ public sealed record ProcessInfo
     /// <summary>Which runtime views were taken (<c>managed-stacks</c>, <c>managed-locks</c>); what could not be taken is in the notes.</summary>
     public ImmutableArray<string> RuntimeViews { get; init; } = ImmutableArray<string>.Empty;
 
+    /// <summary>A Go process's goroutines, when the runtime's memory could be read.</summary>
+    public ImmutableArray<GoroutineInfo> Goroutines { get; init; } = ImmutableArray<GoroutineInfo>.Empty;
+
     /// <summary>Locks of the managed runtime with their owners and waiters, when an enricher could read them.</summary>
     public ImmutableArray<ManagedLock> ManagedLocks { get; init; } = ImmutableArray<ManagedLock>.Empty;
 
