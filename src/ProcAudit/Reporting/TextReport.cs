@@ -173,7 +173,11 @@ public static class TextReport
         foreach (WaitEdge e in report.Waits)
         {
             pids.Add(e.From.Pid);
-            pids.Add(e.To.Pid);
+            // A parent waiting for its children does not make every child worth a line.
+            if (e.Reason != WaitReasons.WaitChildExit)
+            {
+                pids.Add(e.To.Pid);
+            }
         }
         foreach (Finding f in report.Findings)
         {
