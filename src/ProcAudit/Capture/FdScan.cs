@@ -11,20 +11,8 @@ internal readonly record struct FdLinkEntry(int Fd, string Target);
 /// </summary>
 internal static class FdScan
 {
-    public static List<FdLinkEntry> Links(ProcfsReader procfs, int pid)
-    {
-        IReadOnlyList<int> numbers = procfs.ListNumbers($"{pid}/fd", out _);
-        List<FdLinkEntry> links = new(numbers.Count);
-        foreach (int fd in numbers)
-        {
-            ProcText link = procfs.ReadLink($"{pid}/fd/{fd}");
-            if (link.Ok)
-            {
-                links.Add(new FdLinkEntry(fd, link.Text!));
-            }
-        }
-        return links;
-    }
+    public static List<FdLinkEntry> Links(ProcfsReader procfs, int pid) =>
+        procfs.ListLinks($"{pid}/fd").Select(l => new FdLinkEntry(l.Number, l.Target)).ToList();
 
     /// <summary>True when one of the links is a pipe or socket of interest (pipefs and sockfs number inodes apart, hence two sets).</summary>
     public static bool HoldsAny(List<FdLinkEntry> links, HashSet<ulong> pipeInodes, HashSet<ulong>? socketInodes = null)

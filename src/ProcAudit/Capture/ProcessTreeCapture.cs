@@ -108,24 +108,35 @@ internal sealed class ProcessTreeCapture
         List<int> outsiders = new();
         if (awaited.Count > 0 || socketScan.Count > 0)
         {
-            foreach (int pid in stats.Keys.Order())
+            // One readlink per fd on the machine, spread over the cores; only the few holders found
+            // are then described in full, in pid order.
+            List<int> candidates = stats.Keys.Where(pid => !treeSet.Contains(pid) && !stats[pid].IsKernelThread).Order().ToList();
+            System.Collections.Concurrent.ConcurrentDictionary<int, List<FdLinkEntry>> holding = new();
+            bool stoppedEarly = false;
+            Parallel.ForEach(candidates, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, (pid, loop) =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (treeSet.Contains(pid) || stats[pid].IsKernelThread)
+                if (DateTime.UtcNow >= _deadline)
                 {
-                    continue;
+                    stoppedEarly = true;
+                    loop.Stop();
+                    return;
                 }
-                if (PastDeadline(0, "holders outside the tree (the search stopped early; some holders may be missing)"))
+                List<FdLinkEntry> links = FdScan.Links(_procfs, pid);
+                if (FdScan.HoldsAny(links, awaited, socketScan))
                 {
-                    break;
+                    holding[pid] = links;
                 }
-                List<FdInfo>? held = ScanForHolder(pid, awaited, socketScan);
-                if (held is not null)
-                {
-                    fds[pid] = held;
-                    threads[pid] = ReadThreads(pid, held);
-                    outsiders.Add(pid);
-                }
+            });
+            if (stoppedEarly)
+            {
+                PastDeadline(0, "holders outside the tree (the search stopped early; some holders may be missing)");
+            }
+            foreach ((int pid, List<FdLinkEntry> links) in holding.OrderBy(kv => kv.Key))
+            {
+                List<FdInfo> held = links.Select(l => DescribeFd(pid, l.Fd, l.Target)).ToList();
+                fds[pid] = held;
+                threads[pid] = ReadThreads(pid, held);
+                outsiders.Add(pid);
             }
         }
 
@@ -258,12 +269,6 @@ internal sealed class ProcessTreeCapture
     /// Readlinks every fd of an outside process; only when one of them is a pipe of interest is
     /// the process described in full (fdinfo for each fd it holds). Costs one readlink per fd.
     /// </summary>
-    private List<FdInfo>? ScanForHolder(int pid, HashSet<ulong> pipeInodes, HashSet<ulong> socketInodes)
-    {
-        List<FdLinkEntry> links = FdScan.Links(_procfs, pid);
-        return FdScan.HoldsAny(links, pipeInodes, socketInodes) ? links.Select(l => DescribeFd(pid, l.Fd, l.Target)).ToList() : null;
-    }
-
     /// <summary>
     /// The socket tables of the tree's network namespace: /proc/ROOT/net/* (read through the root,
     /// so a tree in its own namespace is read in it) joined with the unix sock_diag dump for peers

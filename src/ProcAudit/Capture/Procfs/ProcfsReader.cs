@@ -116,6 +116,66 @@ internal sealed class ProcfsReader
         return new ProcText(target, ReadOutcome.Ok);
     }
 
+    /// <summary>
+    /// Every numeric entry of a directory of links (an fd/ directory) with its link text, in one
+    /// pass: readdir and readlinkat on the open directory, with no stat per entry and no path walk
+    /// per link. This is the holder scan's cost, once per fd on the machine.
+    /// </summary>
+    public unsafe List<(int Number, string Target)> ListLinks(string relative)
+    {
+        List<(int, string)> links = new();
+        int fd = Native.Native.Open(PathOf(relative), Native.Native.O_RDONLY | Native.Native.O_DIRECTORY | Native.Native.O_CLOEXEC);
+        if (fd < 0)
+        {
+            return links;
+        }
+        nint dir = Native.Native.FdOpenDir(fd);
+        if (dir == 0)
+        {
+            Native.Native.Close(fd);
+            return links;
+        }
+        try
+        {
+            byte* target = stackalloc byte[4096];
+            byte* entry;
+            while ((entry = Native.Native.ReadDir(dir)) != null)
+            {
+                byte* name = entry + Native.Native.DirentNameOffset;
+                int number = 0;
+                int length = 0;
+                for (; name[length] != 0; length++)
+                {
+                    byte c = name[length];
+                    if (c < (byte)'0' || c > (byte)'9' || length > 9)
+                    {
+                        number = -1;
+                        break;
+                    }
+                    number = number * 10 + (c - '0');
+                }
+                if (number < 0 || length == 0)
+                {
+                    continue;
+                }
+                nint n = Native.Native.ReadLinkAt(Native.Native.DirFd(dir), name, target, 4096);
+                if (n <= 0)
+                {
+                    continue; // closed meanwhile
+                }
+                string text = Encoding.UTF8.GetString(target, (int)n);
+                _recorder?.RecordLink($"{relative}/{number.ToString(CultureInfo.InvariantCulture)}", text);
+                links.Add((number, text));
+            }
+        }
+        finally
+        {
+            Native.Native.CloseDir(dir);
+        }
+        links.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return links;
+    }
+
     /// <summary>The numeric entries of a directory (pids under the root, tids under task/, fds under fd/), ascending.</summary>
     public IReadOnlyList<int> ListNumbers(string relative, out ReadOutcome outcome)
     {
