@@ -18,7 +18,7 @@ internal static class Program
 
     private static int Main(string[] args)
     {
-        if (args.Length != 1)
+        if (args.Length != 1 && !(args.Length == 2 && args[0] == "sink"))
         {
             return Usage();
         }
@@ -45,6 +45,12 @@ internal static class Program
                 break;
             case "sleep":
                 break;
+            case "queue-chain":
+                QueueChain.Run();
+                break;
+            case "sink":
+                QueueChain.Sink(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
+                break;
             case "lock-order-inversion":
                 LockOrderInversion.Run();
                 break;
@@ -68,7 +74,7 @@ internal static class Program
     private static int Usage()
     {
         Console.Error.WriteLine(
-            "usage: ProcAudit.Scenarios pipe-inversion|wait-before-drain|healthy|sleep|lock-order-inversion|monitor-held|threading-lock-inversion "
+            "usage: ProcAudit.Scenarios pipe-inversion|wait-before-drain|healthy|sleep|lock-order-inversion|monitor-held|threading-lock-inversion|queue-chain "
             + "(children: flood-stderr|flood-stdout|chatter)");
         return 2;
     }
@@ -180,7 +186,7 @@ internal static class Program
         }
     }
 
-    private static Process StartSelf(string verb, bool redirectStdout, bool redirectStderr)
+    internal static Process StartSelf(string verb, bool redirectStdout, bool redirectStderr, params string[] extra)
     {
         string processPath = Environment.ProcessPath
             ?? throw new InvalidOperationException("cannot determine the path of the running executable");
@@ -199,6 +205,10 @@ internal static class Program
         }
 
         startInfo.ArgumentList.Add(verb);
+        foreach (string arg in extra)
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
         return Process.Start(startInfo)
             ?? throw new InvalidOperationException($"failed to start child verb {verb}");
     }

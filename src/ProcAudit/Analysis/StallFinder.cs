@@ -228,7 +228,7 @@ internal static class StallFinder
         string? where = owner.ManagedStack.FirstOrDefault(f => !f.StartsWith("System.Threading.", StringComparison.Ordinal));
         string waiting = string.Join(", ", l.WaiterTids.Select(t => d.Thread(new WaitEnd(process.Pid, t))));
         return new Finding("lock-holder-blocked", ImmutableArray.Create(process.Pid), l.Id,
-            $"In {d.Process(process.Pid)}, {l.WaiterTids.Length} thread{(l.WaiterTids.Length == 1 ? "" : "s")} ({waiting}) wait for the lock on {l.Type ?? "an object"}, " +
+            $"In {d.Process(process.Pid)}, {l.WaiterTids.Length} thread{(l.WaiterTids.Length == 1 ? "" : "s")} ({waiting}) wait{(l.WaiterTids.Length == 1 ? "s" : "")} for the lock on {l.Type ?? "an object"}, " +
             $"owned by {d.Thread(new WaitEnd(process.Pid, ownerTid))}, which is itself blocked{(where is null ? "" : " in " + where)} while it holds the lock.",
             "Do not block while holding a lock (a full bounded queue, I/O, another lock): move the blocking call out of the lock, or bound it with a timeout.");
     }

@@ -61,6 +61,28 @@ public sealed class DotNetTests
         Assert.StartsWith($"thread {tree.Pid} is in the managed frame System.Diagnostics.Process.WaitForExit", wait.Evidence);
     }
 
+    [Fact]
+    public void A_lock_held_across_a_full_queue_whose_consumer_sends_to_a_peer_that_never_reads_is_reported_as_one_chain()
+    {
+        using Scenario tree = Scenario.StartScenarioVerb("queue-chain");
+
+        AuditResult result = Until(tree.Pid, r => r.Analysis.Findings.Length == 2);
+
+        ProcessInfo process = result.Snapshot.FindProcess(tree.Pid)!;
+        ProcessInfo sink = Audits.Child(result.Snapshot, tree.Pid);
+        ThreadInfo broadcaster = Assert.Single(process.Threads, t => t.Name == "broadcaster");
+        ThreadInfo writer = Assert.Single(process.Threads, t => t.Name == "writer");
+        ThreadInfo joiner = Assert.Single(process.Threads, t => t.Name == "joiner");
+
+        Finding held = Assert.Single(result.Analysis.Findings, f => f.Kind == "lock-holder-blocked");
+        Assert.Contains($"thread {joiner.Tid} (joiner)) waits for the lock on System.Collections.Generic.List<System.String>, owned by thread {broadcaster.Tid} (broadcaster), which is itself blocked in System.Collections.Concurrent.BlockingCollection", held.Summary);
+        Finding peer = Assert.Single(result.Analysis.Findings, f => f.Kind == "peer-not-reading");
+        Assert.Equal(new[] { sink.Pid, tree.Pid }, peer.Pids);
+        WaitEdge send = Assert.Single(result.Analysis.Waits, e => e.Reason == WaitReasons.SendFullSocket);
+        Assert.Equal((tree.Pid, writer.Tid, sink.Pid, Certainty.Observed), (send.From.Pid, send.From.Tid!.Value, send.To.Pid, send.Certainty));
+        Assert.Equal(Verdict.Stalled, result.Analysis.Verdict);
+    }
+
     private static AuditResult Until(int pid, Func<AuditResult, bool> formed)
     {
         Auditor auditor = new(s_withRuntime);
