@@ -166,15 +166,17 @@ internal sealed class WaitGraphBuilder
                     break;
                 }
             }
+            // Observed means a thread seen blocked in the lock call: /proc/locks is read a moment
+            // after the threads, and a request queued in between has no such thread yet.
             ThreadInfo? thread = process.Threads.FirstOrDefault(t => t.Syscall?.Name is "flock" or "fcntl");
-            if (blocker?.Pid is not int holder || holder == pid || thread?.Progress?.Moved == true)
+            if (blocker?.Pid is not int holder || holder == pid || thread is null || thread.Progress?.Moved == true)
             {
                 continue;
             }
             string what = waiter.Path ?? blocker.Path ?? blocker.Id;
             string queue = waiter.Depth > 1 ? $"behind the {blocker.Access} request of {holder}" : $"behind the {blocker.Access} lock {holder} holds";
-            _edges.Add(new WaitEdge(new WaitEnd(pid, thread?.Tid), new WaitEnd(holder), blocker.Id, WaitReasons.LockHeld, Certainty.Observed,
-                $"{(thread is null ? "a thread" : $"thread {thread.Tid}")} is blocked in {thread?.Syscall?.Name ?? "a lock call"} on {what}; /proc/locks queues its {waiter.Access} request {queue}",
+            _edges.Add(new WaitEdge(new WaitEnd(pid, thread.Tid), new WaitEnd(holder), blocker.Id, WaitReasons.LockHeld, Certainty.Observed,
+                $"thread {thread.Tid} is blocked in {thread.Syscall!.Name} on {what}; /proc/locks queues its {waiter.Access} request {queue}",
                 waiter.Fd));
         }
     }
