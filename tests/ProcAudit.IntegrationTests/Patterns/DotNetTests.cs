@@ -7,7 +7,8 @@ namespace ProcAudit.IntegrationTests.Patterns;
 /// <summary>.NET trees with the runtime view: managed lock owners and managed frames join the kernel's picture.</summary>
 public sealed class DotNetTests
 {
-    private static readonly AuditOptions s_withRuntime = new() { Enrichers = new[] { new DotNetEnricher() } };
+    // A generous budget: the first ClrMD attach and EventPipe session in a process cost most.
+    private static readonly AuditOptions s_withRuntime = new() { Enrichers = new[] { new DotNetEnricher() }, EnricherBudget = TimeSpan.FromSeconds(5) };
 
     [Fact]
     public void Two_threads_taking_two_monitors_in_opposite_order_are_a_lock_order_inversion_with_types_and_names()
