@@ -77,7 +77,7 @@ internal sealed partial class ProcessTreeCapture
         {
             cancellationToken.ThrowIfCancellationRequested();
             // The root is always captured: a report must at least say what it was asked about.
-            if (fds.Count > 0 && PastDeadline(tree.Count - fds.Count, "processes of the tree"))
+            if (fds.Count > 0 && PastDeadline(tree.Count - fds.Count, tree.Count - fds.Count == 1 ? "process of the tree" : "processes of the tree"))
             {
                 tree.RemoveAll(p => !fds.ContainsKey(p));
                 treeSet.IntersectWith(tree);
