@@ -26,16 +26,29 @@ internal static partial class Redactor
     [GeneratedRegex(@"(://[^/:@\s]+:)([^@/\s]+)(@)")]
     private static partial Regex UrlCredentials();
 
+    /// <summary>Programs whose <c>-p</c> is a password (<c>-pSECRET</c> or <c>-p SECRET</c>); elsewhere -p is often a port or a path.</summary>
+    private static readonly HashSet<string> s_passwordDashP = new(StringComparer.Ordinal)
+    {
+        "mysql", "mysqldump", "mysqladmin", "mysqlimport", "mysqlshow", "mysqlcheck", "mariadb", "mariadb-dump", "mariadb-admin", "sshpass",
+    };
+
     public static ImmutableArray<string> RedactCmdline(ImmutableArray<string> args)
     {
         ImmutableArray<string>.Builder result = ImmutableArray.CreateBuilder<string>(args.Length);
         bool maskNext = false;
+        bool dashPIsPassword = args.Length > 0 && s_passwordDashP.Contains(Path.GetFileName(args[0]));
         foreach (string arg in args)
         {
             if (maskNext)
             {
                 result.Add(Mask);
                 maskNext = false;
+                continue;
+            }
+            if (dashPIsPassword && arg.StartsWith("-p", StringComparison.Ordinal) && !arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                result.Add(arg.Length > 2 ? "-p" + Mask : arg);
+                maskNext = arg.Length == 2;
                 continue;
             }
             if (SecretFlag().IsMatch(arg))
