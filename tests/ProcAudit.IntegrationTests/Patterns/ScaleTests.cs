@@ -12,7 +12,8 @@ public sealed class ScaleTests
         using Scenario tree = Scenario.StartShell("i=0; while [ $i -lt 200 ]; do sleep 600 & i=$((i+1)); done; wait");
         Assert.True(Scenario.WaitUntil(() => tree.Descendants().Count >= 200, TimeSpan.FromSeconds(20)), "the tree did not grow");
 
-        AuditResult result = new Auditor(new AuditOptions { Interval = TimeSpan.Zero }).Audit(tree.Pid);
+        // Until every child has exec'd sleep and gone to sleep: a forked sh still running would be a different line.
+        AuditResult result = Audits.Until(tree.Pid, r => r.Snapshot.Processes.Count(p => p.Name == "sleep" && p.State == "S") == 200, interval: TimeSpan.Zero);
         Report report = ReportBuilder.Build(result);
         using StringWriter text = new();
         TextReport.Write(report, text);
