@@ -26,7 +26,7 @@ internal sealed class AuditCommand : CommandBase
     [Option("--deadline <DURATION>", Description = "Give up capturing after this long and report what was seen (default 30s).")]
     public string? Deadline { get; set; }
 
-    [Option("--no-runtime", Description = "Skip the runtime views (.NET managed stacks and lock owners): kernel facts only, faster.")]
+    [Option("--no-runtime", Description = "Skip the runtime views (.NET managed stacks and lock owners, Go goroutines): kernel facts only, faster.")]
     public bool NoRuntime { get; set; }
 
     [Option("--no-redact", Description = "Show command lines as they are (secrets such as --password values are redacted by default).")]
