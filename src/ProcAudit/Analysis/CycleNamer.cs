@@ -30,20 +30,12 @@ internal static class CycleNamer
             }
             if (path.All(e => e.Reason == WaitReasons.ManagedLock))
             {
-                WaitEdge a = path[0];
-                WaitEdge b = path[1];
-                return new Cycle("lock-order-inversion", members, path,
-                    $"In {d.Process(a.From.Pid)}, {d.Thread(a.From)} waits for the lock on {d.ManagedLockType(a)}, owned by {d.Thread(b.From)}, while {d.Thread(b.From)} waits for the lock on {d.ManagedLockType(b)}, owned by {d.Thread(a.From)}: " +
-                    $"the two threads take the same locks in opposite order{inferred}.",
+                return ThreadLockInversion(path, members, d, e => "the lock on " + d.ManagedLockType(e), "locks", inferred,
                     "Take the locks in one global order in every thread, or use Monitor.TryEnter with a timeout for the second one.");
             }
             if (path.All(e => e.Reason == WaitReasons.FutexOwner))
             {
-                WaitEdge a = path[0];
-                WaitEdge b = path[1];
-                return new Cycle("lock-order-inversion", members, path,
-                    $"In {d.Process(a.From.Pid)}, {d.Thread(a.From)} waits for mutex {Address(a.Object!)}, owned by {d.Thread(b.From)}, while {d.Thread(b.From)} waits for mutex {Address(b.Object!)}, owned by {d.Thread(a.From)}: " +
-                    $"the two threads take the same mutexes in opposite order (owners read from the mutexes in memory, so inferred).",
+                return ThreadLockInversion(path, members, d, e => "mutex " + Address(e.Object!), "mutexes", " (owners read from the mutexes in memory, so inferred)",
                     "Take the mutexes in one global order in every thread, or use a try-lock with back-off for the second one.");
             }
             if (path.All(e => e.Reason == WaitReasons.LockHeld))
@@ -93,6 +85,18 @@ internal static class CycleNamer
             $"a full {(cap.Length > 0 ? cap + " " : "")}pipe only {parent} can drain{inferred}.";
         return new Cycle("wait-before-drain", members, path, summary,
             $"Read the child's {stream} to EOF (or concurrently) before waiting for it to exit.");
+    }
+
+    /// <summary>Two threads of one process, each owning the lock the other waits for.</summary>
+    private static Cycle ThreadLockInversion(ImmutableArray<WaitEdge> path, ImmutableArray<WaitEnd> members, Describe d,
+        Func<WaitEdge, string> lockOf, string locks, string why, string hint)
+    {
+        WaitEdge a = path[0];
+        WaitEdge b = path[1];
+        return new Cycle("lock-order-inversion", members, path,
+            $"In {d.Process(a.From.Pid)}, {d.Thread(a.From)} waits for {lockOf(a)}, owned by {d.Thread(b.From)}, while {d.Thread(b.From)} waits for {lockOf(b)}, owned by {d.Thread(a.From)}: " +
+            $"the two threads take the same {locks} in opposite order{why}.",
+            hint);
     }
 
     private static string Address(string futexId) => futexId[(futexId.LastIndexOf(':') + 1)..];

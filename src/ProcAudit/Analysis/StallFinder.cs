@@ -125,7 +125,7 @@ internal static class StallFinder
         }
         // A reader that is on a CPU, or used one between the samples, is busy and may well be
         // about to read: a stall needs every reader to sleep on something else.
-        if (readers.Any(pid => snapshot.FindProcess(pid) is ProcessInfo r && r.Threads.Any(t => t.State == "R" || t.Progress?.CpuTicks > 0)))
+        if (readers.Any(pid => snapshot.FindProcess(pid) is ProcessInfo r && r.Threads.Any(Busy)))
         {
             return null;
         }
@@ -173,7 +173,7 @@ internal static class StallFinder
             return null;
         }
         // Reading it right now, or busy on a CPU: not a stall.
-        if (holders.Any(p => p.Threads.Any(t => t.State == "R" || t.Progress?.CpuTicks > 0
+        if (holders.Any(p => p.Threads.Any(t => Busy(t)
             || (t.Syscall?.Object == peer.Id && t.Syscall.Name is string n && SyscallTable.Shape(n) == SyscallShape.FdRead))))
         {
             return null;
@@ -198,7 +198,7 @@ internal static class StallFinder
             return null;
         }
         List<ProcessInfo> holders = listener.Holders.Select(h => snapshot.FindProcess(h.Pid)).OfType<ProcessInfo>().Distinct().ToList();
-        bool accepting = holders.Any(p => p.Threads.Any(t => t.State == "R" || t.Progress?.CpuTicks > 0
+        bool accepting = holders.Any(p => p.Threads.Any(t => Busy(t)
             || (t.Syscall is { Name: "accept" or "accept4" } c && c.Object == listener.Id)));
         if (holders.Count == 0 || accepting)
         {
@@ -232,6 +232,9 @@ internal static class StallFinder
             $"owned by {d.Thread(new WaitEnd(process.Pid, ownerTid))}, which is itself blocked{(where is null ? "" : " in " + where)} while it holds the lock.",
             "Do not block while holding a lock (a full bounded queue, I/O, another lock): move the blocking call out of the lock, or bound it with a timeout.");
     }
+
+    /// <summary>On a CPU now, or used one between the samples: such a thread may be about to read or accept.</summary>
+    private static bool Busy(ThreadInfo t) => t.State == "R" || t.Progress?.CpuTicks > 0;
 
     /// <summary>What a process is doing, in words, from its most telling thread.</summary>
     public static string Activity(ProcessInfo? process, Describe d)

@@ -14,3 +14,14 @@ internal interface IPipeProbe
 {
     PipeLevel Probe(int pid, int fd, ulong inode);
 }
+
+/// <summary>Which holder a pipe is measured through: one in the tree when there is one, the process we are there to read.</summary>
+internal static class ProbeHolder
+{
+    public static (int Pid, int Fd)? Choose(IEnumerable<Holder> holders, Func<int, bool> inTree)
+    {
+        List<Holder> withFd = holders.Where(h => h.Fd is not null).ToList();
+        Holder? via = withFd.FirstOrDefault(h => inTree(h.Pid)) ?? withFd.FirstOrDefault();
+        return via is null ? null : (via.Pid, via.Fd!.Value);
+    }
+}

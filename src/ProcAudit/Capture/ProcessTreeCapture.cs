@@ -310,10 +310,10 @@ internal sealed partial class ProcessTreeCapture
                 }
             }
             // Probe through a holder in the tree when there is one: it is the process we may read.
-            Holder? via = holders.FirstOrDefault(h => tree.Contains(h.Pid)) ?? holders.FirstOrDefault();
-            PipeLevel level = via is null ? new PipeLevel(null, null, "no holder left")
+            (int Pid, int Fd)? via = ProbeHolder.Choose(holders, tree.Contains);
+            PipeLevel level = via is not { } v ? new PipeLevel(null, null, "no holder left")
                 : PastDeadline(0, "pipe fill levels") ? new PipeLevel(null, null, null)
-                : _probe.Probe(via.Pid, via.Fd ?? -1, inode);
+                : _probe.Probe(v.Pid, v.Fd, inode);
             if (level.Problem is not null)
             {
                 _notes.Add(new Note("unreadable", $"fill level of pipe:[{inode}] unknown: {level.Problem}", via?.Pid));

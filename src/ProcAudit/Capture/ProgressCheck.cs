@@ -19,8 +19,8 @@ internal static class ProgressCheck
 
         ImmutableArray<PipeInfo> pipes = first.Pipes.Select(pipe =>
         {
-            Holder? via = pipe.Holders.FirstOrDefault(h => first.FindProcess(h.Pid)?.InTree == true) ?? pipe.Holders.FirstOrDefault();
-            PipeLevel? later = via is null || pipe.QueuedBytes is null ? null : probe.Probe(via.Pid, via.Fd ?? -1, pipe.Inode);
+            (int Pid, int Fd)? via = ProbeHolder.Choose(pipe.Holders, pid => first.FindProcess(pid)?.InTree == true);
+            PipeLevel? later = via is not { } v || pipe.QueuedBytes is null ? null : probe.Probe(v.Pid, v.Fd, pipe.Inode);
             return pipe with { QueuedBytesLater = later?.QueuedBytes };
         }).ToImmutableArray();
 

@@ -23,10 +23,8 @@ internal static class RecordedFixtures
     public const string Epoll = "epoll-python";
     public const string BusyLoop = "busy-loop-shell";
 
-    private static readonly Lazy<string> s_repoRoot = new(FindRepoRoot);
-
     /// <summary>The directory holding ProcAudit.sln.</summary>
-    public static string RepoRoot => s_repoRoot.Value;
+    public static string RepoRoot => Repository.Root;
 
     /// <summary>tests/fixtures/NAME.</summary>
     public static string Dir(string name) => Path.Combine(RepoRoot, "tests", "fixtures", name);
@@ -99,20 +97,5 @@ internal static class RecordedFixtures
             throw new InvalidDataException($"{name}: pid {pid} holds {target} as {fds.Count} fds, expected 1");
         }
         return fds[0];
-    }
-
-    private static string FindRepoRoot()
-    {
-        // Walk up from bin/Debug/netX.Y/ rather than configure a copy: see the class comment.
-        DirectoryInfo? dir = new(AppContext.BaseDirectory);
-        while (dir is not null)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ProcAudit.sln")))
-            {
-                return dir.FullName;
-            }
-            dir = dir.Parent;
-        }
-        throw new DirectoryNotFoundException($"no ProcAudit.sln above {AppContext.BaseDirectory}");
     }
 }
