@@ -4,33 +4,133 @@ using ProcAudit.Enrichment;
 
 namespace ProcAudit.Go;
 
-/// <summary>The Go view of a process for the audit: its goroutines, read from memory without stopping it.</summary>
+/// <summary>
+/// The Go view of a process for the audit: its goroutines, what each waits on, and the channels and locks
+/// involved, read from memory without stopping it. It reads twice, <see cref="Settle"/> apart, and marks
+/// goroutines found elsewhere the second time as moved, so a busy program's brief waits are not taken as stuck.
+/// </summary>
 public sealed class GoEnricher : IRuntimeEnricher
 {
+    /// <summary>Creates the enricher.</summary>
+    /// <param name="settle">Time between the two reads; zero reads once (nothing is then known to be stuck or moving).</param>
+    public GoEnricher(TimeSpan? settle = null)
+    {
+        Settle = settle ?? TimeSpan.FromMilliseconds(200);
+    }
+
+    /// <summary>Time between the two reads.</summary>
+    public TimeSpan Settle { get; }
+
     /// <inheritdoc />
     public string Runtime => "go";
 
     /// <inheritdoc />
     public RuntimeView Enrich(ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken)
     {
-        GoroutineSnapshot read = GoroutineReader.Read(process.Pid, budget);
-        ImmutableArray<GoroutineInfo> goroutines = read.Goroutines.Select(g => new GoroutineInfo
+        int[] epoll = process.Fds.Where(f => f.Kind == "eventpoll").Select(f => f.Fd).ToArray();
+        DateTime start = DateTime.UtcNow;
+        GoroutineSnapshot first = GoroutineReader.Read(process.Pid, budget, epoll);
+        GoroutineSnapshot? second = null;
+        TimeSpan left = budget - (DateTime.UtcNow - start) - Settle;
+        if (Settle > TimeSpan.Zero && !first.Goroutines.IsEmpty && left > TimeSpan.Zero && !cancellationToken.WaitHandle.WaitOne(Settle))
+        {
+            second = GoroutineReader.Read(process.Pid, left, epoll);
+        }
+
+        string pid = process.Pid.ToString(CultureInfo.InvariantCulture);
+        ImmutableArray<GoroutineInfo> goroutines = first.Goroutines.Select(g => Map(process, pid, g, first, second)).ToImmutableArray();
+        ImmutableArray<Note> notes = first.Notes.Select(n => new Note("unreadable", $"goroutines of {process.Pid}: {n}", process.Pid)).ToImmutableArray();
+        if (goroutines.IsEmpty)
+        {
+            return new RuntimeView(process, notes);
+        }
+
+        ProcessInfo enriched = process with
+        {
+            Goroutines = goroutines,
+            GoChannels = first.Channels.Select(c => new GoChannelInfo
+            {
+                Id = ChannelId(pid, c.Address),
+                ElementType = c.ElementType,
+                Queued = c.QueuedCount,
+                Capacity = c.Capacity,
+                Closed = c.Closed,
+                SendWaiters = c.SendWaiters,
+                RecvWaiters = c.RecvWaiters,
+                References = c.References.Select(Reference).ToImmutableArray(),
+            }).ToImmutableArray(),
+            GoLocks = first.Locks.Select(l => new GoLockInfo
+            {
+                Id = LockId(pid, l.Address),
+                Type = l.Type,
+                Locked = l.Locked,
+                Readers = l.Readers,
+                WriterWaiting = l.WriterWaiting,
+                Waiters = l.Waiters,
+                PendingUnlocks = l.PendingUnlocks.Select(Reference).ToImmutableArray(),
+                References = l.References.Select(Reference).ToImmutableArray(),
+            }).ToImmutableArray(),
+            RuntimeViews = process.RuntimeViews.Add("goroutines"),
+        };
+        return new RuntimeView(enriched, notes);
+    }
+
+    private static GoroutineInfo Map(ProcessInfo process, string pid, Goroutine g, GoroutineSnapshot first, GoroutineSnapshot? second)
+    {
+        GoWait? wait = g.Wait;
+        string? waitsOn = wait?.Kind switch
+        {
+            "chan-send" or "chan-recv" when wait.Channels.Length == 1 => ChannelId(pid, wait.Channels[0]),
+            "lock" when wait.Lock is ulong l => LockId(pid, l),
+            "io" when wait.Fd is int fd => process.FindFd(fd)?.Target,
+            _ => null,
+        };
+        return new GoroutineInfo
         {
             Id = g.Id,
             State = g.Status,
             WaitReason = g.WaitReason,
             WaitingSince = g.WaitingSinceNanos,
             Frames = g.Frames.Select(f => new StackFrame(f.Function, f.File, f.Line)).ToImmutableArray(),
-            WaitsOn = g.Channel is GoChannel c ? $"chan:{process.Pid.ToString(CultureInfo.InvariantCulture)}:0x{c.Address.ToString("x", CultureInfo.InvariantCulture)}" : null,
+            WaitsOn = waitsOn,
+            WaitKind = wait?.Kind,
+            LockMode = wait?.LockMode,
+            Fd = wait?.Fd,
+            FdMode = wait?.FdMode,
+            SelectCases = wait?.Kind == "select" ? wait.Channels.Select(c => ChannelId(pid, c)).ToImmutableArray() : ImmutableArray<string>.Empty,
             ChannelQueued = g.Channel?.QueuedCount,
             ChannelCapacity = g.Channel?.Capacity,
-        }).ToImmutableArray();
-        ImmutableArray<Note> notes = read.Notes.Select(n => new Note("unreadable", $"goroutines of {process.Pid}: {n}", process.Pid)).ToImmutableArray();
-        ProcessInfo enriched = goroutines.IsEmpty ? process : process with
-        {
-            Goroutines = goroutines,
-            RuntimeViews = process.RuntimeViews.Add("goroutines"),
+            Moved = second is not null && Moved(g, first, second),
+            Note = g.Note,
         };
-        return new RuntimeView(enriched, notes);
     }
+
+    /// <summary>Gone, woken, parked at another point, or its channel's ring moved.</summary>
+    private static bool Moved(Goroutine g, GoroutineSnapshot first, GoroutineSnapshot second)
+    {
+        Goroutine? later = second.Goroutines.FirstOrDefault(x => x.Id == g.Id);
+        if (later is null || later.Status != g.Status || later.WaitReason != g.WaitReason || !later.Frames.SequenceEqual(g.Frames))
+        {
+            return true;
+        }
+
+        foreach (ulong address in g.Wait?.Channels ?? ImmutableArray<ulong>.Empty)
+        {
+            GoChannel? before = first.Channels.FirstOrDefault(c => c.Address == address);
+            GoChannel? after = second.Channels.FirstOrDefault(c => c.Address == address);
+            if (before is not null && after is not null
+                && (before.QueuedCount != after.QueuedCount || before.SendIndex != after.SendIndex || before.RecvIndex != after.RecvIndex))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static GoReferenceInfo Reference(GoReference r) => new(r.Goroutine, r.Function, r.File, r.Line, r.How, r.Detail);
+
+    private static string ChannelId(string pid, ulong address) => $"chan:{pid}:0x{address.ToString("x", CultureInfo.InvariantCulture)}";
+
+    private static string LockId(string pid, ulong address) => $"golock:{pid}:0x{address.ToString("x", CultureInfo.InvariantCulture)}";
 }

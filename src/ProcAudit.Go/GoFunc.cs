@@ -12,6 +12,7 @@ namespace ProcAudit.Go;
 /// <param name="FuncId">The runtime's funcID (special functions).</param>
 /// <param name="Flag">funcFlag bits (TOPFRAME, SPWRITE, ASM).</param>
 /// <param name="FuncdataCount">Number of FUNCDATA offsets after the PCDATA ones.</param>
+/// <param name="Args">Size of the arguments area in bytes (negative when unknown, as for assembly).</param>
 internal readonly record struct GoFunc(
     int Offset,
     ulong Entry,
@@ -23,4 +24,5 @@ internal readonly record struct GoFunc(
     uint CuOffset,
     byte FuncId,
     byte Flag,
-    byte FuncdataCount);
+    byte FuncdataCount,
+    int Args);

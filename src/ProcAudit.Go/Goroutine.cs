@@ -25,4 +25,10 @@ public sealed record Goroutine(
 {
     /// <summary>The hchan address this goroutine waits on, for channel sends and receives.</summary>
     public ulong? WaitsOnChannel => Channel?.Address;
+
+    /// <summary>The g's address in the target.</summary>
+    public ulong Address { get; init; }
+
+    /// <summary>What it waits on, when the runtime's structures say (channels, locks, the netpoller).</summary>
+    public GoWait? Wait { get; init; }
 }

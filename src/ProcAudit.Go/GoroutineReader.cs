@@ -32,12 +32,16 @@ public static class GoroutineReader
     /// Reads the goroutines of <paramref name="pid"/> within <paramref name="budget"/>. Expected failures (not a Go
     /// process, gone, denied, unsupported version, torn or unreadable memory) become notes, never exceptions.
     /// </summary>
-    public static GoroutineSnapshot Read(int pid, TimeSpan budget)
+    /// <param name="pid">The process.</param>
+    /// <param name="budget">The time the read may take.</param>
+    /// <param name="epollFds">The process's epoll descriptors: their registrations join IO waits to fds.</param>
+    public static GoroutineSnapshot Read(int pid, TimeSpan budget, IReadOnlyCollection<int>? epollFds = null)
     {
         Stopwatch clock = Stopwatch.StartNew();
         List<string> notes = new List<string>();
         ImmutableArray<Goroutine>.Builder goroutines = ImmutableArray.CreateBuilder<Goroutine>();
         int dead = 0;
+        GoWaitResolution? resolution = null;
         string? version = null;
         int reads = 0;
         long bytes = 0;
@@ -68,7 +72,10 @@ public static class GoroutineReader
                         }
                         else
                         {
-                            dead = ReadAll(binary, memory, allgs.Value, clock, budget, goroutines, notes);
+                            List<RawGoroutine> raw = new List<RawGoroutine>();
+                            dead = ReadAll(binary, memory, allgs.Value, clock, budget, raw, notes);
+                            resolution = GoWaitResolver.Resolve(binary, memory, raw, PollWatches.Read(pid, epollFds), notes);
+                            goroutines.AddRange(resolution.Goroutines);
                         }
 
                         reads = memory.Reads;
@@ -78,7 +85,11 @@ public static class GoroutineReader
             }
         }
 
-        return new GoroutineSnapshot(pid, version, goroutines.ToImmutable(), dead, notes.ToImmutableArray(), clock.Elapsed, reads, bytes);
+        return new GoroutineSnapshot(pid, version, goroutines.ToImmutable(), dead, notes.ToImmutableArray(), clock.Elapsed, reads, bytes)
+        {
+            Channels = resolution?.Channels ?? ImmutableArray<GoChannel>.Empty,
+            Locks = resolution?.Locks ?? ImmutableArray<GoLock>.Empty,
+        };
     }
 
     private static GoBinary? LoadBinary(int pid, List<string> notes)
@@ -173,7 +184,7 @@ public static class GoroutineReader
         ulong allgs,
         Stopwatch clock,
         TimeSpan budget,
-        ImmutableArray<Goroutine>.Builder goroutines,
+        List<RawGoroutine> goroutines,
         List<string> notes)
     {
         Span<byte> header = stackalloc byte[24];
@@ -219,7 +230,7 @@ public static class GoroutineReader
             }
 
             ulong address = BinaryPrimitives.ReadUInt64LittleEndian(pointers.AsSpan(i * 8));
-            Goroutine? goroutine = null;
+            RawGoroutine? goroutine = null;
 
             // A goroutine can wake up between the reads of its g and of its stack: read g again afterwards and
             // retry once when it moved.
@@ -237,7 +248,7 @@ public static class GoroutineReader
                     break;
                 }
 
-                Goroutine candidate = Decode(binary, memory, g);
+                RawGoroutine candidate = Decode(binary, memory, g, address);
                 if (memory.TryRead(address, again) && Stable(layout, g, again))
                 {
                     goroutine = candidate;
@@ -245,7 +256,9 @@ public static class GoroutineReader
                 else if (attempt == 1)
                 {
                     torn++;
-                    goroutine = candidate with { Note = AppendNote(candidate.Note, "changed while it was read (it woke up); the stack may be partial") };
+                    Goroutine partial = candidate.Goroutine with { Note = AppendNote(candidate.Goroutine.Note, "changed while it was read (it woke up); the stack may be partial") };
+                    // A torn read proves nothing about what it waits on.
+                    goroutine = new RawGoroutine(partial, GoStack.Empty, 0, Torn: true);
                 }
             }
 
@@ -272,7 +285,7 @@ public static class GoroutineReader
             && U64(first, layout.GSyscallSp) == U64(second, layout.GSyscallSp);
     }
 
-    private static Goroutine Decode(GoBinary binary, ProcessMemory memory, byte[] g)
+    private static RawGoroutine Decode(GoBinary binary, ProcessMemory memory, byte[] g, ulong address)
     {
         GoLayout layout = binary.Layout;
         uint status = U32(g, layout.GAtomicStatus) & ~StatusScanBit;
@@ -290,6 +303,7 @@ public static class GoroutineReader
         }
 
         ImmutableArray<GoFrame> frames = ImmutableArray<GoFrame>.Empty;
+        GoStack stack = GoStack.Empty;
         string? note = null;
         if (status == StatusRunning)
         {
@@ -308,7 +322,7 @@ public static class GoroutineReader
             ulong hi = U64(g, layout.GStackHi);
             if (pc != 0 && sp != 0)
             {
-                frames = Unwind(binary, memory, pc, sp, hi, out note);
+                frames = Unwind(binary, memory, pc, sp, hi, out stack, out note);
             }
             else if (status != 0)
             {
@@ -324,14 +338,15 @@ public static class GoroutineReader
             channel = hchan is ulong c and not 0 ? ReadChannel(binary, memory, c) : null;
         }
 
-        return new Goroutine(id, statusName, waitReason, waitSince == 0 ? null : waitSince, frames, channel, threadId, note);
+        Goroutine goroutine = new Goroutine(id, statusName, waitReason, waitSince == 0 ? null : waitSince, frames, channel, threadId, note) { Address = address };
+        return new RawGoroutine(goroutine, stack, U64(g, layout.GWaiting), Torn: false);
     }
 
-    private static GoChannel? ReadChannel(GoBinary binary, ProcessMemory memory, ulong address)
+    /// <summary>Reads an hchan's counters and element type (its queues are walked by the resolver).</summary>
+    internal static GoChannel? ReadChannel(GoBinary binary, ProcessMemory memory, ulong address)
     {
         GoLayout layout = binary.Layout;
-        int size = Math.Max(Math.Max(layout.HchanQcount, layout.HchanDataqsiz), Math.Max(layout.HchanClosed, layout.HchanElemType)) + 8;
-        byte[] hchan = new byte[size];
+        byte[] hchan = new byte[layout.HchanReadSize];
         if (!memory.TryRead(address, hchan))
         {
             return null;
@@ -344,17 +359,23 @@ public static class GoroutineReader
             (long)U64(hchan, layout.HchanQcount),
             (long)U64(hchan, layout.HchanDataqsiz),
             U32(hchan, layout.HchanClosed) != 0,
-            elementName);
+            elementName)
+        {
+            SendIndex = (long)U64(hchan, layout.HchanSendx),
+            RecvIndex = (long)U64(hchan, layout.HchanRecvx),
+        };
     }
 
     /// <summary>
     /// The runtime's gentraceback for amd64, done on a copy of the stack: fp = sp + pcsp(pc) + 8, caller pc = *(fp-8),
     /// caller sp = fp, until a TOPFRAME function (goexit, mstart) or the stack's end.
     /// </summary>
-    private static ImmutableArray<GoFrame> Unwind(GoBinary binary, ProcessMemory memory, ulong pc, ulong sp, ulong hi, out string? note)
+    private static ImmutableArray<GoFrame> Unwind(GoBinary binary, ProcessMemory memory, ulong pc, ulong sp, ulong hi, out GoStack copy, out string? note)
     {
         note = null;
+        copy = GoStack.Empty;
         ImmutableArray<GoFrame>.Builder frames = ImmutableArray.CreateBuilder<GoFrame>();
+        ImmutableArray<GoStackFrame>.Builder spans = ImmutableArray.CreateBuilder<GoStackFrame>();
         if (hi <= sp || hi - sp > (1UL << 30))
         {
             note = "stack bounds are implausible";
@@ -385,13 +406,17 @@ public static class GoroutineReader
             AddInlined(binary, func, ref tracePc, frames);
             (string file, int line) = pcln.FileLine(func, tracePc);
             frames.Add(new GoFrame(pcln.FuncName(func), file, line, Inlined: false));
+            int? spDelta = pcln.SpDelta(func, pc);
+            if (spDelta is int delta && delta >= 0)
+            {
+                spans.Add(new GoStackFrame(func, pc, sp, sp + (ulong)delta + 8, frames.Count - 1));
+            }
 
             if ((func.Flag & PcLineTable.FlagTopFrame) != 0)
             {
-                return frames.ToImmutable();
+                break;
             }
 
-            int? spDelta = pcln.SpDelta(func, pc);
             if (spDelta is null || spDelta < 0)
             {
                 note = $"no frame size for {pcln.FuncName(func)}; the stack stops there";
@@ -419,6 +444,7 @@ public static class GoroutineReader
             }
         }
 
+        copy = new GoStack(stackBase, stack, spans.ToImmutable());
         return frames.ToImmutable();
     }
 

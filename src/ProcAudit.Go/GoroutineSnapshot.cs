@@ -19,4 +19,11 @@ public sealed record GoroutineSnapshot(
     ImmutableArray<string> Notes,
     TimeSpan Elapsed,
     int MemoryReads,
-    long BytesRead);
+    long BytesRead)
+{
+    /// <summary>Every channel some goroutine is parked on, with its queues and the goroutines that hold it.</summary>
+    public ImmutableArray<GoChannel> Channels { get; init; } = ImmutableArray<GoChannel>.Empty;
+
+    /// <summary>Every sync.Mutex/RWMutex some goroutine waits for, with its state and likely holders.</summary>
+    public ImmutableArray<GoLock> Locks { get; init; } = ImmutableArray<GoLock>.Empty;
+}

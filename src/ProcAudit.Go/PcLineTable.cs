@@ -18,6 +18,18 @@ internal sealed class PcLineTable
     /// <summary>FUNCDATA_InlTree.</summary>
     public const int FuncdataInlTree = 3;
 
+    /// <summary>PCDATA table of the stack map index (which row of the pointer maps is live at a pc).</summary>
+    public const int PcdataStackMapIndex = 1;
+
+    /// <summary>FUNCDATA of the arguments' pointer maps.</summary>
+    public const int FuncdataArgsPointerMaps = 0;
+
+    /// <summary>FUNCDATA of the locals' pointer maps.</summary>
+    public const int FuncdataLocalsPointerMaps = 1;
+
+    /// <summary>FUNCDATA of the open-coded defer info (defer bits and closure slots).</summary>
+    public const int FuncdataOpenCodedDeferInfo = 4;
+
     private const uint Magic118 = 0xfffffff0;
     private const uint Magic120 = 0xfffffff1;
 
@@ -141,6 +153,33 @@ internal sealed class PcLineTable
         return ReadFunc(_funcTab + (int)funcOffset);
     }
 
+    /// <summary>The first address after the function containing <paramref name="pc"/> (the next function's entry), or null.</summary>
+    public ulong? FuncEnd(ulong pc)
+    {
+        if (pc < TextStart || pc - TextStart > uint.MaxValue)
+        {
+            return null;
+        }
+
+        uint relative = (uint)(pc - TextStart);
+        int low = 0;
+        int high = _funcCount;
+        while (high - low > 1)
+        {
+            int middle = (low + high) / 2;
+            if (EntryOffset(middle) <= relative)
+            {
+                low = middle;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return TextStart + EntryOffset(low + 1);
+    }
+
     /// <summary>The function's name.</summary>
     public string FuncName(GoFunc func)
     {
@@ -243,7 +282,8 @@ internal sealed class PcLineTable
             U32(offset + 32),
             _data[_base + offset + tail],
             _data[_base + offset + tail + 1],
-            _data[_base + offset + tail + 3]);
+            _data[_base + offset + tail + 3],
+            (int)U32(offset + 8));
     }
 
     /// <summary>The runtime's pcvalue: walks the varint-coded (value delta, pc delta) pairs up to <paramref name="target"/>.</summary>

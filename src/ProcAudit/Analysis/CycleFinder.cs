@@ -9,35 +9,51 @@ internal static class CycleFinder
         ProcessCycles(edges).Concat(ThreadCycles(edges)).ToList();
 
     /// <summary>
-    /// Cycles among the threads of one process (mutexes, joins): the process graph cannot see them,
-    /// since every edge there starts and ends in the same process.
+    /// Cycles among the threads (mutexes, joins) or goroutines (Go locks, channels) of one process: the process
+    /// graph cannot see them, since every edge there starts and ends in the same process.
     /// </summary>
     private static List<ImmutableArray<WaitEdge>> ThreadCycles(ImmutableArray<WaitEdge> edges)
     {
         List<ImmutableArray<WaitEdge>> cycles = new();
-        foreach (IGrouping<int, WaitEdge> process in edges.Where(e => e.From.Pid == e.To.Pid && e.From.Tid is not null && e.To.Tid is not null).GroupBy(e => e.From.Pid))
+        foreach (IGrouping<int, WaitEdge> process in edges.Where(e => e.From.Pid == e.To.Pid && Node(e.From) is not null && Node(e.To) is not null).GroupBy(e => e.From.Pid))
         {
             List<WaitEdge> inner = process.ToList();
+            // Threads and goroutines are numbered apart: a tid and a goroutine id can be equal.
+            Dictionary<(char, long), int> index = new();
+            int Index(WaitEnd end)
+            {
+                (char, long) key = Node(end)!.Value;
+                if (!index.TryGetValue(key, out int i))
+                {
+                    index[key] = i = index.Count;
+                }
+                return i;
+            }
             Dictionary<int, List<int>> graph = new();
             foreach (WaitEdge e in inner)
             {
-                if (!graph.TryGetValue(e.From.Tid!.Value, out List<int>? targets))
+                int from = Index(e.From);
+                if (!graph.TryGetValue(from, out List<int>? targets))
                 {
-                    graph[e.From.Tid!.Value] = targets = new List<int>();
+                    graph[from] = targets = new List<int>();
                 }
-                targets.Add(e.To.Tid!.Value);
+                targets.Add(Index(e.To));
             }
             foreach (List<int> component in StronglyConnected.Components(graph))
             {
                 List<int>? path = ShortestCycle(component[0], component.ToHashSet(), graph);
                 if (path is not null)
                 {
-                    cycles.Add(path.Select((tid, i) => Best(inner.Where(e => e.From.Tid == tid && e.To.Tid == path[(i + 1) % path.Count]))).ToImmutableArray());
+                    cycles.Add(path.Select((n, i) => Best(inner.Where(e => Index(e.From) == n && Index(e.To) == path[(i + 1) % path.Count]))).ToImmutableArray());
                 }
             }
         }
         return cycles;
     }
+
+    /// <summary>A goroutine or a thread within a process; null for a whole process.</summary>
+    private static (char Kind, long Id)? Node(WaitEnd end) =>
+        end.Goroutine is long g ? ('g', g) : end.Tid is int t ? ('t', t) : null;
 
     private static List<ImmutableArray<WaitEdge>> ProcessCycles(ImmutableArray<WaitEdge> edges)
     {

@@ -38,6 +38,10 @@ internal static class CycleNamer
                 return ThreadLockInversion(path, members, d, e => "mutex " + Address(e.Object!), "mutexes", " (owners read from the mutexes in memory, so inferred)",
                     "Take the mutexes in one global order in every thread, or use a try-lock with back-off for the second one.");
             }
+            if (path.All(e => e.Reason == WaitReasons.GoLock))
+            {
+                return GoroutineLockInversion(path, members, d);
+            }
             if (path.All(e => e.Reason == WaitReasons.LockHeld))
             {
                 return LockOrderInversion(path, members, d, inferred);
@@ -50,7 +54,7 @@ internal static class CycleNamer
                     "Decide which side speaks first in the protocol (e.g. the client sends its request before reading), or add a timeout.");
             }
         }
-        string chain = string.Join(", ", path.Select(e => $"{d.Process(e.From.Pid)} {Verb(e)} {d.Process(e.To.Pid)}"));
+        string chain = string.Join(", ", path.Select(e => $"{d.Who(e.From)} {Verb(e)} {d.Who(e.To)}"));
         return new Cycle("wait-cycle", members, path,
             $"Wait cycle: {chain}; none of them can move{inferred}.",
             "Break the cycle at any edge: make one of these waits asynchronous or bounded.");
@@ -99,6 +103,22 @@ internal static class CycleNamer
             hint);
     }
 
+    /// <summary>Two goroutines of one Go process, each holding the lock the other waits for.</summary>
+    private static Cycle GoroutineLockInversion(ImmutableArray<WaitEdge> path, ImmutableArray<WaitEnd> members, Describe d)
+    {
+        WaitEdge a = path[0];
+        WaitEdge b = path[1];
+        return new Cycle("lock-order-inversion", members, path,
+            $"In {d.Process(a.From.Pid)}, {d.Goroutine(a.From)} waits for {d.GoLock(a)}, held by {d.Goroutine(b.From)}, while {d.Goroutine(b.From)} waits for {d.GoLock(b)}, held by {d.Goroutine(a.From)}: " +
+            $"the two goroutines take the same locks in opposite order ({HolderEvidence(a, b)}).",
+            "Take the locks in one global order in every goroutine (e.g. by account id or address), or take the second with TryLock and back off.");
+    }
+
+    private static string HolderEvidence(WaitEdge a, WaitEdge b) =>
+        a.Evidence.Contains("pending deferred", StringComparison.Ordinal) && b.Evidence.Contains("pending deferred", StringComparison.Ordinal)
+            ? "holders inferred: each has a deferred unlock pending on the lock the other waits for"
+            : $"holders inferred: {a.Evidence}; {b.Evidence}";
+
     private static string Address(string futexId) => futexId[(futexId.LastIndexOf(':') + 1)..];
 
     private static Cycle LockOrderInversion(ImmutableArray<WaitEdge> path, ImmutableArray<WaitEnd> members, Describe d, string inferred)
@@ -132,6 +152,9 @@ internal static class CycleNamer
         WaitReasons.WaitChildExit => "waits for the exit of",
         WaitReasons.RecvEmptySocket => $"waits to receive on {e.Object} from",
         WaitReasons.SendFullSocket => $"waits to send on {e.Object} to",
+        WaitReasons.GoChanSend => $"waits to send on {e.Object} to",
+        WaitReasons.GoChanRecv => $"waits to receive on {e.Object} from",
+        WaitReasons.GoLock => $"waits for {e.Object} held by",
         _ => $"waits ({e.Reason}) for",
     };
 }

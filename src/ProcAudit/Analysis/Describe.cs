@@ -106,11 +106,44 @@ internal sealed class Describe
     /// <summary>"python3 2346", or "python3 2346 (thread 2350 worker)" when the waiter is not the main thread.</summary>
     public string Who(WaitEnd end)
     {
+        if (end.Goroutine is not null)
+        {
+            return $"{Process(end.Pid)} ({Goroutine(end)})";
+        }
         if (end.Tid is int tid && tid != end.Pid && _snapshot.FindProcess(end.Pid)?.Threads.FirstOrDefault(t => t.Tid == tid) is ThreadInfo t)
         {
             return $"{Process(end.Pid)} (thread {tid} {t.Name})";
         }
         return Process(end.Pid);
+    }
+
+    /// <summary>"goroutine 21 (main.(*room).broadcast, room.go:31)": where the program's own code waits.</summary>
+    public string Goroutine(WaitEnd end)
+    {
+        GoroutineInfo? g = _snapshot.FindProcess(end.Pid)?.Goroutines.FirstOrDefault(x => x.Id == end.Goroutine);
+        StackFrame? own = g is null ? null : OwnFrame(g);
+        return own is null ? $"goroutine {end.Goroutine}" : $"goroutine {end.Goroutine} ({own.Function}, {System.IO.Path.GetFileName(own.File)}:{own.Line})";
+    }
+
+    /// <summary>
+    /// The innermost frame of the program's own code: package main, or a module path (its first element has a
+    /// dot); the standard library (runtime, sync, net, internal/poll) is skipped.
+    /// </summary>
+    public static StackFrame? OwnFrame(GoroutineInfo g) =>
+        g.Frames.FirstOrDefault(f => IsOwnCode(f.Function)) ?? g.Frames.FirstOrDefault(f => !f.Function.StartsWith("runtime.", StringComparison.Ordinal));
+
+    private static bool IsOwnCode(string function)
+    {
+        int slash = function.IndexOf('/');
+        string first = slash < 0 ? function[..Math.Max(0, function.IndexOf('.'))] : function[..slash];
+        return first == "main" || first.Contains('.');
+    }
+
+    /// <summary>"sync.RWMutex 0xc0000926f0": the lock a go-lock edge waits for.</summary>
+    public string GoLock(WaitEdge edge)
+    {
+        GoLockInfo? l = _snapshot.FindProcess(edge.From.Pid)?.GoLocks.FirstOrDefault(x => x.Id == edge.Object);
+        return l is null ? edge.Object ?? "a lock" : $"{l.Type} {GoLockHolders.Address(l.Id)}";
     }
 
     /// <summary>The type of the object a managed-lock edge waits for.</summary>

@@ -64,6 +64,27 @@ internal static class StallFinder
             }
         }
 
+        foreach (Finding finding in GoStallFinder.Find(snapshot, edges, inCycles, d))
+        {
+            if (!findings.Contains(finding))
+            {
+                findings.Add(finding);
+            }
+        }
+        // A goroutine blocked writing a socket outside such a chain: the peer that does not read is the finding.
+        foreach (WaitEdge e in edges.Where(e => e.From.Goroutine is not null && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e)))
+        {
+            if (findings.Any(f => f.Summary.Contains(e.Object!, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+            if (snapshot.FindProcess(e.From.Pid) is ProcessInfo sender && e.Object is string id && snapshot.FindSocket(id) is SocketInfo socket
+                && PeerNotReading(snapshot, sender, e.Fd, socket, d, inferred: null, who: d.Who(e.From)) is Finding finding && !findings.Contains(finding))
+            {
+                findings.Add(finding);
+            }
+        }
+
         // A parked runtime's write shows in no syscall: its inferred edges stand in for the blocked thread.
         foreach (WaitEdge e in edges.Where(e => e.Certainty == Certainty.Inferred && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e)))
         {
@@ -150,8 +171,9 @@ internal static class StallFinder
     /// A sender blocked on a full socket whose peer, on this machine, is not reading it; or, for a
     /// remote peer, one whose zero-window probe says it does not read.
     /// </summary>
-    private static Finding? PeerNotReading(Snapshot snapshot, ProcessInfo sender, int? senderFd, SocketInfo socket, Describe d, string? inferred)
+    private static Finding? PeerNotReading(Snapshot snapshot, ProcessInfo sender, int? senderFd, SocketInfo socket, Describe d, string? inferred, string? who = null)
     {
+        who ??= d.Process(sender.Pid);
         string verb = inferred is null ? "blocks" : "waits";
         string because = inferred is null ? "" : $" (inferred: {inferred})";
         SocketInfo? peer = socket.Peer is string id ? snapshot.FindSocket(id) : null;
@@ -163,7 +185,7 @@ internal static class StallFinder
                 return null;
             }
             return new Finding("peer-not-reading", ImmutableArray.Create(sender.Pid), socket.Id,
-                $"{d.Process(sender.Pid)} {verb} sending on fd {senderFd} ({d.Socket(socket.Id)}), and the remote peer {socket.Remote} advertises a zero window: it does not read{because}.",
+                $"{who} {verb} sending on fd {senderFd} ({d.Socket(socket.Id)}), and the remote peer {socket.Remote} advertises a zero window: it does not read{because}.",
                 $"Find out why {socket.Remote} stopped reading; give the sender a timeout so it can tell.");
         }
         List<ProcessInfo> holders = peer.Holders.Select(h => h.Pid).Where(p => p != sender.Pid).Distinct()
@@ -183,7 +205,7 @@ internal static class StallFinder
         return new Finding("peer-not-reading",
             ImmutableArray.Create(reader.Pid, sender.Pid),
             socket.Id,
-            $"{d.Process(sender.Pid)} {verb} sending on fd {senderFd} ({d.Socket(socket.Id)}), but the peer, {d.Process(reader.Pid)} fd {fd.Fd} ({peer.Id}{recvQ}), " +
+            $"{who} {verb} sending on fd {senderFd} ({d.Socket(socket.Id)}), but the peer, {d.Process(reader.Pid)} fd {fd.Fd} ({peer.Id}{recvQ}), " +
             $"does not read it: it {Activity(reader, d)}{because}.",
             $"Make {d.Process(reader.Pid)} read the connection (or close it when it is done), and give the sender a timeout so it can tell.");
     }
@@ -248,6 +270,11 @@ internal static class StallFinder
         ThreadInfo? main = process.Threads.FirstOrDefault(t => t.Syscall is not null && t.Tid == process.Pid)
             ?? process.Threads.FirstOrDefault(t => t.Syscall?.Object is not null)
             ?? process.Threads.FirstOrDefault(t => t.Syscall is not null);
+        // A Go program's main goroutine says what it is doing better than the futex its threads sleep in.
+        if (process.Goroutines.FirstOrDefault(g => g.Id == 1) is { State: "waiting" } goMain && Describe.OwnFrame(goMain) is StackFrame goFrame)
+        {
+            return $"waits ({goMain.WaitReason}) in {goFrame.Function} ({Path.GetFileName(goFrame.File)}:{goFrame.Line}, goroutine 1)";
+        }
         if (main?.Syscall is not { Name: string name } call)
         {
             return process.State == "R" ? "is running" : "is not in a syscall we can name";

@@ -10,10 +10,11 @@ public enum Certainty
     Inferred,
 }
 
-/// <summary>One end of a wait: a process, and the thread when it is known.</summary>
+/// <summary>One end of a wait: a process, and the thread or goroutine when it is known.</summary>
 /// <param name="Pid">Process id.</param>
 /// <param name="Tid">Thread id, when one thread is known to be the one waiting.</param>
-public sealed record WaitEnd(int Pid, int? Tid = null);
+/// <param name="Goroutine">Goroutine id, for a Go process whose goroutines were read.</param>
+public sealed record WaitEnd(int Pid, int? Tid = null, long? Goroutine = null);
 
 /// <summary>An edge of the wait-for graph: <see cref="From"/> cannot move until <see cref="To"/> does something.</summary>
 /// <param name="From">Who waits.</param>
@@ -57,4 +58,13 @@ public static class WaitReasons
 
     /// <summary>Blocked sending on a socket whose buffers are full: waits for the peer to read.</summary>
     public const string SendFullSocket = "send-full-socket";
+
+    /// <summary>A goroutine parked sending on a full (or unbuffered) channel: waits for a receiver.</summary>
+    public const string GoChanSend = "go-chan-send";
+
+    /// <summary>A goroutine parked receiving on an empty channel: waits for a sender.</summary>
+    public const string GoChanRecv = "go-chan-recv";
+
+    /// <summary>A goroutine parked on a sync.Mutex or RWMutex: waits for its holder.</summary>
+    public const string GoLock = "go-lock";
 }

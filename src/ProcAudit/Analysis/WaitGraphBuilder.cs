@@ -9,7 +9,7 @@ namespace ProcAudit.Analysis;
 /// netpoller) and so never show a blocking read. A waiter that moved between the samples, or a pipe
 /// whose level changed, gives no edge: it is not stuck.
 /// </summary>
-internal sealed class WaitGraphBuilder
+internal sealed partial class WaitGraphBuilder
 {
     private readonly Snapshot _snapshot;
     private readonly Dictionary<string, PipeInfo> _pipes;
@@ -40,7 +40,15 @@ internal sealed class WaitGraphBuilder
         }
         foreach (ProcessInfo process in snapshot.Processes)
         {
-            builder.AddInferred(process);
+            // A Go process whose goroutines were read says what each waits on: the guess from its epoll set is not needed.
+            if (process.Goroutines.IsDefaultOrEmpty)
+            {
+                builder.AddInferred(process);
+            }
+            else
+            {
+                builder.AddGoroutines(process);
+            }
         }
         return builder._edges.Distinct().ToImmutableArray();
     }

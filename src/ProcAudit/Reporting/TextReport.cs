@@ -69,19 +69,9 @@ public static class TextReport
                 string states = string.Join(", ", idle.GroupBy(t => t.Syscall?.Name ?? (t.State == "R" ? "running" : "user space")).Select(g => $"{g.Count()} in {g.Key}"));
                 w.WriteLine($"    + {idle.Count} other thread{(idle.Count == 1 ? "" : "s")} ({states})");
             }
-            List<GoroutineInfo> waiting = p.Goroutines.Where(g => g.State != "running" && g.Frames.Any(f => !f.Function.StartsWith("runtime.", StringComparison.Ordinal))).ToList();
             if (!p.Goroutines.IsDefaultOrEmpty)
             {
-                w.WriteLine($"    goroutines: {p.Goroutines.Length} ({p.Goroutines.Count(g => g.State == "waiting")} waiting)");
-                foreach (GoroutineInfo g in waiting.Take(20))
-                {
-                    // The innermost frame outside the runtime is where the program's own code waits.
-                    StackFrame? own = g.Frames.FirstOrDefault(f => !f.Function.StartsWith("runtime.", StringComparison.Ordinal) && !f.Function.StartsWith("sync.", StringComparison.Ordinal))
-                        ?? g.Frames.FirstOrDefault(f => !f.Function.StartsWith("runtime.", StringComparison.Ordinal));
-                    string chan = g.ChannelCapacity is long cap ? $", {g.WaitsOn} {g.ChannelQueued}/{cap}" : "";
-                    string at = own is null ? "" : $" at {S(own.Function)} {S(Path.GetFileName(own.File ?? ""))}:{own.Line}";
-                    w.WriteLine($"      goroutine {g.Id} [{g.State}{(g.WaitReason is null ? "" : ": " + g.WaitReason)}{chan}]{at}");
-                }
+                WriteGoroutines(p, w);
             }
             IEnumerable<FdInfo> interesting = p.Fds.Where(f => f.Kind is "pipe" or "socket" or "eventpoll" or "tcp" or "tcp6" or "udp" or "udp6" or "unix");
             string fds = string.Join(", ", interesting.Select(f => $"{f.Fd}={S(f.Target)}{Access(f)}"));
@@ -157,6 +147,29 @@ public static class TextReport
     }
 
     private const int MaxListedProcesses = 40;
+    private const int MaxListedGoroutines = 20;
+
+    /// <summary>
+    /// The program's own goroutines, each with where its code waits and on what; the runtime's idle ones
+    /// (GC workers, the finalizer, timers: no frame outside package runtime) are folded into a count.
+    /// </summary>
+    private static void WriteGoroutines(ProcessInfo p, TextWriter w)
+    {
+        List<GoroutineInfo> own = p.Goroutines.Where(g => g.State == "running" || g.Frames.Any(f => !f.Function.StartsWith("runtime.", StringComparison.Ordinal))).ToList();
+        int idle = p.Goroutines.Length - own.Count;
+        w.WriteLine($"    goroutines: {p.Goroutines.Length} ({p.Goroutines.Count(g => g.State == "waiting")} waiting{(idle > 0 ? $", {idle} idle runtime goroutine{(idle == 1 ? "" : "s")} folded" : "")})");
+        foreach (GoroutineInfo g in own.Take(MaxListedGoroutines))
+        {
+            StackFrame? frame = Describe.OwnFrame(g);
+            string on = g.WaitsOn is null ? "" : $" on {S(g.WaitsOn)}{(g.ChannelCapacity is long cap ? $" {g.ChannelQueued}/{cap}" : "")}{(g.Fd is int fd ? $" (fd {fd}, {g.FdMode})" : "")}";
+            string at = frame is null ? "" : $" at {S(frame.Function)} {S(Path.GetFileName(frame.File ?? ""))}:{frame.Line}";
+            w.WriteLine($"      goroutine {g.Id} [{g.State}{(g.WaitReason is null ? "" : ": " + g.WaitReason)}{on}]{at}{(g.Moved ? "  (moved between two reads)" : "")}");
+        }
+        if (own.Count > MaxListedGoroutines)
+        {
+            w.WriteLine($"      + {own.Count - MaxListedGoroutines} more (the JSON report lists every one)");
+        }
+    }
 
     /// <summary>The first few of a long list, and how many more.</summary>
     private static string Some(IEnumerable<string> items)
@@ -204,6 +217,10 @@ public static class TextReport
     {
         ProcessInfo? p = report.Processes.FirstOrDefault(x => x.Pid == end.Pid);
         string name = p is null ? "?" : S(Describe.DisplayName(p));
+        if (end.Goroutine is long g)
+        {
+            return $"{name} {end.Pid} (goroutine {g})";
+        }
         return end.Tid is int tid && tid != end.Pid ? $"{name} {end.Pid} (thread {tid})" : $"{name} {end.Pid}";
     }
 

@@ -46,6 +46,12 @@ public sealed record ProcessInfo
     /// <summary>A Go process's goroutines, when the runtime's memory could be read.</summary>
     public ImmutableArray<GoroutineInfo> Goroutines { get; init; } = ImmutableArray<GoroutineInfo>.Empty;
 
+    /// <summary>The Go channels its goroutines are parked on, with their queues.</summary>
+    public ImmutableArray<GoChannelInfo> GoChannels { get; init; } = ImmutableArray<GoChannelInfo>.Empty;
+
+    /// <summary>The sync.Mutex/RWMutex its goroutines wait for, with their state and the evidence for a holder.</summary>
+    public ImmutableArray<GoLockInfo> GoLocks { get; init; } = ImmutableArray<GoLockInfo>.Empty;
+
     /// <summary>Locks of the managed runtime with their owners and waiters, when an enricher could read them.</summary>
     public ImmutableArray<ManagedLock> ManagedLocks { get; init; } = ImmutableArray<ManagedLock>.Empty;
 

@@ -4,7 +4,11 @@ using System.Globalization;
 namespace ProcAudit.Capture.Procfs;
 
 /// <summary>One "tfd:" line of an epoll descriptor's fdinfo.</summary>
-internal sealed record EpollWatch(int Fd, uint Events, ulong? Inode);
+internal sealed record EpollWatch(int Fd, uint Events, ulong? Inode)
+{
+    /// <summary>The registration's user data (epoll_event.data): Go's netpoller stores its pollDesc there.</summary>
+    public ulong? Data { get; init; }
+}
 
 /// <summary>The fields of /proc/PID/fdinfo/N the audit uses. See proc_pid_fdinfo(5).</summary>
 internal sealed record FdInfoRecord(uint Flags, ulong? Inode, ImmutableArray<EpollWatch> Watches)
@@ -71,6 +75,7 @@ internal static class FdInfoFile
         int? fd = null;
         uint events = 0;
         ulong? ino = null;
+        ulong? data = null;
         for (int i = 0; i < t.Length; i++)
         {
             string key = t[i];
@@ -83,13 +88,18 @@ internal static class FdInfoFile
             {
                 uint.TryParse(next, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out events);
             }
+            else if (key == "data:" && next is not null
+                && ulong.TryParse(next, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong d))
+            {
+                data = d;
+            }
             else if (key.StartsWith("ino:", StringComparison.Ordinal)
                 && ulong.TryParse(key.AsSpan(4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong n))
             {
                 ino = n;
             }
         }
-        return fd is null ? null : new EpollWatch(fd.Value, events, ino);
+        return fd is null ? null : new EpollWatch(fd.Value, events, ino) { Data = data };
     }
 
     private static uint? ParseOctal(ReadOnlySpan<char> s)

@@ -1,0 +1,305 @@
+using System.Buffers.Binary;
+using System.Collections.Immutable;
+
+namespace ProcAudit.Go;
+
+/// <summary>The goroutines with what each waits on, and the channels and locks they wait on.</summary>
+internal sealed record GoWaitResolution(ImmutableArray<Goroutine> Goroutines, ImmutableArray<GoChannel> Channels, ImmutableArray<GoLock> Locks);
+
+/// <summary>
+/// Joins parked goroutines to what they wait on, from the runtime's own structures: a channel operation's sudog
+/// (g.waiting) and the channel's send and receive queues; a semaphore's sudog, found among the live words of
+/// runtime.semacquire1, whose elem is the sema inside a sync.Mutex or RWMutex; the netpoller's pollDesc, whose rg/wg
+/// names the parked goroutine and whose epoll registration names the fd. Who holds a lock or drains a channel is not
+/// recorded by the runtime: the facts that point at it (a pending deferred unlock, a live pointer) are collected
+/// here and weighed by the analysis, which calls what it concludes from them inferred.
+/// </summary>
+internal static class GoWaitResolver
+{
+    private const int MaxQueue = 10_000;
+    private const int MaxSelectCases = 64;
+    private const int TagBits = 19;
+
+    public static GoWaitResolution Resolve(GoBinary binary, ProcessMemory memory, List<RawGoroutine> raws, IReadOnlyList<(int Fd, ulong Data)> watches, List<string> notes)
+    {
+        Dictionary<ulong, long> ids = new Dictionary<ulong, long>();
+        foreach (RawGoroutine raw in raws)
+        {
+            ids.TryAdd(raw.Goroutine.Address, raw.Goroutine.Id);
+        }
+
+        Dictionary<ulong, (int Fd, string Mode)> io = PollOwners(binary, memory, watches, ids);
+        List<Goroutine> goroutines = new List<Goroutine>(raws.Count);
+        foreach (RawGoroutine raw in raws)
+        {
+            GoWait? wait = raw.Torn || raw.Goroutine.Status != "waiting" ? null : WaitOf(binary, memory, raw, io);
+            goroutines.Add(raw.Goroutine with { Wait = wait });
+        }
+
+        bool ioUnjoined = goroutines.Any(g => g.WaitReason == "IO wait" && g.Wait is null);
+        if (ioUnjoined && binary.Layout.PollFd >= 0 && watches.Count > 0)
+        {
+            notes.Add("some goroutines in IO wait could not be joined to an fd (no epoll registration names them)");
+        }
+
+        Dictionary<ulong, List<GoReference>> live = LiveReferences(binary, raws);
+        ImmutableArray<GoChannel> channels = goroutines
+            .SelectMany(g => g.Wait?.Channels ?? ImmutableArray<ulong>.Empty)
+            .Distinct()
+            .Select(address => Channel(binary, memory, address, ids, live))
+            .OfType<GoChannel>()
+            .ToImmutableArray();
+        ImmutableArray<GoLock> locks = goroutines
+            .Where(g => g.Wait is { Kind: "lock", Lock: ulong })
+            .GroupBy(g => g.Wait!.Lock!.Value)
+            .Select(group => Lock(binary, memory, raws, group.Key, group.First().Wait!, group.Select(g => g.Id).ToImmutableArray(), live))
+            .OfType<GoLock>()
+            .ToImmutableArray();
+        return new GoWaitResolution(goroutines.ToImmutableArray(), channels, locks);
+    }
+
+    private static GoWait? WaitOf(GoBinary binary, ProcessMemory memory, RawGoroutine raw, Dictionary<ulong, (int Fd, string Mode)> io)
+    {
+        Goroutine g = raw.Goroutine;
+        switch (g.WaitReason)
+        {
+            case "chan send" when g.Channel is GoChannel c:
+                return new GoWait("chan-send", ImmutableArray.Create(c.Address));
+            case "chan receive" when g.Channel is GoChannel c:
+                return new GoWait("chan-recv", ImmutableArray.Create(c.Address));
+            case "chan send (nil chan)" or "chan receive (nil chan)":
+                return new GoWait("nil-chan", ImmutableArray<ulong>.Empty);
+            case "select":
+                return new GoWait("select", SelectCases(binary, memory, raw.Waiting));
+            case "IO wait" when io.TryGetValue(g.Address, out (int Fd, string Mode) owner):
+                return new GoWait("io", ImmutableArray<ulong>.Empty, Fd: owner.Fd, FdMode: owner.Mode);
+            case "semacquire" or "sync.Mutex.Lock" or "sync.RWMutex.Lock" or "sync.RWMutex.RLock" or "sync.WaitGroup.Wait":
+                return SemaWait(binary, memory, raw);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>A select parks one sudog per case, linked through waitlink, each naming its channel.</summary>
+    private static ImmutableArray<ulong> SelectCases(GoBinary binary, ProcessMemory memory, ulong sudog)
+    {
+        GoLayout layout = binary.Layout;
+        ImmutableArray<ulong>.Builder channels = ImmutableArray.CreateBuilder<ulong>();
+        for (int i = 0; sudog != 0 && i < MaxSelectCases; i++)
+        {
+            if (memory.Word(sudog + (ulong)layout.SudogC) is ulong c && c != 0 && !channels.Contains(c))
+            {
+                channels.Add(c);
+            }
+
+            sudog = memory.Word(sudog + (ulong)layout.SudogWaitLink) ?? 0;
+        }
+
+        return channels.ToImmutable();
+    }
+
+    /// <summary>
+    /// A semaphore wait does not set g.waiting: its sudog is a live local of runtime.semacquire1 (sudog.g is the
+    /// goroutine itself), and sudog.elem is the sema. The sync frames above say which field of which lock that is.
+    /// </summary>
+    private static GoWait? SemaWait(GoBinary binary, ProcessMemory memory, RawGoroutine raw)
+    {
+        GoLayout layout = binary.Layout;
+        Goroutine g = raw.Goroutine;
+        IEnumerable<ulong> candidates = raw.Stack.Frames
+            .Where(f => binary.Pcln.FuncName(f.Func) == "runtime.semacquire1")
+            .SelectMany(f => GoLiveness.LivePointers(binary, raw.Stack, f));
+        ulong? sema = null;
+        foreach (ulong pointer in candidates)
+        {
+            if ((pointer & 7) == 0 && memory.Word(pointer + (ulong)layout.SudogG) == g.Address)
+            {
+                sema = memory.Word(pointer + (ulong)layout.SudogElem);
+                break;
+            }
+        }
+
+        if (sema is not ulong address || address == 0)
+        {
+            return null;
+        }
+
+        List<string> names = g.Frames.Select(f => f.Function).ToList();
+        int first = names.FindIndex(n => n.StartsWith("sync.(*", StringComparison.Ordinal));
+        string? innermost = first < 0 ? null : names[first];
+        switch (innermost)
+        {
+            case "sync.(*Mutex).lockSlow" or "sync.(*Mutex).Lock":
+                string? outer = names.Skip(first).FirstOrDefault(n => n.StartsWith("sync.(*", StringComparison.Ordinal) && !n.StartsWith("sync.(*Mutex)", StringComparison.Ordinal));
+                // RWMutex.Lock first takes its embedded writers' Mutex, w, at offset 0: that is the RWMutex too.
+                string type = outer == "sync.(*RWMutex).Lock" ? "sync.RWMutex" : "sync.Mutex";
+                return new GoWait("lock", ImmutableArray<ulong>.Empty, address - (ulong)layout.MutexSema, type, "write");
+            case "sync.(*RWMutex).Lock":
+                return new GoWait("lock", ImmutableArray<ulong>.Empty, address - (ulong)layout.RWMutexWriterSem, "sync.RWMutex", "write");
+            case "sync.(*RWMutex).RLock":
+                return new GoWait("lock", ImmutableArray<ulong>.Empty, address - (ulong)layout.RWMutexReaderSem, "sync.RWMutex", "read");
+            case "sync.(*WaitGroup).Wait":
+                return new GoWait("waitgroup", ImmutableArray<ulong>.Empty, address);
+            default:
+                return new GoWait("semaphore", ImmutableArray<ulong>.Empty, address);
+        }
+    }
+
+    /// <summary>pollDesc -> fd from the epoll registrations, then rg/wg -> the goroutine parked reading or writing it.</summary>
+    private static Dictionary<ulong, (int Fd, string Mode)> PollOwners(GoBinary binary, ProcessMemory memory, IReadOnlyList<(int Fd, ulong Data)> watches, Dictionary<ulong, long> ids)
+    {
+        GoLayout layout = binary.Layout;
+        Dictionary<ulong, (int, string)> owners = new Dictionary<ulong, (int, string)>();
+        if (layout.PollFd < 0 || layout.PollRg < 0 || layout.PollWg < 0)
+        {
+            return owners;
+        }
+
+        int size = Math.Max(layout.PollFd, Math.Max(layout.PollRg, layout.PollWg)) + 8;
+        byte[] pd = new byte[size];
+        foreach ((int fd, ulong data) in watches)
+        {
+            // Go 1.21 and later tag the pointer (ptr << 16 | fd sequence); before, data is the pointer itself.
+            foreach (ulong candidate in new[] { data, (ulong)((long)data >> TagBits << 3) })
+            {
+                if (candidate == 0 || !memory.TryRead(candidate, pd) || BinaryPrimitives.ReadUInt64LittleEndian(pd.AsSpan(layout.PollFd)) != (ulong)fd)
+                {
+                    continue;
+                }
+
+                ulong rg = BinaryPrimitives.ReadUInt64LittleEndian(pd.AsSpan(layout.PollRg));
+                ulong wg = BinaryPrimitives.ReadUInt64LittleEndian(pd.AsSpan(layout.PollWg));
+                if (ids.ContainsKey(rg))
+                {
+                    owners[rg] = (fd, "read");
+                }
+
+                if (ids.ContainsKey(wg))
+                {
+                    owners[wg] = (fd, "write");
+                }
+
+                break;
+            }
+        }
+
+        return owners;
+    }
+
+    /// <summary>Every live pointer of every readable stack, by value, with the (innermost non-runtime) frame holding it.</summary>
+    private static Dictionary<ulong, List<GoReference>> LiveReferences(GoBinary binary, List<RawGoroutine> raws)
+    {
+        Dictionary<ulong, List<GoReference>> references = new Dictionary<ulong, List<GoReference>>();
+        foreach (RawGoroutine raw in raws.Where(r => !r.Torn))
+        {
+            Dictionary<ulong, GoReference> own = new Dictionary<ulong, GoReference>();
+            foreach (GoStackFrame frame in raw.Stack.Frames)
+            {
+                GoFrame where = raw.Goroutine.Frames[frame.FrameIndex];
+                bool runtime = where.Function.StartsWith("runtime.", StringComparison.Ordinal);
+                foreach (ulong value in GoLiveness.LivePointers(binary, raw.Stack, frame))
+                {
+                    if (!own.TryGetValue(value, out GoReference? seen) || (seen.Function.StartsWith("runtime.", StringComparison.Ordinal) && !runtime))
+                    {
+                        own[value] = new GoReference(raw.Goroutine.Id, where.Function, where.File, where.Line, "live-pointer");
+                    }
+                }
+            }
+
+            foreach ((ulong value, GoReference reference) in own)
+            {
+                if (!references.TryGetValue(value, out List<GoReference>? list))
+                {
+                    references[value] = list = new List<GoReference>();
+                }
+
+                list.Add(reference);
+            }
+        }
+
+        return references;
+    }
+
+    private static GoChannel? Channel(GoBinary binary, ProcessMemory memory, ulong address, Dictionary<ulong, long> ids, Dictionary<ulong, List<GoReference>> live)
+    {
+        GoChannel? channel = GoroutineReader.ReadChannel(binary, memory, address);
+        if (channel is null)
+        {
+            return null;
+        }
+
+        GoLayout layout = binary.Layout;
+        ImmutableArray<long> senders = Queue(binary, memory, address + (ulong)layout.HchanSendqFirst, ids);
+        ImmutableArray<long> receivers = Queue(binary, memory, address + (ulong)layout.HchanRecvqFirst, ids);
+        ImmutableArray<GoReference> references = (live.TryGetValue(address, out List<GoReference>? found) ? found : new List<GoReference>())
+            .Where(r => !senders.Contains(r.Goroutine) && !receivers.Contains(r.Goroutine))
+            .ToImmutableArray();
+        return channel with { SendWaiters = senders, RecvWaiters = receivers, References = references };
+    }
+
+    /// <summary>A waitq: sudogs linked through next, each naming its goroutine.</summary>
+    private static ImmutableArray<long> Queue(GoBinary binary, ProcessMemory memory, ulong first, Dictionary<ulong, long> ids)
+    {
+        GoLayout layout = binary.Layout;
+        ImmutableArray<long>.Builder queue = ImmutableArray.CreateBuilder<long>();
+        ulong sudog = memory.Word(first) ?? 0;
+        for (int i = 0; sudog != 0 && i < MaxQueue; i++)
+        {
+            if (memory.Word(sudog + (ulong)layout.SudogG) is ulong g && ids.TryGetValue(g, out long id) && !queue.Contains(id))
+            {
+                queue.Add(id);
+            }
+
+            sudog = memory.Word(sudog + (ulong)layout.SudogNext) ?? 0;
+        }
+
+        return queue.ToImmutable();
+    }
+
+    private static GoLock? Lock(GoBinary binary, ProcessMemory memory, List<RawGoroutine> raws, ulong address, GoWait wait, ImmutableArray<long> waiters, Dictionary<ulong, List<GoReference>> live)
+    {
+        GoLayout layout = binary.Layout;
+        bool rw = wait.LockType == "sync.RWMutex";
+        byte[] state = new byte[rw ? Math.Max(layout.RWMutexReaderCount, layout.RWMutexReaderWait) + 4 : 8];
+        if (!memory.TryRead(address, state))
+        {
+            return null;
+        }
+
+        int word = BinaryPrimitives.ReadInt32LittleEndian(state);
+        bool locked = (word & 1) != 0;
+        int readers = 0;
+        bool writerWaiting = false;
+        if (rw)
+        {
+            int readerCount = BinaryPrimitives.ReadInt32LittleEndian(state.AsSpan(layout.RWMutexReaderCount));
+            int readerWait = BinaryPrimitives.ReadInt32LittleEndian(state.AsSpan(layout.RWMutexReaderWait));
+            // A writer subtracts 2^30 from readerCount and waits for readerWait readers to leave.
+            writerWaiting = readerCount < 0 && readerWait > 0;
+            readers = readerCount >= 0 ? readerCount : readerWait;
+            locked = locked || readerCount != 0;
+        }
+
+        ImmutableArray<GoReference>.Builder unlocks = ImmutableArray.CreateBuilder<GoReference>();
+        foreach (RawGoroutine raw in raws.Where(r => !r.Torn))
+        {
+            foreach (GoStackFrame frame in raw.Stack.Frames)
+            {
+                foreach (GoPendingDefer pending in GoDefers.Pending(binary, memory, raw.Stack, frame))
+                {
+                    if (pending.Captured.Contains(address))
+                    {
+                        GoFrame where = raw.Goroutine.Frames[frame.FrameIndex];
+                        string detail = pending.Calls is null ? pending.Function : $"{pending.Function} ({pending.Calls})";
+                        unlocks.Add(new GoReference(raw.Goroutine.Id, where.Function, where.File, where.Line, "pending-defer", detail));
+                    }
+                }
+            }
+        }
+
+        ImmutableArray<GoReference> references = (live.TryGetValue(address, out List<GoReference>? found) ? found : new List<GoReference>())
+            .Where(r => !waiters.Contains(r.Goroutine))
+            .ToImmutableArray();
+        return new GoLock(address, wait.LockType ?? "sync.Mutex", locked, readers, writerWaiting, waiters, unlocks.ToImmutable(), references);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace ProcAudit.Analysis;
+
+/// <summary>
+/// Go findings that are not cycles: a lock held by a goroutine that is itself blocked (named
+/// <c>lock-held-across-blocking-send</c> when it blocks on a channel send), told as one chain from the lock
+/// through the channel and its receiver to the fd and the peer that does not read; and channel operations with
+/// nobody on the other side (<c>chan-send-no-receiver</c>, <c>chan-recv-no-sender</c>).
+/// </summary>
+internal static class GoStallFinder
+{
+    private const int MaxChain = 5;
+
+    public static IEnumerable<Finding> Find(Snapshot snapshot, ImmutableArray<WaitEdge> edges, HashSet<WaitEdge> inCycles, Describe d)
+    {
+        foreach (ProcessInfo process in snapshot.Processes.Where(p => !p.Goroutines.IsDefaultOrEmpty))
+        {
+            foreach (GoLockInfo l in process.GoLocks)
+            {
+                if (LockHolderBlocked(snapshot, process, l, edges, inCycles, d) is Finding finding)
+                {
+                    yield return finding;
+                }
+            }
+            foreach (GoroutineInfo g in process.Goroutines)
+            {
+                if (NobodyOnTheOtherSide(process, g, edges, d) is Finding finding)
+                {
+                    yield return finding;
+                }
+            }
+        }
+    }
+
+    private static Finding? LockHolderBlocked(Snapshot snapshot, ProcessInfo process, GoLockInfo l, ImmutableArray<WaitEdge> edges, HashSet<WaitEdge> inCycles, Describe d)
+    {
+        List<GoroutineInfo> waiters = l.Waiters.Select(id => Goroutine(process, id)).OfType<GoroutineInfo>().Where(g => !g.Moved).ToList();
+        if (waiters.Count == 0 || inCycles.Any(e => e.Object == l.Id))
+        {
+            return null;
+        }
+        (long holderId, string evidence) = GoLockHolders.Of(l).FirstOrDefault();
+        if (Goroutine(process, holderId) is not GoroutineInfo holder || holder.Moved || holder.State != "waiting" || holder.WaitKind is null)
+        {
+            return null;
+        }
+        GoReferenceInfo? defer = l.PendingUnlocks.FirstOrDefault(r => r.Goroutine == holderId);
+        string held = defer?.Detail?.Contains("RUnlock", StringComparison.Ordinal) == true ? "the read lock of" : "the lock on";
+        string chain = Chain(snapshot, process, holder, edges, d, new HashSet<long>());
+        string pile = string.Join(", ", waiters.Take(5).Select(g => d.Goroutine(new WaitEnd(process.Pid, Goroutine: g.Id))));
+        string more = waiters.Count > 5 ? $" and {waiters.Count - 5} more" : "";
+        bool send = holder.WaitKind == "chan-send";
+        return new Finding(send ? "lock-held-across-blocking-send" : "lock-holder-blocked",
+            ImmutableArray.Create(process.Pid),
+            l.Id,
+            $"In {d.Process(process.Pid)}, {d.Goroutine(new WaitEnd(process.Pid, Goroutine: holder.Id))} holds {held} {l.Type} {GoLockHolders.Address(l.Id)} " +
+            $"({GoLockHolders.State(l)}; inferred: {evidence}) while it {chain}; meanwhile {waiters.Count} goroutine{(waiters.Count == 1 ? "" : "s")} wait{(waiters.Count == 1 ? "s" : "")} for the lock: {pile}{more}.",
+            send
+                ? "Never block while holding the lock: send outside it (copy what you need under the lock, send after unlocking), or send without blocking (select with a default case and a drop policy); and give the channel's consumer a deadline (e.g. SetWriteDeadline) so a peer that stops reading cannot stall it."
+                : "Do not block while holding a lock (a channel operation, I/O, another lock): release it first, or bound the blocking call with a timeout or context.");
+    }
+
+    /// <summary>What a blocked goroutine waits on, followed through channel receivers, as one clause.</summary>
+    private static string Chain(Snapshot snapshot, ProcessInfo process, GoroutineInfo g, ImmutableArray<WaitEdge> edges, Describe d, HashSet<long> seen)
+    {
+        seen.Add(g.Id);
+        List<WaitEdge> next = edges.Where(e => e.From.Pid == process.Pid && e.From.Goroutine == g.Id).ToList();
+        switch (g.WaitKind)
+        {
+            case "chan-send" or "chan-recv" when process.GoChannels.FirstOrDefault(c => c.Id == g.WaitsOn) is GoChannelInfo c:
+                bool send = g.WaitKind == "chan-send";
+                string what = $"{(send ? "blocks sending on" : "blocks receiving from")} {c.Id} ({Channel(c)})";
+                List<WaitEdge> others = next.Where(e => e.Object == c.Id && e.To.Goroutine is not null).ToList();
+                if (others.Count == 0)
+                {
+                    return $"{what}, and no goroutine can be seen that would {(send ? "receive from" : "send to")} it";
+                }
+                WaitEdge first = others[0];
+                string role = send ? "receiver" : "sender";
+                string also = others.Count > 1 ? $" (or one of {others.Count - 1} more goroutines holding it)" : "";
+                GoroutineInfo? other = Goroutine(process, first.To.Goroutine!.Value);
+                string whoElse = $"the channel's {role}, {d.Goroutine(first.To)}{also} (inferred: it holds the channel in a live variable)";
+                if (other is null || other.Moved || seen.Contains(other.Id) || seen.Count >= MaxChain)
+                {
+                    return $"{what}; {whoElse}, is not parked on it";
+                }
+                return $"{what}; {whoElse}, {Chain(snapshot, process, other, edges, d, seen)}";
+            case "io" when g.Fd is int fd:
+                WaitEdge? io = next.FirstOrDefault(e => e.Fd == fd && e.To.Goroutine is null);
+                string verb = g.FdMode == "write" ? "writing" : "reading";
+                if (io?.Object is string obj && snapshot.FindSocket(obj) is SocketInfo socket)
+                {
+                    SocketInfo? peer = socket.Peer is string p ? snapshot.FindSocket(p) : null;
+                    Holder? holder = peer?.Holders.FirstOrDefault(h => h.Pid == io.To.Pid);
+                    string recvQ = peer?.RecvQueueBytes is long r ? $", Recv-Q {Describe.Bytes(r)}" : "";
+                    string peerText = holder is null ? d.Process(io.To.Pid) : $"{d.Process(io.To.Pid)} fd {holder.Fd} ({peer!.Id}{recvQ})";
+                    return g.FdMode == "write"
+                        ? $"is blocked writing fd {fd} ({d.Socket(socket.Id)}{(socket.ZeroWindow ? ", zero window" : "")}), and the peer, {peerText}, does not read it: it {StallFinder.Activity(snapshot.FindProcess(io.To.Pid), d)}"
+                        : $"is blocked reading fd {fd} ({d.Socket(socket.Id)}), which has nothing to read, from {peerText}, which {StallFinder.Activity(snapshot.FindProcess(io.To.Pid), d)}";
+                }
+                if (io?.Object is string pipe && snapshot.FindPipe(pipe) is not null)
+                {
+                    return $"is blocked {verb} fd {fd} ({pipe}, {d.Fill(pipe, g.FdMode == "write")}), whose other end {d.Process(io.To.Pid)} holds";
+                }
+                return $"is blocked {verb} fd {fd} ({process.FindFd(fd)?.Target ?? "?"})";
+            case "lock" when process.GoLocks.FirstOrDefault(x => x.Id == g.WaitsOn) is GoLockInfo inner:
+                WaitEdge? held = next.FirstOrDefault(e => e.Object == inner.Id);
+                string by = held?.To.Goroutine is long h ? $", held by {d.Goroutine(held.To)} (inferred)" : "";
+                return $"waits for {inner.Type} {GoLockHolders.Address(inner.Id)} ({GoLockHolders.State(inner)}){by}";
+            default:
+                return $"waits ({g.WaitReason})";
+        }
+    }
+
+    /// <summary>A channel operation with nobody queued on the other side and no goroutine holding the channel live.</summary>
+    private static Finding? NobodyOnTheOtherSide(ProcessInfo process, GoroutineInfo g, ImmutableArray<WaitEdge> edges, Describe d)
+    {
+        if (g.Moved || g.WaitKind is not ("chan-send" or "chan-recv")
+            || process.GoChannels.FirstOrDefault(c => c.Id == g.WaitsOn) is not GoChannelInfo c
+            || c.Closed || edges.Any(e => e.From.Pid == process.Pid && e.From.Goroutine == g.Id))
+        {
+            return null;
+        }
+        bool send = g.WaitKind == "chan-send";
+        if ((send ? c.RecvWaiters : c.SendWaiters).Length > 0)
+        {
+            return null;
+        }
+        // A goroutine waiting behind a lock this one holds is reported by the lock finding.
+        if (process.GoLocks.Any(l => GoLockHolders.Of(l).Any(h => h.Goroutine == g.Id) && l.Waiters.Length > 0))
+        {
+            return null;
+        }
+        WaitEnd who = new(process.Pid, Goroutine: g.Id);
+        return new Finding(send ? "chan-send-no-receiver" : "chan-recv-no-sender",
+            ImmutableArray.Create(process.Pid),
+            c.Id,
+            $"In {d.Process(process.Pid)}, {d.Goroutine(who)} blocks {(send ? "sending on" : "receiving from")} {c.Id} ({Channel(c)}), " +
+            $"and no other goroutine is queued on it or holds it in a live variable: nothing in this process can be seen that will ever {(send ? "receive from" : "send to")} it " +
+            "(inferred: the channel may still be reachable from the heap, which is not searched).",
+            send
+                ? "Make sure every send has a receiver (or use a buffered channel sized for every sender, or select with a done channel / context so the sender can give up)."
+                : "Close the channel when the senders are done (range ends then), or select on a done channel / context so the receiver can give up.");
+    }
+
+    private static string Channel(GoChannelInfo c) =>
+        $"{(c.ElementType is null ? "" : "chan " + c.ElementType + ", ")}{(c.Capacity == 0 ? "unbuffered" : $"{c.Queued.ToString(CultureInfo.InvariantCulture)}/{c.Capacity.ToString(CultureInfo.InvariantCulture)}{(c.Queued >= c.Capacity ? " full" : "")}")}";
+
+    private static GoroutineInfo? Goroutine(ProcessInfo process, long id) => process.Goroutines.FirstOrDefault(g => g.Id == id);
+}
