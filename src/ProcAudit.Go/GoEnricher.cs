@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using ProcAudit.Capture.Procfs;
 using ProcAudit.Enrichment;
 
 namespace ProcAudit.Go;
@@ -8,6 +9,8 @@ namespace ProcAudit.Go;
 /// The Go view of a process for the audit: its goroutines, what each waits on, and the channels and locks
 /// involved, read from memory without stopping it. It reads twice, <see cref="Settle"/> apart, and marks
 /// goroutines found elsewhere the second time as moved, so a busy program's brief waits are not taken as stuck.
+/// A channel's ring indices can come back to the same values between two reads of a busy program, so when the
+/// process used CPU in between, its channel waits are not judged stuck at all (a note says so).
 /// </summary>
 public sealed class GoEnricher : IRuntimeEnricher
 {
@@ -29,6 +32,7 @@ public sealed class GoEnricher : IRuntimeEnricher
     {
         int[] epoll = process.Fds.Where(f => f.Kind == "eventpoll").Select(f => f.Fd).ToArray();
         DateTime start = DateTime.UtcNow;
+        long? cpuBefore = CpuTicks(process.Pid);
         GoroutineSnapshot first = GoroutineReader.Read(process.Pid, budget, epoll);
         GoroutineSnapshot? second = null;
         TimeSpan left = budget - (DateTime.UtcNow - start) - Settle;
@@ -37,9 +41,15 @@ public sealed class GoEnricher : IRuntimeEnricher
             second = GoroutineReader.Read(process.Pid, left, epoll);
         }
 
+        long? cpuAfter = second is null ? null : CpuTicks(process.Pid);
+        bool busy = cpuAfter - cpuBefore >= BusyTicks;
         string pid = process.Pid.ToString(CultureInfo.InvariantCulture);
-        ImmutableArray<GoroutineInfo> goroutines = first.Goroutines.Select(g => Map(process, pid, g, first, second)).ToImmutableArray();
+        ImmutableArray<GoroutineInfo> goroutines = first.Goroutines.Select(g => Map(process, pid, g, first, second, busy)).ToImmutableArray();
         ImmutableArray<Note> notes = first.Notes.Select(n => new Note("unreadable", $"goroutines of {process.Pid}: {n}", process.Pid)).ToImmutableArray();
+        if (busy && goroutines.Any(g => g.WaitKind is "chan-send" or "chan-recv" or "select"))
+        {
+            notes = notes.Add(new Note("busy", $"goroutines of {process.Pid}: the process used {cpuAfter - cpuBefore} CPU ticks between the two reads, so its channel waits are taken as moving, not stuck", process.Pid));
+        }
         if (goroutines.IsEmpty)
         {
             return new RuntimeView(process, notes);
@@ -75,7 +85,16 @@ public sealed class GoEnricher : IRuntimeEnricher
         return new RuntimeView(enriched, notes);
     }
 
-    private static GoroutineInfo Map(ProcessInfo process, string pid, Goroutine g, GoroutineSnapshot first, GoroutineSnapshot? second)
+    /// <summary>Two clock ticks (20 ms of CPU in a 200 ms gap): a program that is working, not parked.</summary>
+    private const long BusyTicks = 2;
+
+    private static long? CpuTicks(int pid)
+    {
+        ProcText text = new ProcfsReader().ReadText($"{pid}/stat");
+        return text.Text is string t && StatFile.Parse(t) is StatRecord stat ? stat.UTime + stat.STime : null;
+    }
+
+    private static GoroutineInfo Map(ProcessInfo process, string pid, Goroutine g, GoroutineSnapshot first, GoroutineSnapshot? second, bool busy)
     {
         GoWait? wait = g.Wait;
         string? waitsOn = wait?.Kind switch
@@ -100,7 +119,7 @@ public sealed class GoEnricher : IRuntimeEnricher
             SelectCases = wait?.Kind == "select" ? wait.Channels.Select(c => ChannelId(pid, c)).ToImmutableArray() : ImmutableArray<string>.Empty,
             ChannelQueued = g.Channel?.QueuedCount,
             ChannelCapacity = g.Channel?.Capacity,
-            Moved = second is not null && Moved(g, first, second),
+            Moved = second is not null && (Moved(g, first, second) || (busy && wait?.Kind is "chan-send" or "chan-recv" or "select")),
             Note = g.Note,
         };
     }

@@ -51,7 +51,11 @@ public sealed class GoBinaryTests
                 new GoLayout(
                     layout.GSize, GStackHi: 8, GM: 48, GSchedSp: 56, GSchedPc: 64, GSyscallSp: 112, GSyscallPc: 120,
                     GAtomicStatus: 144, GGoid: 152, GWaitSince: 168, GWaitReason: 176, GWaiting: 328,
-                    SudogC: 80, SudogWaitLink: 64, HchanQcount: 0, HchanDataqsiz: 8, HchanClosed: 28, HchanElemType: 32, MProcId: 72),
+                    SudogC: 80, SudogWaitLink: 64, HchanQcount: 0, HchanDataqsiz: 8, HchanClosed: 28, HchanElemType: 32, MProcId: 72)
+                {
+                    SudogG = 0, SudogNext = 8, SudogElem = 24, HchanRecvqFirst = 56, HchanSendqFirst = 72, HchanSendx = 40, HchanRecvx = 48,
+                    PollFd = 8, PollRg = 24, PollWg = 32,
+                },
                 layout);
             Assert.InRange(layout.GSize, 300, 600);
         }

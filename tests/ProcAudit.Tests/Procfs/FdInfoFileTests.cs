@@ -73,7 +73,20 @@ public sealed class FdInfoFileTests
         Assert.Equal(0x80002u, record.Flags);
         Assert.Equal("readwrite", record.Access);
         Assert.Equal(1038UL, record.Inode);
-        Assert.Equal(new EpollWatch(3, 0x1f, 74940), Assert.Single(record.Watches));
+        Assert.Equal(new EpollWatch(3, 0x1f, 74940) { Data = 3 }, Assert.Single(record.Watches));
+    }
+
+    [Fact]
+    public void EpollDataKeepsGosPollDescPointer()
+    {
+        // A line of a Go 1.19 program's epoll fdinfo, copied from this machine: the data is the pollDesc's address.
+        const string text = "pos:\t0\nflags:\t02000002\nmnt_id:\t17\nino:\t1038\ntfd:        4 events: 8000201d data:     7f674f474d98  pos:0 ino:2a5de5 sdev:9\n";
+
+        EpollWatch watch = Assert.Single(FdInfoFile.Parse(text)!.Watches);
+
+        Assert.Equal(4, watch.Fd);
+        Assert.Equal(0x8000201du, watch.Events);
+        Assert.Equal(0x7f674f474d98UL, watch.Data);
     }
 
     [Theory]

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using ProcAudit.Analysis;
+using ProcAudit.Go.Tests.Infrastructure;
+using ProcAudit.Reporting;
+using Xunit.Abstractions;
+
+namespace ProcAudit.Go.Tests;
+
+/// <summary>
+/// Real Go programs, hung in the ways the issue names, audited end to end (kernel capture, goroutine reader,
+/// analysis, text report): the chain, the cycle and the orphaned channels come out with the goroutines, lines,
+/// channel fills, fds and peers the programs really have, and a busy worker pool is not flagged.
+/// </summary>
+public sealed class GoroutineWaitAuditTests
+{
+    private static readonly TimeSpan s_formTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ITestOutputHelper _output;
+
+    public GoroutineWaitAuditTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    [Theory(Timeout = 240_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task BroadcasterIsOneChainFromTheLockThroughTheChannelAndWriterToThePeerThatNeverReads(bool stripped)
+    {
+        const string program = "go-broadcaster.go";
+        string source = GoPrograms.Source(program);
+        using GoProcess target = GoProcess.Start(stripped ? GoPrograms.BuildStripped(program) : GoPrograms.Build(program));
+        AuditResult result = await AuditUntil(target.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "lock-held-across-blocking-send"));
+
+        ProcessInfo room = result.Snapshot.FindProcess(target.Pid)!;
+        ProcessInfo peer = Assert.Single(result.Snapshot.Processes, p => p.PPid == target.Pid);
+        GoroutineInfo broadcaster = InFunction(room, "main.(*room).broadcast");
+        GoroutineInfo writer = InFunction(room, "main.(*member).writer");
+        GoroutineInfo adder = Assert.Single(room.Goroutines, g => g.Id == 1);
+        GoroutineInfo health = InFunction(room, "main.health");
+
+        // What each goroutine is parked on, as the runtime's structures say.
+        Assert.Equal("chan-send", broadcaster.WaitKind);
+        GoChannelInfo channel = Assert.Single(room.GoChannels);
+        Assert.Equal(channel.Id, broadcaster.WaitsOn);
+        Assert.Equal((10L, 10L, "[]uint8"), (channel.Queued, channel.Capacity, channel.ElementType));
+        Assert.Equal(broadcaster.Id, Assert.Single(channel.SendWaiters));
+        Assert.Empty(channel.RecvWaiters);
+        GoReferenceInfo receiver = Assert.Single(channel.References);
+        Assert.Equal((writer.Id, "main.(*member).writer", SourceMarkers.Line(source, "writer-write")), (receiver.Goroutine, receiver.Function, receiver.Line ?? 0));
+
+        Assert.Equal(("lock", "write"), (adder.WaitKind, adder.LockMode));
+        GoLockInfo rw = Assert.Single(room.GoLocks);
+        Assert.Equal(rw.Id, adder.WaitsOn);
+        Assert.Equal(("sync.RWMutex", true, 1, true), (rw.Type, rw.Locked, rw.Readers, rw.WriterWaiting));
+        Assert.Equal(adder.Id, Assert.Single(rw.Waiters));
+        GoReferenceInfo unlock = Assert.Single(rw.PendingUnlocks);
+        Assert.Equal((broadcaster.Id, "main.(*room).broadcast"), (unlock.Goroutine, unlock.Function));
+        Assert.Equal("main.(*room).broadcast.func1 (sync.(*RWMutex).RUnlock)", unlock.Detail);
+
+        FdInfo socketFd = Assert.Single(room.Fds, f => f.Fd == writer.Fd);
+        SocketInfo socket = result.Snapshot.FindSocket(socketFd.Target)!;
+        Assert.Equal(("io", "write", socket.Id), (writer.WaitKind, writer.FdMode, writer.WaitsOn));
+        Assert.True(socket.SendQueueBytes > 0);
+        SocketInfo peerSocket = result.Snapshot.FindSocket(socket.Peer!)!;
+        Assert.Contains(peerSocket.Holders, h => h.Pid == peer.Pid);
+        Assert.Equal(("io", "read"), (health.WaitKind, health.FdMode));
+
+        // The edges: the netpoller's word is observed; the receiver and the holder are inferred.
+        WaitEdge send = Assert.Single(result.Analysis.Waits, e => e.Reason == WaitReasons.GoChanSend);
+        Assert.Equal((broadcaster.Id, writer.Id, Certainty.Inferred), (send.From.Goroutine, send.To.Goroutine, send.Certainty));
+        WaitEdge lockEdge = Assert.Single(result.Analysis.Waits, e => e.Reason == WaitReasons.GoLock);
+        Assert.Equal((adder.Id, broadcaster.Id, Certainty.Inferred), (lockEdge.From.Goroutine, lockEdge.To.Goroutine, lockEdge.Certainty));
+        WaitEdge write = Assert.Single(result.Analysis.Waits, e => e.Reason == WaitReasons.SendFullSocket);
+        Assert.Equal((writer.Id, peer.Pid, Certainty.Observed, writer.Fd), (write.From.Goroutine, write.To.Pid, write.Certainty, write.Fd));
+        Assert.DoesNotContain(result.Analysis.Waits, e => e.From.Goroutine == health.Id);
+
+        // One sentence naming the whole chain, then the verdict.
+        Finding chain = Assert.Single(result.Analysis.Findings);
+        Assert.Equal(Verdict.Stalled, result.Analysis.Verdict);
+        string summary = chain.Summary;
+        _output.WriteLine(summary);
+        Assert.Contains($"goroutine {broadcaster.Id} (main.(*room).broadcast, go-broadcaster.go:{SourceMarkers.Line(source, "broadcast-send")}) holds the read lock of sync.RWMutex", summary);
+        Assert.Contains($"blocks sending on {channel.Id} (chan []uint8, 10/10 full)", summary);
+        Assert.Contains($"the channel's receiver, goroutine {writer.Id} (main.(*member).writer, go-broadcaster.go:{SourceMarkers.Line(source, "writer-write")})", summary);
+        Assert.Contains($"is blocked writing fd {writer.Fd} ({socket.Local} -> {socket.Remote}, {socket.Id}, Send-Q", summary);
+        Assert.Contains($"the peer, {Path.GetFileName(peer.Cmdline[0])} {peer.Pid} fd {peerSocket.Holders.First(h => h.Pid == peer.Pid).Fd} ({peerSocket.Id}, Recv-Q", summary);
+        Assert.Contains($"main.peer (go-broadcaster.go:{SourceMarkers.Line(source, "peer-sleep")}, goroutine 1)", summary);
+        Assert.Contains($"1 goroutine waits for the lock: goroutine 1 (main.(*room).add, go-broadcaster.go:{SourceMarkers.Line(source, "add-lock")})", summary);
+        Assert.Contains("Never block while holding the lock", chain.Hint);
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task TwoGoroutinesTakingTwoMutexesInOppositeOrderAreALockCycle()
+    {
+        const string program = "go-transfer-lock-order.go";
+        string source = GoPrograms.Source(program);
+        using GoProcess target = GoProcess.Start(GoPrograms.Build(program));
+        AuditResult result = await AuditUntil(target.Pid, r => r.Analysis.Cycles.Length > 0);
+
+        Cycle cycle = Assert.Single(result.Analysis.Cycles);
+        Assert.Equal("lock-order-inversion", cycle.Pattern);
+        Assert.Equal(Verdict.Deadlock, result.Analysis.Verdict);
+        ProcessInfo process = result.Snapshot.FindProcess(target.Pid)!;
+        List<GoroutineInfo> transfers = process.Goroutines.Where(g => g.Frames.Any(f => f.Function == "main.transfer")).ToList();
+        Assert.Equal(2, transfers.Count);
+        Assert.Equal(transfers.Select(g => g.Id).Order(), cycle.Members.Select(m => m.Goroutine!.Value).Order());
+        Assert.All(cycle.Waits, e => Assert.Equal((WaitReasons.GoLock, Certainty.Inferred), (e.Reason, e.Certainty)));
+        Assert.Equal(2, process.GoLocks.Length);
+        foreach (GoLockInfo l in process.GoLocks)
+        {
+            // Each lock: one waiter, and the other goroutine's pending deferred Unlock captured it.
+            long waiter = Assert.Single(l.Waiters);
+            GoReferenceInfo holder = Assert.Single(l.PendingUnlocks);
+            Assert.NotEqual(waiter, holder.Goroutine);
+            Assert.Equal("main.transfer.func1 (sync.(*Mutex).Unlock)", holder.Detail);
+        }
+
+        int line = SourceMarkers.Line(source, "transfer-lock");
+        _output.WriteLine(cycle.Summary);
+        Assert.Contains($"goroutine {transfers[0].Id} (main.transfer, go-transfer-lock-order.go:{line})", cycle.Summary);
+        Assert.Contains($"goroutine {transfers[1].Id} (main.transfer, go-transfer-lock-order.go:{line})", cycle.Summary);
+        Assert.Contains("take the same locks in opposite order", cycle.Summary);
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task ChannelsNobodyElseHoldsAreSendsAndReceivesThatNeverComplete()
+    {
+        const string program = "go-channel-orphans.go";
+        string source = GoPrograms.Source(program);
+        using GoProcess target = GoProcess.Start(GoPrograms.Build(program));
+        AuditResult result = await AuditUntil(target.Pid, r => r.Analysis.Findings.Length == 2);
+
+        ProcessInfo process = result.Snapshot.FindProcess(target.Pid)!;
+        GoroutineInfo producer = InFunction(process, "main.produce");
+        GoroutineInfo consumer = InFunction(process, "main.consume");
+        Finding send = Assert.Single(result.Analysis.Findings, f => f.Kind == "chan-send-no-receiver");
+        Finding recv = Assert.Single(result.Analysis.Findings, f => f.Kind == "chan-recv-no-sender");
+        Assert.Equal(producer.WaitsOn, send.Object);
+        Assert.Equal(consumer.WaitsOn, recv.Object);
+        Assert.Contains($"goroutine {producer.Id} (main.produce, go-channel-orphans.go:{SourceMarkers.Line(source, "orphan-send")}) blocks sending on {producer.WaitsOn} (chan int, unbuffered)", send.Summary);
+        Assert.Contains($"goroutine {consumer.Id} (main.consume, go-channel-orphans.go:{SourceMarkers.Line(source, "orphan-recv")}) blocks receiving from {consumer.WaitsOn} (chan string, unbuffered)", recv.Summary);
+        Assert.All(process.GoChannels, c => Assert.Empty(c.References));
+        Assert.Equal(Verdict.Stalled, result.Analysis.Verdict);
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task HealthyWorkerPoolUnderLoadIsNotFlagged()
+    {
+        using GoProcess target = GoProcess.Start(GoPrograms.Build("go-worker-pool.go"));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        for (int i = 0; i < 5; i++)
+        {
+            AuditResult result = Audit(target.Pid);
+            ProcessInfo process = result.Snapshot.FindProcess(target.Pid)!;
+            Assert.Contains("goroutines", process.RuntimeViews);
+            Assert.True(process.Goroutines.Count(g => g.Frames.Any(f => f.Function == "main.worker")) == 8 || process.Goroutines.Any(g => g.State == "running"));
+            Assert.Empty(result.Analysis.Cycles);
+            Assert.Empty(result.Analysis.Findings);
+            Assert.DoesNotContain(result.Analysis.Waits, e => e.Reason is WaitReasons.GoChanSend or WaitReasons.GoChanRecv);
+            Assert.Equal(Verdict.Running, result.Analysis.Verdict);
+        }
+    }
+
+    private static GoroutineInfo InFunction(ProcessInfo process, string function) =>
+        Assert.Single(process.Goroutines, g => g.Frames.Any(f => f.Function == function));
+
+    private static AuditResult Audit(int pid)
+    {
+        Auditor auditor = new Auditor(new AuditOptions
+        {
+            Interval = TimeSpan.FromMilliseconds(300),
+            Enrichers = [new GoEnricher()],
+            EnricherBudget = TimeSpan.FromSeconds(10),
+        });
+        return auditor.Audit(pid);
+    }
+
+    /// <summary>Audits until the hang has formed (the programs need a moment to get stuck), then returns that audit.</summary>
+    private async Task<AuditResult> AuditUntil(int pid, Func<AuditResult, bool> formed)
+    {
+        Stopwatch clock = Stopwatch.StartNew();
+        AuditResult result;
+        do
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            result = Audit(pid);
+        }
+        while (!formed(result) && clock.Elapsed < s_formTimeout);
+        TextReport.Write(ReportBuilder.Build(result), new StringWriterOutput(_output));
+        Assert.True(formed(result), $"the hang did not form in {s_formTimeout}: {result.Analysis.Verdict}");
+        return result;
+    }
+
+    /// <summary>The text report into the test's output, for a person reading a failure.</summary>
+    private sealed class StringWriterOutput(ITestOutputHelper output) : StringWriter
+    {
+        public override void Flush() => output.WriteLine(ToString());
+
+        protected override void Dispose(bool disposing)
+        {
+            Flush();
+            base.Dispose(disposing);
+        }
+    }
+}
