@@ -82,11 +82,11 @@ public sealed class GoroutineWaitAuditTests
         _output.WriteLine(summary);
         Assert.Contains($"goroutine {broadcaster.Id} (main.(*room).broadcast, go-broadcaster.go:{SourceMarkers.Line(source, "broadcast-send")}) holds the read lock of sync.RWMutex", summary);
         Assert.Contains($"blocks sending on {channel.Id} (chan []uint8, 10/10 full)", summary);
-        Assert.Contains($"the channel's receiver, goroutine {writer.Id} (main.(*member).writer, go-broadcaster.go:{SourceMarkers.Line(source, "writer-write")})", summary);
+        Assert.Contains($"the channel's receiver, goroutine {writer.Id} (main.(*member).writer, go-broadcaster.go:{SourceMarkers.Line(source, "writer-write")}, in net.(*conn).Write)", summary);
         Assert.Contains($"is blocked writing fd {writer.Fd} ({socket.Local} -> {socket.Remote}, {socket.Id}, Send-Q", summary);
         Assert.Contains($"the peer, {Path.GetFileName(peer.Cmdline[0])} {peer.Pid} fd {peerSocket.Holders.First(h => h.Pid == peer.Pid).Fd} ({peerSocket.Id}, Recv-Q", summary);
         Assert.Contains($"main.peer (go-broadcaster.go:{SourceMarkers.Line(source, "peer-sleep")}, goroutine 1)", summary);
-        Assert.Contains($"1 goroutine waits for the lock: goroutine 1 (main.(*room).add, go-broadcaster.go:{SourceMarkers.Line(source, "add-lock")})", summary);
+        Assert.Contains($"1 goroutine waits for the lock: goroutine 1 (main.(*room).add, go-broadcaster.go:{SourceMarkers.Line(source, "add-lock")}, in sync.(*RWMutex).Lock)", summary);
         Assert.Contains("Never block while holding the lock", chain.Hint);
     }
 
@@ -118,8 +118,8 @@ public sealed class GoroutineWaitAuditTests
 
         int line = SourceMarkers.Line(source, "transfer-lock");
         _output.WriteLine(cycle.Summary);
-        Assert.Contains($"goroutine {transfers[0].Id} (main.transfer, go-transfer-lock-order.go:{line})", cycle.Summary);
-        Assert.Contains($"goroutine {transfers[1].Id} (main.transfer, go-transfer-lock-order.go:{line})", cycle.Summary);
+        Assert.Contains($"goroutine {transfers[0].Id} (main.transfer, go-transfer-lock-order.go:{line}, in sync.(*Mutex).Lock)", cycle.Summary);
+        Assert.Contains($"goroutine {transfers[1].Id} (main.transfer, go-transfer-lock-order.go:{line}, in sync.(*Mutex).Lock)", cycle.Summary);
         Assert.Contains("take the same locks in opposite order", cycle.Summary);
     }
 
@@ -142,6 +142,32 @@ public sealed class GoroutineWaitAuditTests
         Assert.Contains($"goroutine {consumer.Id} (main.consume, go-channel-orphans.go:{SourceMarkers.Line(source, "orphan-recv")}) blocks receiving from {consumer.WaitsOn} (chan string, unbuffered)", recv.Summary);
         Assert.All(process.GoChannels, c => Assert.Empty(c.References));
         Assert.Equal(Verdict.Stalled, result.Analysis.Verdict);
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task GoListStyleParentDecodingStdoutFirstIsAPipeOrderInversionWithTheDecoderFrameAsEvidence()
+    {
+        const string program = "go-list-decode.go";
+        string source = GoPrograms.Source(program);
+        using GoProcess target = GoProcess.Start(GoPrograms.Build(program));
+        AuditResult result = await AuditUntil(target.Pid, r => r.Analysis.Cycles.Length > 0);
+
+        Cycle cycle = Assert.Single(result.Analysis.Cycles);
+        Assert.Equal("pipe-order-inversion", cycle.Pattern);
+        ProcessInfo parent = result.Snapshot.FindProcess(target.Pid)!;
+        ProcessInfo child = Assert.Single(result.Snapshot.Processes, p => p.PPid == target.Pid);
+        GoroutineInfo decoding = Assert.Single(parent.Goroutines, g => g.Id == 1);
+        Assert.Equal(("io", "read"), (decoding.WaitKind, decoding.FdMode));
+        Assert.Contains(decoding.Frames, f => f.Function == "encoding/json.(*Decoder).Decode");
+
+        // The parent's read is the goroutine's, observed from its poller entry; the child's write is its thread's.
+        WaitEdge read = Assert.Single(cycle.Waits, e => e.Reason == WaitReasons.ReadEmptyPipe);
+        Assert.Equal((target.Pid, 1L, child.Pid, Certainty.Observed, decoding.Fd), (read.From.Pid, read.From.Goroutine!.Value, read.To.Pid, read.Certainty, read.Fd));
+        WaitEdge write = Assert.Single(cycle.Waits, e => e.Reason == WaitReasons.WriteFullPipe);
+        Assert.Equal((child.Pid, target.Pid, 2), (write.From.Pid, write.To.Pid, write.Fd));
+        _output.WriteLine(cycle.Summary);
+        Assert.Contains($"goroutine 1 (main.main, go-list-decode.go:{SourceMarkers.Line(source, "parent-decode")}, in encoding/json.(*Decoder).Decode) reads stdout (fd {decoding.Fd}, {read.Object}, empty) until EOF", cycle.Summary);
+        Assert.Contains($"blocks writing stderr (fd 2, {write.Object}, 65536/65536 bytes full)", cycle.Summary);
     }
 
     [Fact(Timeout = 240_000)]

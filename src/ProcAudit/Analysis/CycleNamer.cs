@@ -69,8 +69,8 @@ internal static class CycleNamer
         string writeStream = d.StreamName(write.Object!);
         string cap = d.Capacity(write.Object!);
         string summary =
-            $"{d.Process(reader)} reads {readStream} ({Fd(read)}{read.Object}, {d.Fill(read.Object!, false)}) until EOF while " +
-            $"{d.Relation(reader, writer)}{d.Process(writer)} blocks writing {writeStream} ({Fd(write)}{write.Object}, {d.Fill(write.Object!, full.Contains(write.Object!))}), " +
+            $"{Actor(read.From, d)} reads {readStream} ({Fd(read)}{read.Object}, {d.Fill(read.Object!, false)}) until EOF while " +
+            $"{d.Relation(reader, writer)}{Actor(write.From, d)} blocks writing {writeStream} ({Fd(write)}{write.Object}, {d.Fill(write.Object!, full.Contains(write.Object!))}), " +
             $"a full {(cap.Length > 0 ? cap + " " : "")}pipe only {reader} can drain{inferred}.";
         return new Cycle("pipe-order-inversion", members, path, summary,
             $"Read {readStream} and {writeStream} concurrently (two threads, async reads, or poll), or merge them into one stream; never drain one to EOF before the other.");
@@ -142,6 +142,9 @@ internal static class CycleNamer
         return new Cycle("send-send-deadlock", members, path, summary,
             "Read while writing (a reader thread, or non-blocking I/O with poll), or make one side finish reading before it sends a large message.");
     }
+
+    /// <summary>The process, and for a Go process the goroutine and the library call it waits in (the evidence).</summary>
+    private static string Actor(WaitEnd end, Describe d) => end.Goroutine is null ? d.Process(end.Pid) : d.Who(end);
 
     private static string Fd(WaitEdge e) => e.Fd is int fd ? $"fd {fd}, " : "";
 

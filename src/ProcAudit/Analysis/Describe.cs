@@ -108,7 +108,7 @@ internal sealed class Describe
     {
         if (end.Goroutine is not null)
         {
-            return $"{Process(end.Pid)} ({Goroutine(end)})";
+            return $"{Process(end.Pid)} {Goroutine(end)}";
         }
         if (end.Tid is int tid && tid != end.Pid && _snapshot.FindProcess(end.Pid)?.Threads.FirstOrDefault(t => t.Tid == tid) is ThreadInfo t)
         {
@@ -122,7 +122,14 @@ internal sealed class Describe
     {
         GoroutineInfo? g = _snapshot.FindProcess(end.Pid)?.Goroutines.FirstOrDefault(x => x.Id == end.Goroutine);
         StackFrame? own = g is null ? null : OwnFrame(g);
-        return own is null ? $"goroutine {end.Goroutine}" : $"goroutine {end.Goroutine} ({own.Function}, {System.IO.Path.GetFileName(own.File)}:{own.Line})";
+        if (own is null)
+        {
+            return $"goroutine {end.Goroutine}";
+        }
+        // The library call the program's code is in says how it waits (encoding/json.(*Decoder).Decode, net.(*conn).Write).
+        int at = g!.Frames.IndexOf(own);
+        string? callee = at > 0 && !g.Frames[at - 1].Function.StartsWith("runtime.", StringComparison.Ordinal) ? g.Frames[at - 1].Function : null;
+        return $"goroutine {end.Goroutine} ({own.Function}, {System.IO.Path.GetFileName(own.File)}:{own.Line}{(callee is null ? "" : ", in " + callee)})";
     }
 
     /// <summary>
