@@ -193,9 +193,11 @@ internal static class GoWaitResolver
         foreach (RawGoroutine raw in raws.Where(r => !r.Torn))
         {
             Dictionary<ulong, GoReference> own = new Dictionary<ulong, GoReference>();
+            int first = 0;
             foreach (GoStackFrame frame in raw.Stack.Frames)
             {
-                GoFrame where = raw.Goroutine.Frames[frame.FrameIndex];
+                GoFrame where = Innermost(raw.Goroutine, first, frame.FrameIndex);
+                first = frame.FrameIndex + 1;
                 bool runtime = where.Function.StartsWith("runtime.", StringComparison.Ordinal);
                 foreach (ulong value in GoLiveness.LivePointers(binary, raw.Stack, frame))
                 {
@@ -218,6 +220,23 @@ internal static class GoWaitResolver
         }
 
         return references;
+    }
+
+    /// <summary>
+    /// The frame a physical frame's words belong to, as a person reads the stack: the innermost function inlined
+    /// into it that is not the runtime's (Go 1.22 inlines a `go m.writer()` target into main.main.gowrap2).
+    /// </summary>
+    private static GoFrame Innermost(Goroutine g, int first, int own)
+    {
+        for (int i = first; i < own; i++)
+        {
+            if (!g.Frames[i].Function.StartsWith("runtime.", StringComparison.Ordinal))
+            {
+                return g.Frames[i];
+            }
+        }
+
+        return g.Frames[own];
     }
 
     private static GoChannel? Channel(GoBinary binary, ProcessMemory memory, ulong address, Dictionary<ulong, long> ids, Dictionary<ulong, List<GoReference>> live)
@@ -283,13 +302,16 @@ internal static class GoWaitResolver
         ImmutableArray<GoReference>.Builder unlocks = ImmutableArray.CreateBuilder<GoReference>();
         foreach (RawGoroutine raw in raws.Where(r => !r.Torn))
         {
+            int first = 0;
             foreach (GoStackFrame frame in raw.Stack.Frames)
             {
+                int inlinedFrom = first;
+                first = frame.FrameIndex + 1;
                 foreach (GoPendingDefer pending in GoDefers.Pending(binary, memory, raw.Stack, frame))
                 {
                     if (pending.Captured.Contains(address))
                     {
-                        GoFrame where = raw.Goroutine.Frames[frame.FrameIndex];
+                        GoFrame where = Innermost(raw.Goroutine, inlinedFrom, frame.FrameIndex);
                         string detail = pending.Calls is null ? pending.Function : $"{pending.Function} ({pending.Calls})";
                         unlocks.Add(new GoReference(raw.Goroutine.Id, where.Function, where.File, where.Line, "pending-defer", detail));
                     }

@@ -19,17 +19,21 @@ public sealed class GoroutineReaderTests
         _output = output;
     }
 
-    [Fact(Timeout = 240_000)]
-    public async Task ReadsEachGoroutinesWaitStackAndChannelAsTheRuntimeReportsThem()
+    /// <summary>Every toolchain the tests build with, as theory data.</summary>
+    public static TheoryData<string> Toolchains => new(GoPrograms.Toolchains);
+
+    [Theory(Timeout = 240_000)]
+    [MemberData(nameof(Toolchains))]
+    public async Task ReadsEachGoroutinesWaitStackAndChannelAsTheRuntimeReportsThem(string toolchain)
     {
-        string executable = GoPrograms.Build(Program);
+        string executable = GoPrograms.Build(Program, toolchain);
         string source = GoPrograms.Source(Program);
         using GoProcess target = GoProcess.Start(executable);
         await Task.Delay(s_settle);
         GoroutineSnapshot snapshot = await ReadWhenSettled(target.Pid);
         _output.WriteLine(Describe(snapshot));
 
-        Assert.Contains(snapshot.GoVersion + " ", GoPrograms.Version() + " ", StringComparison.Ordinal);
+        Assert.Contains(snapshot.GoVersion + " ", GoPrograms.Version(toolchain) + " ", StringComparison.Ordinal);
         Assert.Empty(snapshot.Notes);
 
         Goroutine main = Assert.Single(snapshot.Goroutines, g => g.Id == 1);
@@ -86,11 +90,12 @@ public sealed class GoroutineReaderTests
         Assert.True(compared >= 6, $"only {compared} goroutines compared");
     }
 
-    [Fact(Timeout = 240_000)]
-    public async Task StrippedBinaryGivesTheSameGoroutinesAsTheUnstrippedOne()
+    [Theory(Timeout = 240_000)]
+    [MemberData(nameof(Toolchains))]
+    public async Task StrippedBinaryGivesTheSameGoroutinesAsTheUnstrippedOne(string toolchain)
     {
-        string plain = GoPrograms.Build(Program);
-        string stripped = GoPrograms.BuildStripped(Program);
+        string plain = GoPrograms.Build(Program, toolchain);
+        string stripped = GoPrograms.BuildStripped(Program, toolchain);
         GoBinary? strippedBinary = GoBinary.TryLoad(File.ReadAllBytes(stripped), new List<string>(), out string? error);
         Assert.True(strippedBinary is not null, error);
         Assert.Null(strippedBinary.Allgs);

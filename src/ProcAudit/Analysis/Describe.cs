@@ -139,6 +139,10 @@ internal sealed class Describe
     public static StackFrame? OwnFrame(GoroutineInfo g) =>
         g.Frames.FirstOrDefault(f => IsOwnCode(f.Function)) ?? g.Frames.FirstOrDefault(f => !f.Function.StartsWith("runtime.", StringComparison.Ordinal));
 
+    /// <summary>The runtime's own goroutines (GC workers, finalizers, timers, cleanups): no frame outside package runtime.</summary>
+    public static bool IsRuntimeGoroutine(GoroutineInfo g) =>
+        g.Frames.Length > 0 && g.Frames.All(f => f.Function.StartsWith("runtime.", StringComparison.Ordinal));
+
     private static bool IsOwnCode(string function)
     {
         int slash = function.IndexOf('/');

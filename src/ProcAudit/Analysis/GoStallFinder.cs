@@ -117,7 +117,7 @@ internal static class GoStallFinder
     /// <summary>A channel operation with nobody queued on the other side and no goroutine holding the channel live.</summary>
     private static Finding? NobodyOnTheOtherSide(ProcessInfo process, GoroutineInfo g, ImmutableArray<WaitEdge> edges, Describe d)
     {
-        if (g.Moved || g.WaitKind is not ("chan-send" or "chan-recv")
+        if (g.Moved || g.WaitKind is not ("chan-send" or "chan-recv") || Describe.IsRuntimeGoroutine(g)
             || process.GoChannels.FirstOrDefault(c => c.Id == g.WaitsOn) is not GoChannelInfo c
             || c.Closed || edges.Any(e => e.From.Pid == process.Pid && e.From.Goroutine == g.Id))
         {

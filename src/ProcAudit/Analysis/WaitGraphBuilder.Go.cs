@@ -14,7 +14,8 @@ internal sealed partial class WaitGraphBuilder
     {
         foreach (GoroutineInfo g in process.Goroutines)
         {
-            if (g.Moved || g.State != "waiting")
+            // The runtime's own goroutines wait on channels only the runtime feeds (from the GC, not a goroutine).
+            if (g.Moved || g.State != "waiting" || Describe.IsRuntimeGoroutine(g))
             {
                 continue;
             }

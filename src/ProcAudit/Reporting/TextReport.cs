@@ -155,7 +155,7 @@ public static class TextReport
     /// </summary>
     private static void WriteGoroutines(ProcessInfo p, TextWriter w)
     {
-        List<GoroutineInfo> own = p.Goroutines.Where(g => g.State == "running" || g.Frames.Any(f => !f.Function.StartsWith("runtime.", StringComparison.Ordinal))).ToList();
+        List<GoroutineInfo> own = p.Goroutines.Where(g => g.State == "running" || !Describe.IsRuntimeGoroutine(g)).ToList();
         int idle = p.Goroutines.Length - own.Count;
         w.WriteLine($"    goroutines: {p.Goroutines.Length} ({p.Goroutines.Count(g => g.State == "waiting")} waiting{(idle > 0 ? $", {idle} idle runtime goroutine{(idle == 1 ? "" : "s")} folded" : "")})");
         foreach (GoroutineInfo g in own.Take(MaxListedGoroutines))

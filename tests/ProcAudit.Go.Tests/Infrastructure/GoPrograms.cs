@@ -19,22 +19,28 @@ internal static class GoPrograms
         return Path.Combine(SourceDirectory, fileName);
     }
 
+    /// <summary>
+    /// The Go releases the tests build with: "" is the machine's `go` (Debian's 1.19 here); the others are Debian's
+    /// bookworm-backports packages golang-1.N-go, installed in /usr/lib/go-1.N by `.ci/run`.
+    /// </summary>
+    public static readonly string[] Toolchains = ["", "1.21", "1.22", "1.23"];
+
     /// <summary>The executable built from fixture <paramref name="fileName"/> (e.g. go-goroutine-waits.go).</summary>
-    public static string Build(string fileName)
+    public static string Build(string fileName, string toolchain = "")
     {
-        return s_built.GetOrAdd(fileName, name => new Lazy<string>(() => BuildNow(name, stripped: false))).Value;
+        return s_built.GetOrAdd($"{fileName} {toolchain}", _ => new Lazy<string>(() => BuildNow(fileName, toolchain, stripped: false))).Value;
     }
 
     /// <summary>The same, linked with -ldflags=-s -w: no .symtab, no DWARF.</summary>
-    public static string BuildStripped(string fileName)
+    public static string BuildStripped(string fileName, string toolchain = "")
     {
-        return s_built.GetOrAdd(fileName + " stripped", _ => new Lazy<string>(() => BuildNow(fileName, stripped: true))).Value;
+        return s_built.GetOrAdd($"{fileName} {toolchain} stripped", _ => new Lazy<string>(() => BuildNow(fileName, toolchain, stripped: true))).Value;
     }
 
     /// <summary>`go version` output.</summary>
-    public static string Version()
+    public static string Version(string toolchain = "")
     {
-        return Run(["version"], Path.GetTempPath()).Trim();
+        return Run(["version"], Path.GetTempPath(), toolchain).Trim();
     }
 
     /// <summary>Symbol addresses from `go tool nm`: the linker's view, used as ground truth.</summary>
@@ -53,20 +59,24 @@ internal static class GoPrograms
         return symbols;
     }
 
-    private static string BuildNow(string fileName, bool stripped)
+    private static string BuildNow(string fileName, string toolchain, bool stripped)
     {
         // A directory per program: `go build file.go` needs no module, and the output name is ours.
         Directory.CreateDirectory(s_outputDirectory);
-        string output = Path.Combine(s_outputDirectory, Path.GetFileNameWithoutExtension(fileName) + (stripped ? "-stripped" : string.Empty));
+        string suffix = (toolchain.Length > 0 ? "-go" + toolchain : string.Empty) + (stripped ? "-stripped" : string.Empty);
+        string output = Path.Combine(s_outputDirectory, Path.GetFileNameWithoutExtension(fileName) + suffix);
         List<string> args = stripped ? ["build", "-ldflags=-s -w", "-o", output, Source(fileName)] : ["build", "-o", output, Source(fileName)];
-        Run(args, SourceDirectory);
+        Run(args, SourceDirectory, toolchain);
         return output;
     }
 
-    private static string Run(IReadOnlyList<string> args, string workingDirectory)
+    private static string Run(IReadOnlyList<string> args, string workingDirectory, string toolchain = "")
     {
-        string go = Locate() ?? throw new InvalidOperationException(
-            "go is needed: these tests build real Go programs with the machine's `go` (install golang-go, or put go on PATH)");
+        string go = toolchain.Length == 0
+            ? Locate() ?? throw new InvalidOperationException(
+                "go is needed: these tests build real Go programs with the machine's `go` (install golang-go, or put go on PATH)")
+            : File.Exists($"/usr/lib/go-{toolchain}/bin/go") ? $"/usr/lib/go-{toolchain}/bin/go" : throw new InvalidOperationException(
+                $"Go {toolchain} is needed: these tests check the reader against each supported release (install golang-{toolchain}-go from bookworm-backports, as .ci/run does)");
         ProcessStartInfo startInfo = new ProcessStartInfo(go)
         {
             UseShellExecute = false,
@@ -82,6 +92,7 @@ internal static class GoPrograms
         // Module mode off: the fixtures are single files with no dependencies.
         startInfo.Environment["GO111MODULE"] = "off";
         startInfo.Environment["CGO_ENABLED"] = "0";
+        startInfo.Environment["GOTOOLCHAIN"] = "local";
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GOCACHE")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("HOME")))
         {
             startInfo.Environment["GOCACHE"] = Path.Combine(Path.GetTempPath(), "procaudit-go-cache");

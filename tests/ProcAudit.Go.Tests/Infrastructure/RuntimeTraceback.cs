@@ -57,7 +57,8 @@ internal static partial class RuntimeTraceback
         return goroutines;
     }
 
-    [GeneratedRegex(@"^goroutine (\d+) \[([^\]]*)\]:")]
+    // Go 1.22 added "gp=0x... m=N mp=0x..." between the id and the state; with GOTRACEBACK=system.
+    [GeneratedRegex(@"^goroutine (\d+)(?: gp=\S+)?(?: m=\S+)?(?: mp=\S+)? \[([^\]]*)\]:")]
     private static partial Regex HeaderPattern();
 
     [GeneratedRegex(@"^\t(.+):(\d+)( |$)")]
