@@ -40,8 +40,8 @@ record() { # name pid
   echo "recorded $name (root $pid): $(grep -o '"root": [0-9]*' "$out/$name.json" | head -1)"
 }
 
-go_fixture() { # name: builds tests/fixtures/programs/NAME.go, runs it, records it
-  local name=$1
+go_fixture() { # name [settle seconds]: builds tests/fixtures/programs/NAME.go, runs it, records it
+  local name=$1 settle=${2:-2}
   if ! command -v go >/dev/null; then
     echo "go not found: $name not recorded" >&2
     return
@@ -49,13 +49,16 @@ go_fixture() { # name: builds tests/fixtures/programs/NAME.go, runs it, records 
   mkdir -p "$work/$name" && cp "$repo/tests/fixtures/programs/$name.go" "$work/$name/main.go"
   (cd "$work/$name" && go mod init "$name" >/dev/null 2>&1 && go build -o "$name" .)
   local pid
-  pid=$(start "$work/$name/$name"); pids+=("$pid"); sleep 2
+  pid=$(start "$work/$name/$name"); pids+=("$pid"); sleep "$settle"
   record "$name" "$pid"
 }
 
 wanted go-pipe-order-inversion && go_fixture go-pipe-order-inversion
 wanted go-writer-parked && go_fixture go-writer-parked
 wanted go-tcp-sender && go_fixture go-tcp-sender
+# With goroutines (the Go view is on by default): the broadcaster starts adding members after 2 s.
+wanted go-broadcaster && go_fixture go-broadcaster 4
+wanted go-transfer-lock-order && go_fixture go-transfer-lock-order
 
 if wanted healthy-pipeline; then
   pid=$(start /bin/sh -c 'yes | gzip -1 | cat > /dev/null'); pids+=("$pid"); sleep 1

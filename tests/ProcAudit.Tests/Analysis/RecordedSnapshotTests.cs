@@ -142,6 +142,70 @@ public sealed class RecordedSnapshotTests
         Assert.Equal(s.Processes.SelectMany(p => p.Threads).Select(t => t.Syscall?.Args.Length), again.Processes.SelectMany(p => p.Threads).Select(t => t.Syscall?.Args.Length));
     }
 
+    [Fact]
+    public void Go_broadcaster_with_its_goroutines_is_one_chain_from_the_lock_to_the_peer_that_never_reads()
+    {
+        Snapshot s = Load("go-broadcaster");
+        AnalysisResult a = Analyzer.Analyze(s);
+
+        Assert.Equal(Verdict.Stalled, a.Verdict);
+        WaitEdge lockWait = Assert.Single(a.Waits, e => e.Reason == WaitReasons.GoLock);
+        Assert.Equal((new WaitEnd(17214, Goroutine: 1), new WaitEnd(17214, Goroutine: 20), "golock:17214:0xc0000905a0", Certainty.Inferred),
+            (lockWait.From, lockWait.To, lockWait.Object, lockWait.Certainty));
+        WaitEdge send = Assert.Single(a.Waits, e => e.Reason == WaitReasons.GoChanSend);
+        Assert.Equal((new WaitEnd(17214, Goroutine: 20), new WaitEnd(17214, Goroutine: 19), "chan:17214:0xc0000aa1e0", Certainty.Inferred),
+            (send.From, send.To, send.Object, send.Certainty));
+        WaitEdge write = Assert.Single(a.Waits, e => e.Reason == WaitReasons.SendFullSocket);
+        Assert.Equal((new WaitEnd(17214, Goroutine: 19), new WaitEnd(17219), "socket:[5096422]", Certainty.Observed, 4),
+            (write.From, write.To, write.Object, write.Certainty, write.Fd));
+        // The health listener's goroutine waits in accept: no edge, no finding.
+        Assert.DoesNotContain(a.Waits, e => e.From.Goroutine == 18);
+
+        Finding chain = Assert.Single(a.Findings);
+        Assert.Equal(("lock-held-across-blocking-send", "golock:17214:0xc0000905a0"), (chain.Kind, chain.Object));
+        Assert.Equal(
+            "In go-broadcaster 17214, goroutine 20 (main.(*room).broadcast, main.go:31) holds the read lock of sync.RWMutex 0xc0000905a0 " +
+            "(1 reader inside, a writer waiting; inferred: goroutine 20 has a pending deferred main.(*room).broadcast.func1 (sync.(*RWMutex).RUnlock) on it in main.(*room).broadcast (main.go:31)) " +
+            "while it blocks sending on chan:17214:0xc0000aa1e0 (chan []uint8, 10/10 full); the channel's receiver, goroutine 19 (main.(*member).writer, main.go:43, in net.(*conn).Write) " +
+            "(inferred: it holds the channel in a live variable), is blocked writing fd 4 (127.0.0.1:48462 -> 127.0.0.1:44047, socket:[5096422], Send-Q 3,782,144 bytes, zero window), " +
+            "and the peer, go-broadcaster 17219 fd 4 (socket:[5096425], Recv-Q 128,512 bytes), does not read it: it waits (sleep) in main.peer (main.go:70, goroutine 1); " +
+            "meanwhile 1 goroutine waits for the lock: goroutine 1 (main.(*room).add, main.go:36, in sync.(*RWMutex).Lock).",
+            chain.Summary);
+    }
+
+    [Fact]
+    public void A_goroutine_that_moved_between_two_reads_breaks_the_chain()
+    {
+        Snapshot s = Load("go-broadcaster");
+        ProcessInfo room = s.FindProcess(17214)!;
+        Snapshot moved = s with
+        {
+            Processes = s.Processes.Replace(room, room with
+            {
+                Goroutines = room.Goroutines.Select(g => g.Id == 20 ? g with { Moved = true } : g).ToImmutableArray(),
+            }),
+        };
+
+        AnalysisResult a = Analyzer.Analyze(moved);
+
+        Assert.DoesNotContain(a.Waits, e => e.From.Goroutine == 20);
+        Assert.DoesNotContain(a.Findings, f => f.Kind == "lock-held-across-blocking-send");
+    }
+
+    [Fact]
+    public void Go_goroutines_holding_each_others_mutex_are_a_lock_order_inversion()
+    {
+        Snapshot s = Load("go-transfer-lock-order");
+        AnalysisResult a = Analyzer.Analyze(s);
+
+        Assert.Equal(Verdict.Deadlock, a.Verdict);
+        Cycle cycle = Assert.Single(a.Cycles);
+        Assert.Equal("lock-order-inversion", cycle.Pattern);
+        Assert.Equal(new long[] { 17, 18 }, cycle.Members.Select(m => m.Goroutine!.Value).Order());
+        Assert.All(cycle.Waits, e => Assert.Equal((WaitReasons.GoLock, Certainty.Inferred), (e.Reason, e.Certainty)));
+        Assert.Contains("holders inferred: each has a deferred unlock pending on the lock the other waits for", cycle.Summary);
+    }
+
     internal static Snapshot Load(string name) =>
         ReportJson.DeserializeSnapshot(File.ReadAllText(Path.Combine(Repository.Root, "tests", "fixtures", "snapshots", name + ".json")));
 }

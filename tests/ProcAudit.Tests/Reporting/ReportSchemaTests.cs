@@ -66,6 +66,24 @@ public sealed class ReportSchemaTests
     }
 
     [Theory]
+    [InlineData("go-broadcaster")]
+    [InlineData("go-transfer-lock-order")]
+    public void RecordedGoReportWithGoroutinesChannelsAndLocksValidates(string name)
+    {
+        Snapshot snapshot = ProcAudit.Tests.Analysis.RecordedSnapshotTests.Load(name);
+        string json = ReportJson.Serialize(ReportBuilder.Build(new AuditResult(snapshot, Analyzer.Analyze(snapshot))));
+
+        // Guard against a vacuous pass: the Go shapes must be in the JSON.
+        JsonObject report = ParseReport(json);
+        JsonArray processes = report["processes"]!.AsArray();
+        Assert.Contains(processes, p => p!["goLocks"]!.AsArray().Count > 0);
+        Assert.Contains(processes.SelectMany(p => p!["goroutines"]!.AsArray()), g => g!["waitKind"] is not null);
+        Assert.Contains(report["waits"]!.AsArray(), w => w!["from"]!["goroutine"] is not null);
+
+        AssertValid(json);
+    }
+
+    [Theory]
     [MemberData(nameof(AllVerdicts))]
     public void HandMadeReportWithEveryVerdictValidates(Verdict verdict)
     {
