@@ -18,7 +18,7 @@ internal static class GoDefers
     private const int CapturedWords = 3;
     private const int MaxScannedCode = 4096;
 
-    public static List<GoPendingDefer> Pending(GoBinary binary, ProcessMemory memory, GoStack stack, GoStackFrame frame)
+    public static List<GoPendingDefer> Pending(GoBinary binary, ITargetMemory memory, GoStack stack, GoStackFrame frame)
     {
         List<GoPendingDefer> pending = new List<GoPendingDefer>();
         if (binary.Pcln.Funcdata(frame.Func, PcLineTable.FuncdataOpenCodedDeferInfo) is not ulong info)

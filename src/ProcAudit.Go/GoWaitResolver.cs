@@ -20,7 +20,7 @@ internal static class GoWaitResolver
     private const int MaxSelectCases = 64;
     private const int TagBits = 19;
 
-    public static GoWaitResolution Resolve(GoBinary binary, ProcessMemory memory, List<RawGoroutine> raws, IReadOnlyList<(int Fd, ulong Data)> watches, List<string> notes)
+    public static GoWaitResolution Resolve(GoBinary binary, ITargetMemory memory, List<RawGoroutine> raws, IReadOnlyList<(int Fd, ulong Data)> watches, List<string> notes, System.Diagnostics.Stopwatch clock, TimeSpan budget)
     {
         Dictionary<ulong, long> ids = new Dictionary<ulong, long>();
         foreach (RawGoroutine raw in raws)
@@ -43,22 +43,38 @@ internal static class GoWaitResolver
         }
 
         Dictionary<ulong, List<GoReference>> live = LiveReferences(binary, raws);
+        // Only goroutines that wait on a lock need their holders found: skip the defer walk otherwise.
+        Dictionary<ulong, List<GoReference>> defers = goroutines.Any(g => g.Wait?.Kind == "lock")
+            ? PendingDefers(binary, memory, raws, clock, budget, notes)
+            : new Dictionary<ulong, List<GoReference>>();
         ImmutableArray<GoChannel> channels = goroutines
             .SelectMany(g => g.Wait?.Channels ?? ImmutableArray<ulong>.Empty)
             .Distinct()
+            .TakeWhile(_ => clock.Elapsed <= budget || Once(notes, "time budget spent while walking channel queues: some channels are missing"))
             .Select(address => Channel(binary, memory, address, ids, live))
             .OfType<GoChannel>()
             .ToImmutableArray();
         ImmutableArray<GoLock> locks = goroutines
             .Where(g => g.Wait is { Kind: "lock", Lock: ulong })
             .GroupBy(g => g.Wait!.Lock!.Value)
-            .Select(group => Lock(binary, memory, raws, group.Key, group.First().Wait!, group.Select(g => g.Id).ToImmutableArray(), live))
+            .Select(group => Lock(binary, memory, group.Key, group.First().Wait!, group.Select(g => g.Id).ToImmutableArray(), live, defers))
             .OfType<GoLock>()
             .ToImmutableArray();
         return new GoWaitResolution(goroutines.ToImmutableArray(), channels, locks);
     }
 
-    private static GoWait? WaitOf(GoBinary binary, ProcessMemory memory, RawGoroutine raw, Dictionary<ulong, (int Fd, string Mode)> io)
+    /// <summary>Adds the note the first time; always false, to end a TakeWhile.</summary>
+    private static bool Once(List<string> notes, string note)
+    {
+        if (!notes.Contains(note))
+        {
+            notes.Add(note);
+        }
+
+        return false;
+    }
+
+    private static GoWait? WaitOf(GoBinary binary, ITargetMemory memory, RawGoroutine raw, Dictionary<ulong, (int Fd, string Mode)> io)
     {
         Goroutine g = raw.Goroutine;
         switch (g.WaitReason)
@@ -81,7 +97,7 @@ internal static class GoWaitResolver
     }
 
     /// <summary>A select parks one sudog per case, linked through waitlink, each naming its channel.</summary>
-    private static ImmutableArray<ulong> SelectCases(GoBinary binary, ProcessMemory memory, ulong sudog)
+    private static ImmutableArray<ulong> SelectCases(GoBinary binary, ITargetMemory memory, ulong sudog)
     {
         GoLayout layout = binary.Layout;
         ImmutableArray<ulong>.Builder channels = ImmutableArray.CreateBuilder<ulong>();
@@ -102,7 +118,7 @@ internal static class GoWaitResolver
     /// A semaphore wait does not set g.waiting: its sudog is a live local of runtime.semacquire1 (sudog.g is the
     /// goroutine itself), and sudog.elem is the sema. The sync frames above say which field of which lock that is.
     /// </summary>
-    private static GoWait? SemaWait(GoBinary binary, ProcessMemory memory, RawGoroutine raw)
+    private static GoWait? SemaWait(GoBinary binary, ITargetMemory memory, RawGoroutine raw)
     {
         GoLayout layout = binary.Layout;
         Goroutine g = raw.Goroutine;
@@ -146,7 +162,7 @@ internal static class GoWaitResolver
     }
 
     /// <summary>pollDesc -> fd from the epoll registrations, then rg/wg -> the goroutine parked reading or writing it.</summary>
-    private static Dictionary<ulong, (int Fd, string Mode)> PollOwners(GoBinary binary, ProcessMemory memory, IReadOnlyList<(int Fd, ulong Data)> watches, Dictionary<ulong, long> ids)
+    private static Dictionary<ulong, (int Fd, string Mode)> PollOwners(GoBinary binary, ITargetMemory memory, IReadOnlyList<(int Fd, ulong Data)> watches, Dictionary<ulong, long> ids)
     {
         GoLayout layout = binary.Layout;
         Dictionary<ulong, (int, string)> owners = new Dictionary<ulong, (int, string)>();
@@ -222,6 +238,44 @@ internal static class GoWaitResolver
         return references;
     }
 
+    /// <summary>Every pending deferred call of every readable stack, by each word it captured, with the frame that registered it.</summary>
+    private static Dictionary<ulong, List<GoReference>> PendingDefers(GoBinary binary, ITargetMemory memory, List<RawGoroutine> raws, System.Diagnostics.Stopwatch clock, TimeSpan budget, List<string> notes)
+    {
+        Dictionary<ulong, List<GoReference>> byCaptured = new Dictionary<ulong, List<GoReference>>();
+        foreach (RawGoroutine raw in raws.Where(r => !r.Torn))
+        {
+            if (clock.Elapsed > budget)
+            {
+                notes.Add("time budget spent while looking for pending deferred unlocks: lock holders may be missing");
+                break;
+            }
+
+            int first = 0;
+            foreach (GoStackFrame frame in raw.Stack.Frames)
+            {
+                int inlinedFrom = first;
+                first = frame.FrameIndex + 1;
+                foreach (GoPendingDefer pending in GoDefers.Pending(binary, memory, raw.Stack, frame))
+                {
+                    GoFrame where = Innermost(raw.Goroutine, inlinedFrom, frame.FrameIndex);
+                    string detail = pending.Calls is null ? pending.Function : $"{pending.Function} ({pending.Calls})";
+                    GoReference reference = new GoReference(raw.Goroutine.Id, where.Function, where.File, where.Line, "pending-defer", detail);
+                    foreach (ulong word in pending.Captured.Where(w => w != 0).Distinct())
+                    {
+                        if (!byCaptured.TryGetValue(word, out List<GoReference>? list))
+                        {
+                            byCaptured[word] = list = new List<GoReference>();
+                        }
+
+                        list.Add(reference);
+                    }
+                }
+            }
+        }
+
+        return byCaptured;
+    }
+
     /// <summary>
     /// The frame a physical frame's words belong to, as a person reads the stack: the innermost function inlined
     /// into it that is not the runtime's (Go 1.22 inlines a `go m.writer()` target into main.main.gowrap2).
@@ -239,7 +293,7 @@ internal static class GoWaitResolver
         return g.Frames[own];
     }
 
-    private static GoChannel? Channel(GoBinary binary, ProcessMemory memory, ulong address, Dictionary<ulong, long> ids, Dictionary<ulong, List<GoReference>> live)
+    private static GoChannel? Channel(GoBinary binary, ITargetMemory memory, ulong address, Dictionary<ulong, long> ids, Dictionary<ulong, List<GoReference>> live)
     {
         GoChannel? channel = GoroutineReader.ReadChannel(binary, memory, address);
         if (channel is null)
@@ -257,7 +311,7 @@ internal static class GoWaitResolver
     }
 
     /// <summary>A waitq: sudogs linked through next, each naming its goroutine.</summary>
-    private static ImmutableArray<long> Queue(GoBinary binary, ProcessMemory memory, ulong first, Dictionary<ulong, long> ids)
+    private static ImmutableArray<long> Queue(GoBinary binary, ITargetMemory memory, ulong first, Dictionary<ulong, long> ids)
     {
         GoLayout layout = binary.Layout;
         ImmutableArray<long>.Builder queue = ImmutableArray.CreateBuilder<long>();
@@ -275,7 +329,7 @@ internal static class GoWaitResolver
         return queue.ToImmutable();
     }
 
-    private static GoLock? Lock(GoBinary binary, ProcessMemory memory, List<RawGoroutine> raws, ulong address, GoWait wait, ImmutableArray<long> waiters, Dictionary<ulong, List<GoReference>> live)
+    private static GoLock? Lock(GoBinary binary, ITargetMemory memory, ulong address, GoWait wait, ImmutableArray<long> waiters, Dictionary<ulong, List<GoReference>> live, Dictionary<ulong, List<GoReference>> defers)
     {
         GoLayout layout = binary.Layout;
         bool rw = wait.LockType == "sync.RWMutex";
@@ -299,29 +353,10 @@ internal static class GoWaitResolver
             locked = locked || readerCount != 0;
         }
 
-        ImmutableArray<GoReference>.Builder unlocks = ImmutableArray.CreateBuilder<GoReference>();
-        foreach (RawGoroutine raw in raws.Where(r => !r.Torn))
-        {
-            int first = 0;
-            foreach (GoStackFrame frame in raw.Stack.Frames)
-            {
-                int inlinedFrom = first;
-                first = frame.FrameIndex + 1;
-                foreach (GoPendingDefer pending in GoDefers.Pending(binary, memory, raw.Stack, frame))
-                {
-                    if (pending.Captured.Contains(address))
-                    {
-                        GoFrame where = Innermost(raw.Goroutine, inlinedFrom, frame.FrameIndex);
-                        string detail = pending.Calls is null ? pending.Function : $"{pending.Function} ({pending.Calls})";
-                        unlocks.Add(new GoReference(raw.Goroutine.Id, where.Function, where.File, where.Line, "pending-defer", detail));
-                    }
-                }
-            }
-        }
-
+        ImmutableArray<GoReference> unlocks = (defers.TryGetValue(address, out List<GoReference>? pending) ? pending : new List<GoReference>()).ToImmutableArray();
         ImmutableArray<GoReference> references = (live.TryGetValue(address, out List<GoReference>? found) ? found : new List<GoReference>())
             .Where(r => !waiters.Contains(r.Goroutine))
             .ToImmutableArray();
-        return new GoLock(address, wait.LockType ?? "sync.Mutex", locked, readers, writerWaiting, waiters, unlocks.ToImmutable(), references);
+        return new GoLock(address, wait.LockType ?? "sync.Mutex", locked, readers, writerWaiting, waiters, unlocks, references);
     }
 }

@@ -65,19 +65,8 @@ public static class GoroutineReader
                 {
                     using (memory)
                     {
-                        ulong? allgs = binary.Allgs ?? FindAllgsInBss(binary, memory);
-                        if (allgs is null)
-                        {
-                            notes.Add("runtime.allgs not found in .bss: goroutines not read");
-                        }
-                        else
-                        {
-                            List<RawGoroutine> raw = new List<RawGoroutine>();
-                            dead = ReadAll(binary, memory, allgs.Value, clock, budget, raw, notes);
-                            resolution = GoWaitResolver.Resolve(binary, memory, raw, PollWatches.Read(pid, epollFds), notes);
-                            goroutines.AddRange(resolution.Goroutines);
-                        }
-
+                        resolution = ReadFrom(binary, memory, clock, budget, PollWatches.Read(pid, epollFds), notes, out dead);
+                        goroutines.AddRange(resolution?.Goroutines ?? ImmutableArray<Goroutine>.Empty);
                         reads = memory.Reads;
                         bytes = memory.BytesRead;
                     }
@@ -90,6 +79,32 @@ public static class GoroutineReader
             Channels = resolution?.Channels ?? ImmutableArray<GoChannel>.Empty,
             Locks = resolution?.Locks ?? ImmutableArray<GoLock>.Empty,
         };
+    }
+
+    /// <summary>
+    /// The goroutines, their waits, channels and locks, from an opened target memory; null (with a note) when the
+    /// goroutine list cannot be found. Whatever the memory holds, this returns: garbage gives notes, not exceptions.
+    /// </summary>
+    internal static GoWaitResolution? ReadFrom(
+        GoBinary binary,
+        ITargetMemory memory,
+        Stopwatch clock,
+        TimeSpan budget,
+        IReadOnlyList<(int Fd, ulong Data)> watches,
+        List<string> notes,
+        out int dead)
+    {
+        dead = 0;
+        ulong? allgs = binary.Allgs ?? FindAllgsInBss(binary, memory, clock, budget);
+        if (allgs is null)
+        {
+            notes.Add("runtime.allgs not found in .bss: goroutines not read");
+            return null;
+        }
+
+        List<RawGoroutine> raw = new List<RawGoroutine>();
+        dead = ReadAll(binary, memory, allgs.Value, clock, budget, raw, notes);
+        return GoWaitResolver.Resolve(binary, memory, raw, watches, notes, clock, budget);
     }
 
     private static GoBinary? LoadBinary(int pid, List<string> notes)
@@ -138,7 +153,7 @@ public static class GoroutineReader
     /// For stripped binaries: one read of .bss, scanned for a slice header {ptr, len, cap} whose first element is a g
     /// with goid 1 (the main goroutine is the first one allgadd ever records; g0s are not in allgs).
     /// </summary>
-    private static ulong? FindAllgsInBss(GoBinary binary, ProcessMemory memory)
+    private static ulong? FindAllgsInBss(GoBinary binary, ITargetMemory memory, Stopwatch clock, TimeSpan budget)
     {
         if (binary.Bss == 0 || binary.EBss <= binary.Bss || binary.EBss - binary.Bss > MaxBssBytes)
         {
@@ -153,7 +168,7 @@ public static class GoroutineReader
 
         GoLayout layout = binary.Layout;
         byte[] g = new byte[layout.GSize];
-        for (int at = 0; at + 24 <= bss.Length; at += 8)
+        for (int at = 0; at + 24 <= bss.Length && clock.Elapsed <= budget; at += 8)
         {
             ulong pointer = BinaryPrimitives.ReadUInt64LittleEndian(bss.AsSpan(at));
             ulong length = BinaryPrimitives.ReadUInt64LittleEndian(bss.AsSpan(at + 8));
@@ -180,7 +195,7 @@ public static class GoroutineReader
 
     private static int ReadAll(
         GoBinary binary,
-        ProcessMemory memory,
+        ITargetMemory memory,
         ulong allgs,
         Stopwatch clock,
         TimeSpan budget,
@@ -285,7 +300,7 @@ public static class GoroutineReader
             && U64(first, layout.GSyscallSp) == U64(second, layout.GSyscallSp);
     }
 
-    private static RawGoroutine Decode(GoBinary binary, ProcessMemory memory, byte[] g, ulong address)
+    private static RawGoroutine Decode(GoBinary binary, ITargetMemory memory, byte[] g, ulong address)
     {
         GoLayout layout = binary.Layout;
         uint status = U32(g, layout.GAtomicStatus) & ~StatusScanBit;
@@ -343,7 +358,7 @@ public static class GoroutineReader
     }
 
     /// <summary>Reads an hchan's counters and element type (its queues are walked by the resolver).</summary>
-    internal static GoChannel? ReadChannel(GoBinary binary, ProcessMemory memory, ulong address)
+    internal static GoChannel? ReadChannel(GoBinary binary, ITargetMemory memory, ulong address)
     {
         GoLayout layout = binary.Layout;
         byte[] hchan = new byte[layout.HchanReadSize];
@@ -370,7 +385,7 @@ public static class GoroutineReader
     /// The runtime's gentraceback for amd64, done on a copy of the stack: fp = sp + pcsp(pc) + 8, caller pc = *(fp-8),
     /// caller sp = fp, until a TOPFRAME function (goexit, mstart) or the stack's end.
     /// </summary>
-    private static ImmutableArray<GoFrame> Unwind(GoBinary binary, ProcessMemory memory, ulong pc, ulong sp, ulong hi, out GoStack copy, out string? note)
+    private static ImmutableArray<GoFrame> Unwind(GoBinary binary, ITargetMemory memory, ulong pc, ulong sp, ulong hi, out GoStack copy, out string? note)
     {
         note = null;
         copy = GoStack.Empty;

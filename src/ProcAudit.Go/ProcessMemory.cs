@@ -7,7 +7,7 @@ namespace ProcAudit.Go;
 /// Reads another process's memory through /proc/PID/mem with pread: no ptrace attach, no signal, nothing written.
 /// Opening needs ptrace access rights; an unmapped address fails with EIO and is reported as a failed read.
 /// </summary>
-internal sealed class ProcessMemory : IDisposable
+internal sealed class ProcessMemory : ITargetMemory, IDisposable
 {
     private readonly SafeFileHandle _handle;
 
