@@ -42,11 +42,15 @@ internal static class GoWaitResolver
             notes.Add("some goroutines in IO wait could not be joined to an fd (no epoll registration names them)");
         }
 
-        Dictionary<ulong, List<GoReference>> live = LiveReferences(binary, raws);
-        // Only goroutines that wait on a lock need their holders found: skip the defer walk otherwise.
-        Dictionary<ulong, List<GoReference>> defers = goroutines.Any(g => g.Wait?.Kind == "lock")
-            ? PendingDefers(binary, memory, raws, clock, budget, notes)
-            : new Dictionary<ulong, List<GoReference>>();
+        // Only the channels and locks someone waits on matter: references to anything else are not kept.
+        HashSet<ulong> wanted = goroutines
+            .SelectMany(g => (g.Wait?.Channels ?? ImmutableArray<ulong>.Empty).Concat(g.Wait is { Kind: "lock", Lock: ulong l } ? [l] : []))
+            .ToHashSet();
+        HashSet<ulong> locksWanted = goroutines.Where(g => g.Wait is { Kind: "lock", Lock: ulong }).Select(g => g.Wait!.Lock!.Value).ToHashSet();
+        Dictionary<ulong, List<GoReference>> live = wanted.Count == 0 ? new Dictionary<ulong, List<GoReference>>() : LiveReferences(binary, raws, wanted);
+        Dictionary<ulong, List<GoReference>> defers = locksWanted.Count == 0
+            ? new Dictionary<ulong, List<GoReference>>()
+            : PendingDefers(binary, memory, raws, locksWanted, clock, budget, notes);
         ImmutableArray<GoChannel> channels = goroutines
             .SelectMany(g => g.Wait?.Channels ?? ImmutableArray<ulong>.Empty)
             .Distinct()
@@ -203,7 +207,7 @@ internal static class GoWaitResolver
     }
 
     /// <summary>Every live pointer of every readable stack, by value, with the (innermost non-runtime) frame holding it.</summary>
-    private static Dictionary<ulong, List<GoReference>> LiveReferences(GoBinary binary, List<RawGoroutine> raws)
+    private static Dictionary<ulong, List<GoReference>> LiveReferences(GoBinary binary, List<RawGoroutine> raws, HashSet<ulong> wanted)
     {
         Dictionary<ulong, List<GoReference>> references = new Dictionary<ulong, List<GoReference>>();
         foreach (RawGoroutine raw in raws.Where(r => !r.Torn))
@@ -217,6 +221,11 @@ internal static class GoWaitResolver
                 bool runtime = where.Function.StartsWith("runtime.", StringComparison.Ordinal);
                 foreach (ulong value in GoLiveness.LivePointers(binary, raw.Stack, frame))
                 {
+                    if (!wanted.Contains(value))
+                    {
+                        continue;
+                    }
+
                     if (!own.TryGetValue(value, out GoReference? seen) || (seen.Function.StartsWith("runtime.", StringComparison.Ordinal) && !runtime))
                     {
                         own[value] = new GoReference(raw.Goroutine.Id, where.Function, where.File, where.Line, "live-pointer");
@@ -239,7 +248,7 @@ internal static class GoWaitResolver
     }
 
     /// <summary>Every pending deferred call of every readable stack, by each word it captured, with the frame that registered it.</summary>
-    private static Dictionary<ulong, List<GoReference>> PendingDefers(GoBinary binary, ITargetMemory memory, List<RawGoroutine> raws, System.Diagnostics.Stopwatch clock, TimeSpan budget, List<string> notes)
+    private static Dictionary<ulong, List<GoReference>> PendingDefers(GoBinary binary, ITargetMemory memory, List<RawGoroutine> raws, HashSet<ulong> wanted, System.Diagnostics.Stopwatch clock, TimeSpan budget, List<string> notes)
     {
         Dictionary<ulong, List<GoReference>> byCaptured = new Dictionary<ulong, List<GoReference>>();
         foreach (RawGoroutine raw in raws.Where(r => !r.Torn))
@@ -260,7 +269,7 @@ internal static class GoWaitResolver
                     GoFrame where = Innermost(raw.Goroutine, inlinedFrom, frame.FrameIndex);
                     string detail = pending.Calls is null ? pending.Function : $"{pending.Function} ({pending.Calls})";
                     GoReference reference = new GoReference(raw.Goroutine.Id, where.Function, where.File, where.Line, "pending-defer", detail);
-                    foreach (ulong word in pending.Captured.Where(w => w != 0).Distinct())
+                    foreach (ulong word in pending.Captured.Where(wanted.Contains).Distinct())
                     {
                         if (!byCaptured.TryGetValue(word, out List<GoReference>? list))
                         {

@@ -409,19 +409,21 @@ public static class GoroutineReader
         PcLineTable pcln = binary.Pcln;
         for (int n = 0; n < MaxFrames; n++)
         {
-            GoFunc? found = pcln.FindFunc(pc);
-            if (found is not GoFunc func)
+            // Thousands of goroutines park at the same few pcs: decode each pc once per read.
+            if (!binary.PcCache.TryGetValue(pc, out PcFrames? decoded))
+            {
+                decoded = DecodePc(binary, pc);
+                binary.PcCache[pc] = decoded;
+            }
+
+            if (decoded?.Func is not GoFunc func)
             {
                 note = $"pc 0x{pc:x} is in no Go function; the stack stops there";
                 break;
             }
 
-            // A return address points after the call: look up the call itself.
-            ulong tracePc = pc > func.Entry ? pc - 1 : pc;
-            AddInlined(binary, func, ref tracePc, frames);
-            (string file, int line) = pcln.FileLine(func, tracePc);
-            frames.Add(new GoFrame(pcln.FuncName(func), file, line, Inlined: false));
-            int? spDelta = pcln.SpDelta(func, pc);
+            frames.AddRange(decoded.Frames);
+            int? spDelta = decoded.SpDelta;
             if (spDelta is int delta && delta >= 0)
             {
                 spans.Add(new GoStackFrame(func, pc, sp, sp + (ulong)delta + 8, frames.Count - 1));
@@ -461,6 +463,24 @@ public static class GoroutineReader
 
         copy = new GoStack(stackBase, stack, spans.ToImmutable());
         return frames.ToImmutable();
+    }
+
+    /// <summary>The frames one pc stands for (inlined ones first, then its function's own) and the frame size there.</summary>
+    private static PcFrames? DecodePc(GoBinary binary, ulong pc)
+    {
+        PcLineTable pcln = binary.Pcln;
+        if (pcln.FindFunc(pc) is not GoFunc func)
+        {
+            return null;
+        }
+
+        // A return address points after the call: look up the call itself.
+        ImmutableArray<GoFrame>.Builder frames = ImmutableArray.CreateBuilder<GoFrame>();
+        ulong tracePc = pc > func.Entry ? pc - 1 : pc;
+        AddInlined(binary, func, ref tracePc, frames);
+        (string file, int line) = pcln.FileLine(func, tracePc);
+        frames.Add(new GoFrame(pcln.FuncName(func), file, line, Inlined: false));
+        return new PcFrames(func, frames.ToImmutable(), pcln.SpDelta(func, pc));
     }
 
     /// <summary>Adds the frames inlined at <paramref name="tracePc"/> (innermost first) and moves it to the outer call site.</summary>
