@@ -18,4 +18,8 @@ internal static class CPrograms
         Assert.True(compile.ExitCode == 0, $"{cc} failed: {errors}");
         return output;
     }
+
+    /// <summary>Builds Programs/<paramref name="name"/>.c, the C sources the benchmark scripts build too.</summary>
+    public static string CompileFile(string dir, string name) =>
+        Compile(dir, name, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Programs", name + ".c")));
 }
