@@ -70,7 +70,7 @@ internal sealed partial class ProcessTreeCapture
         }
         HashSet<int> treeSet = new(tree);
 
-        // Phase 1: the tree itself, descriptors and threads.
+        // Phase 1: the tree itself, descriptors, threads and command lines.
         Dictionary<int, List<FdInfo>> fds = new();
         Dictionary<int, ImmutableArray<ThreadInfo>> threads = new();
         Dictionary<int, ProcText> cmdlines = new();
@@ -343,7 +343,7 @@ internal sealed partial class ProcessTreeCapture
         int pid = stat.Pid;
         ProcText status = _procfs.ReadText($"{pid}/status");
         StatusRecord? st = status.Ok ? StatusFile.Parse(status.Text!) : null;
-        // Past the deadline only what stat already told is kept: no more reads that could block.
+        // Past the deadline no more reads that could block: the runtime is found from maps.
         bool late = pid != _root && PastDeadline(0, "command lines and runtimes");
         if (cmdline.Outcome == ReadOutcome.Denied)
         {
