@@ -104,6 +104,30 @@ public sealed class RedactionTests
         }
     }
 
+    [Fact]
+    public void A_recorded_tree_for_a_bug_report_holds_no_secret_and_no_environment()
+    {
+        using Scenario tree = Scenario.StartProgram(s_secretTree[0], s_secretTree[1..]);
+        Assert.True(Scenario.WaitUntil(() => tree.ChildByComm("sleep") is not null, TimeSpan.FromSeconds(10)), "sleep did not start");
+        string dir = Directory.CreateTempSubdirectory("procaudit-record-").FullName;
+        try
+        {
+            CliRun run = Infrastructure.Cli.Run("record", tree.Pid.ToString(CultureInfo.InvariantCulture), dir);
+            Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Stderr}");
+
+            string cmdline = File.ReadAllText(Path.Combine(dir, "proc", tree.Pid.ToString(CultureInfo.InvariantCulture), "cmdline"));
+            Assert.Contains("DEPLOY_PASSWD=***", cmdline);
+            foreach (string file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Where(f => new FileInfo(f).LinkTarget is null))
+            {
+                Assert.False(File.ReadAllText(file).Contains(Secret, StringComparison.Ordinal), $"a secret is in {Path.GetRelativePath(dir, file)}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>The text, JSON report and snapshot of one audit through the CLI.</summary>
     private static Dictionary<string, string> AuditOutputs(int pid, string dir, params string[] extra)
     {
