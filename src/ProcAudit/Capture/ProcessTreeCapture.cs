@@ -70,9 +70,10 @@ internal sealed partial class ProcessTreeCapture
         }
         HashSet<int> treeSet = new(tree);
 
-        // Phase 1: the tree itself, descriptors and threads.
+        // Phase 1: the tree itself, descriptors, threads and command lines.
         Dictionary<int, List<FdInfo>> fds = new();
         Dictionary<int, ImmutableArray<ThreadInfo>> threads = new();
+        Dictionary<int, ProcText> cmdlines = new();
         foreach (int pid in tree.ToList())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -83,8 +84,7 @@ internal sealed partial class ProcessTreeCapture
                 treeSet.IntersectWith(tree);
                 break;
             }
-            fds[pid] = ReadFds(pid, withInfo: true);
-            threads[pid] = stats[pid].IsKernelThread ? ImmutableArray<ThreadInfo>.Empty : ReadThreads(pid, fds[pid]);
+            Keep(ReadOneImage(stats[pid]));
         }
 
         // Phase 2: the pipes and sockets the tree waits on (and the far ends of those sockets), and
@@ -133,9 +133,7 @@ internal sealed partial class ProcessTreeCapture
             }
             foreach ((int pid, List<FdLinkEntry> links) in holding.OrderBy(kv => kv.Key))
             {
-                List<FdInfo> held = links.Select(l => DescribeFd(pid, l.Fd, l.Target)).ToList();
-                fds[pid] = held;
-                threads[pid] = ReadThreads(pid, held);
+                Keep(ReadOneImage(stats[pid], links.Select(l => DescribeFd(pid, l.Fd, l.Target)).ToList()));
                 outsiders.Add(pid);
             }
         }
@@ -156,7 +154,7 @@ internal sealed partial class ProcessTreeCapture
         ImmutableArray<ProcessInfo>.Builder processes = ImmutableArray.CreateBuilder<ProcessInfo>();
         foreach (int pid in tree.Concat(outsiders))
         {
-            processes.Add(ReadProcess(stats[pid], treeSet.Contains(pid), fds[pid], threads[pid]));
+            processes.Add(ReadProcess(stats[pid], treeSet.Contains(pid), fds[pid], threads[pid], cmdlines[pid]));
         }
 
         return new Snapshot
@@ -171,6 +169,15 @@ internal sealed partial class ProcessTreeCapture
             FileLocks = fileLocks,
             Notes = _notes.ToImmutableArray(),
         };
+
+        void Keep(ProcessReading reading)
+        {
+            int pid = reading.Stat.Pid;
+            stats[pid] = reading.Stat;
+            fds[pid] = reading.Fds;
+            threads[pid] = reading.Threads;
+            cmdlines[pid] = reading.Cmdline;
+        }
     }
 
     private Dictionary<int, StatRecord> ReadAllStats(int root)
@@ -331,14 +338,13 @@ internal sealed partial class ProcessTreeCapture
         return pipes.ToImmutable();
     }
 
-    private ProcessInfo ReadProcess(StatRecord stat, bool inTree, List<FdInfo> fds, ImmutableArray<ThreadInfo> threads)
+    private ProcessInfo ReadProcess(StatRecord stat, bool inTree, List<FdInfo> fds, ImmutableArray<ThreadInfo> threads, ProcText cmdline)
     {
         int pid = stat.Pid;
         ProcText status = _procfs.ReadText($"{pid}/status");
         StatusRecord? st = status.Ok ? StatusFile.Parse(status.Text!) : null;
-        // Past the deadline only what stat already told is kept: no more reads that could block.
+        // Past the deadline no more reads that could block: the runtime is found from maps.
         bool late = pid != _root && PastDeadline(0, "command lines and runtimes");
-        ProcText cmdline = late ? new ProcText(null, ReadOutcome.TimedOut) : ReadMemoryBacked(pid, "cmdline", 128 * 1024);
         if (cmdline.Outcome == ReadOutcome.Denied)
         {
             Deny(pid, "command line");

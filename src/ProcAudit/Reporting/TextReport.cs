@@ -26,13 +26,18 @@ public static class TextReport
             w.WriteLine($"  Fix: {S(f.Hint)}");
         }
 
+        List<List<WaitEdge>> waitGroups = WaitGroups.Of(report.Waits);
         if (report.Waits.Length > 0)
         {
             w.WriteLine();
             w.WriteLine("Waits:");
-            foreach (WaitEdge e in report.Waits)
+            foreach (List<WaitEdge> group in waitGroups)
             {
-                w.WriteLine($"  {Who(report, e.From)} -> {Who(report, e.To)}  {e.Reason}{(e.Object is null ? "" : " on " + e.Object)} ({e.Certainty.ToString().ToLowerInvariant()}: {S(e.Evidence)})");
+                WaitEdge e = group[0];
+                string to = group.Count == 1 ? Who(report, e.To)
+                    : $"{group.Count} processes ({Some(group.Select(g => Who(report, g.To)), WaitGroups.Named)})";
+                string evidence = group.All(g => g.Evidence == e.Evidence) ? S(e.Evidence) : S(e.Evidence) + "; each edge in the JSON report";
+                w.WriteLine($"  {Who(report, e.From)} -> {to}  {e.Reason}{(e.Object is null ? "" : " on " + e.Object)} ({e.Certainty.ToString().ToLowerInvariant()}: {evidence})");
             }
         }
 
@@ -40,7 +45,7 @@ public static class TextReport
         w.WriteLine("Processes:");
         // A big tree is summarised: the processes that take part in a wait, a cycle or a finding
         // are shown; the rest are counted (the JSON report keeps them all).
-        HashSet<int> involved = Involved(report);
+        HashSet<int> involved = Involved(report, waitGroups);
         bool summarise = report.Processes.Length > MaxListedProcesses;
         List<ProcessInfo> quiet = summarise ? report.Processes.Where(p => !involved.Contains(p.Pid)).ToList() : new List<ProcessInfo>();
         foreach (ProcessInfo p in report.Processes.Except(quiet))
@@ -84,7 +89,10 @@ public static class TextReport
         if (quiet.Count > 0)
         {
             string states = string.Join(", ", quiet.GroupBy(p => p.State).OrderByDescending(g => g.Count()).Select(g => $"{g.Count()} in state {g.Key}"));
-            w.WriteLine($"  + {quiet.Count} other processes not involved in any wait ({states}); the JSON report (--json) lists every one");
+            HashSet<int> counted = waitGroups.Where(g => g.Count > 1).SelectMany(g => g.Select(e => e.To.Pid)).ToHashSet();
+            int among = quiet.Count(p => counted.Contains(p.Pid));
+            string which = among == 0 ? "not involved in any wait" : $"not listed, {among} of them among the processes a wait above counts";
+            w.WriteLine($"  + {quiet.Count} other processes {which} ({states}); the JSON report (--json) lists every one");
         }
 
         List<ReportObject> locks = report.Objects.Where(o => o.Kind is "flock" or "posix" or "ofd").ToList();
@@ -172,24 +180,25 @@ public static class TextReport
     }
 
     /// <summary>The first few of a long list, and how many more.</summary>
-    private static string Some(IEnumerable<string> items)
+    private static string Some(IEnumerable<string> items, int shown = 8)
     {
         List<string> all = items.ToList();
-        return all.Count <= 8 ? string.Join(", ", all) : string.Join(", ", all.Take(8)) + $" and {all.Count - 8} more";
+        return all.Count <= shown ? string.Join(", ", all) : string.Join(", ", all.Take(shown)) + $" and {all.Count - shown} more";
     }
 
     private static string S(string text) => TerminalText.Safe(text);
 
-    private static HashSet<int> Involved(Report report)
+    private static HashSet<int> Involved(Report report, List<List<WaitEdge>> waitGroups)
     {
         HashSet<int> pids = new() { report.Root };
-        foreach (WaitEdge e in report.Waits)
+        foreach (List<WaitEdge> group in waitGroups)
         {
-            pids.Add(e.From.Pid);
-            // A parent waiting for its children does not make every child worth a line.
-            if (e.Reason != WaitReasons.WaitChildExit)
+            pids.Add(group[0].From.Pid);
+            // A parent waiting for its children does not make every child worth a line, nor do the
+            // many holders of one pipe beyond those the wait names.
+            if (group[0].Reason != WaitReasons.WaitChildExit)
             {
-                pids.Add(e.To.Pid);
+                pids.UnionWith(group.Take(WaitGroups.Named).Select(e => e.To.Pid));
             }
         }
         foreach (Finding f in report.Findings)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ProcAudit.Analysis;
 using ProcAudit.IntegrationTests.Infrastructure;
 
@@ -31,7 +30,7 @@ public sealed class MutexTests
         string dir = Directory.CreateTempSubdirectory("procaudit-mutex-").FullName;
         try
         {
-            string program = Compile(dir, "abba", Abba);
+            string program = CPrograms.Compile(dir, "abba", Abba);
             using Scenario tree = Scenario.StartProgram(program);
 
             AuditResult result = Audits.UntilVerdict(tree.Pid, Verdict.Deadlock);
@@ -64,7 +63,7 @@ public sealed class MutexTests
         string dir = Directory.CreateTempSubdirectory("procaudit-mutex-").FullName;
         try
         {
-            using Scenario tree = Scenario.StartProgram(Compile(dir, "contended", Contended));
+            using Scenario tree = Scenario.StartProgram(CPrograms.Compile(dir, "contended", Contended));
             Thread.Sleep(500);
             for (int i = 0; i < 3; i++)
             {
@@ -77,19 +76,5 @@ public sealed class MutexTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    /// <summary>Builds the C program with the machine's compiler; without one the test says so and fails.</summary>
-    private static string Compile(string dir, string name, string source)
-    {
-        string cc = Scenario.FindOnPath("gcc") ?? Scenario.FindOnPath("cc")
-            ?? throw new InvalidOperationException("this test compiles a C program and needs gcc or cc on PATH; there is none here");
-        File.WriteAllText(Path.Combine(dir, name + ".c"), source);
-        string output = Path.Combine(dir, name);
-        using Process compile = Process.Start(new ProcessStartInfo(cc, $"-O0 -pthread -o \"{output}\" \"{output}.c\"") { RedirectStandardError = true })!;
-        string errors = compile.StandardError.ReadToEnd();
-        compile.WaitForExit();
-        Assert.True(compile.ExitCode == 0, $"{cc} failed: {errors}");
-        return output;
     }
 }

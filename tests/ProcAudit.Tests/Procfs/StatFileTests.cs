@@ -11,7 +11,7 @@ public sealed class StatFileTests
     {
         StatRecord? stat = StatFile.Parse(RecordedFixtures.ReadProc(RecordedFixtures.PipeOrderInversion, "17615/stat"));
 
-        Assert.Equal(new StatRecord(17615, "python3", "S", 17561, 17615, 17615, 4194304, 5, 0, 1, 101555), stat);
+        Assert.Equal(new StatRecord(17615, "python3", "S", 17561, 17615, 17615, 4194304, 5, 0, 1, 101555) { StartStack = 140731217169936, ArgStart = 140731217176552, ArgEnd = 140731217176861 }, stat);
         Assert.False(stat!.IsKernelThread);
     }
 
@@ -20,7 +20,7 @@ public sealed class StatFileTests
     {
         StatRecord? stat = StatFile.Parse(RecordedFixtures.ReadProc(RecordedFixtures.PipeOrderInversion, "17635/stat"));
 
-        Assert.Equal(new StatRecord(17635, "python3", "S", 17615, 17615, 17615, 4194304, 2, 0, 1, 101567), stat);
+        Assert.Equal(new StatRecord(17635, "python3", "S", 17615, 17615, 17615, 4194304, 2, 0, 1, 101567) { StartStack = 140721397066144, ArgStart = 140721397074078, ArgEnd = 140721397074205 }, stat);
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class StatFileTests
         StatRecord? process = StatFile.Parse(RecordedFixtures.ReadProc(RecordedFixtures.ReaderNotReading, "17866/stat"));
         StatRecord? task = StatFile.Parse(RecordedFixtures.ReadProc(RecordedFixtures.ReaderNotReading, "17866/task/17866/stat"));
 
-        Assert.Equal(new StatRecord(17866, "yes", "S", 17860, 17860, 17860, 4194304, 0, 0, 1, 101876), task);
+        Assert.Equal(new StatRecord(17866, "yes", "S", 17860, 17860, 17860, 4194304, 0, 0, 1, 101876) { StartStack = 140736145260192, ArgStart = 140736145262883, ArgEnd = 140736145262887 }, task);
         Assert.Equal(process, task);
     }
 
@@ -39,7 +39,7 @@ public sealed class StatFileTests
         // "a) b (c": splitting on spaces, or ending comm at the first ')', would shift every field.
         StatRecord? stat = StatFile.Parse(RecordedFixtures.ReadProc(RecordedFixtures.HostileName, "17919/stat"));
 
-        Assert.Equal(new StatRecord(17919, "a) b (c", "S", 17561, 17919, 17919, 4194304, 0, 0, 1, 101956), stat);
+        Assert.Equal(new StatRecord(17919, "a) b (c", "S", 17561, 17919, 17919, 4194304, 0, 0, 1, 101956) { StartStack = 140733135698400, ArgStart = 140733135702268, ArgEnd = 140733135702300 }, stat);
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class StatFileTests
         // stat prints comm unescaped, tab, newline and ESC included; escaping is the report's job.
         StatRecord? stat = StatFile.Parse(RecordedFixtures.ReadProc(RecordedFixtures.ControlCharName, "19872/stat"));
 
-        Assert.Equal(new StatRecord(19872, "x\ty\nz\u001b[7mw", "S", 19825, 19872, 19872, 4194304, 0, 0, 1, 111828), stat);
+        Assert.Equal(new StatRecord(19872, "x\ty\nz\u001b[7mw", "S", 19825, 19872, 19872, 4194304, 0, 0, 1, 111828) { StartStack = 140727904380480, ArgStart = 140727904389366, ArgEnd = 140727904389401 }, stat);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class StatFileTests
     {
         StatRecord? stat = StatFile.Parse(RecordedFixtures.ReadProc(RecordedFixtures.LeakedWriteEnd, "17785/stat"));
 
-        Assert.Equal(new StatRecord(17785, "sleep", "S", 1, 17778, 17778, 4194304, 0, 0, 1, 101790), stat);
+        Assert.Equal(new StatRecord(17785, "sleep", "S", 1, 17778, 17778, 4194304, 0, 0, 1, 101790) { StartStack = 140730243988384, ArgStart = 140730243991839, ArgEnd = 140730243991849 }, stat);
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class StatFileTests
     {
         StatRecord? stat = StatFile.Parse(RecordedFixtures.ReadProc(RecordedFixtures.BusyLoop, "18051/stat"));
 
-        Assert.Equal(new StatRecord(18051, "sh", "R", 17561, 18051, 18051, 4194304, 56, 0, 1, 102156), stat);
+        Assert.Equal(new StatRecord(18051, "sh", "R", 17561, 18051, 18051, 4194304, 56, 0, 1, 102156) { StartStack = 140729741972448, ArgStart = 140729741973774, ArgEnd = 140729741973800 }, stat);
     }
 
     [Theory]

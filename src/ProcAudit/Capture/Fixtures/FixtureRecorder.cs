@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Text;
 using System.Text.Json;
 using ProcAudit.Analysis;
 using ProcAudit.Capture.Procfs;
@@ -31,7 +33,7 @@ internal static class FixtureRecorder
             {
                 string path = Path.Combine(proc, relative);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                File.WriteAllBytes(path, content);
+                File.WriteAllBytes(path, Redacted(relative, content));
             }
         }
         foreach ((string relative, string target) in files.Links)
@@ -47,6 +49,21 @@ internal static class FixtureRecorder
             probe.Levels.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value));
         File.WriteAllText(Path.Combine(directory, FixtureManifest.FileName), JsonSerializer.Serialize(manifest, FixtureManifest.JsonOptions));
         return new AuditResult(snapshot, Analyzer.Analyze(snapshot));
+    }
+
+    /// <summary>
+    /// A recorded tree is meant for bug reports, so its command lines are redacted as every report's
+    /// are; a command line with nothing to redact keeps its bytes exactly, invalid UTF-8 included.
+    /// </summary>
+    private static byte[] Redacted(string relative, byte[] content)
+    {
+        if (!relative.EndsWith("/cmdline", StringComparison.Ordinal))
+        {
+            return content;
+        }
+        ImmutableArray<string> args = CmdlineFile.Parse(Encoding.UTF8.GetString(content));
+        ImmutableArray<string> redacted = Redactor.RedactCmdline(args);
+        return args.SequenceEqual(redacted) ? content : Encoding.UTF8.GetBytes(string.Join('\0', redacted) + "\0");
     }
 
     private sealed class BufferingRecorder : IProcfsRecorder

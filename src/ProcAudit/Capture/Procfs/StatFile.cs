@@ -18,6 +18,19 @@ internal sealed record StatRecord(
 {
     /// <summary>PF_KTHREAD: a kernel thread has no user side to wait on anything we can name.</summary>
     public bool IsKernelThread => (Flags & 0x00200000) != 0;
+
+    /// <summary>
+    /// Field 28, the start of the stack. Every exec places it anew (at random, with ASLR), so it tells
+    /// one program image from the next in the same process; 0 when the reader may not see it, for
+    /// kernel threads and for zombies.
+    /// </summary>
+    public ulong StartStack { get; init; }
+
+    /// <summary>Fields 48 and 49, where the command line lies in memory: new with every exec, like <see cref="StartStack"/>.</summary>
+    public ulong ArgStart { get; init; }
+
+    /// <inheritdoc cref="ArgStart"/>
+    public ulong ArgEnd { get; init; }
 }
 
 /// <summary>Parser for /proc/PID/stat, proc_pid_stat(5).</summary>
@@ -55,8 +68,17 @@ internal static class StatFile
         {
             return null;
         }
-        return new StatRecord(pid, comm, f[0], ppid, pgrp, session, flags, utime, stime, threads, start);
+        return new StatRecord(pid, comm, f[0], ppid, pgrp, session, flags, utime, stime, threads, start)
+        {
+            StartStack = OptionalULong(f, 28),
+            ArgStart = OptionalULong(f, 48),
+            ArgEnd = OptionalULong(f, 49),
+        };
     }
+
+    /// <summary>Field N (numbered as in the man page), or 0 when an older kernel does not print it.</summary>
+    private static ulong OptionalULong(string[] f, int field) =>
+        f.Length > field - 3 && ulong.TryParse(f[field - 3], NumberStyles.None, CultureInfo.InvariantCulture, out ulong value) ? value : 0;
 
     private static bool TryInt(string s, out int value) => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
 
