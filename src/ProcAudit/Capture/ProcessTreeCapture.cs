@@ -350,6 +350,11 @@ internal sealed partial class ProcessTreeCapture
             Deny(pid, "command line");
         }
         bool restricted = _denied.TryGetValue(pid, out SortedSet<string>? denied) && (denied.Contains("fds") || denied.Contains("syscalls"));
+        if (restricted)
+        {
+            // Its executable, maps and memory are closed to us too: no goroutines, no .NET stacks or lock owners.
+            denied!.Add("runtime views");
+        }
         if (denied is not null)
         {
             string owner = st?.Uid is int uid ? $" (uid {uid})" : "";

@@ -20,7 +20,39 @@ public sealed class PermissionTests
         Assert.Equal(0, run.ExitCode);
         Assert.Equal("", run.Stderr);
         Assert.Contains("Incomplete: 3 processes could not be looked into (another user's; run as that user or as root).", run.Stdout.Split('\n')[0]);
-        Assert.Contains($"denied: could not read the fds, kernel stacks, syscalls of sh {tree.Pid} (uid 0): run as the same user, or as root", run.Stdout);
+        Assert.Contains($"denied: could not read the fds, kernel stacks, runtime views, syscalls of sh {tree.Pid} (uid 0): run as the same user, or as root", run.Stdout);
         Assert.Contains("yes | sleep 600", run.Stdout);
+    }
+
+    [Fact]
+    public void A_normal_user_auditing_roots_go_program_gets_its_kernel_view_and_a_note_that_goroutines_need_access()
+    {
+        Assert.True(Environment.UserName == "root", "this test starts the Go program as root and the audit as nobody; run the tests as root");
+        string setpriv = Scenario.FindOnPath("setpriv") ?? throw new InvalidOperationException("setpriv (util-linux) is needed and is not on PATH");
+        string go = Scenario.FindOnPath("go") ?? throw new InvalidOperationException("go is needed (apt-get install golang-go, as .ci/run does)");
+        string directory = Directory.CreateTempSubdirectory("procaudit-go-denied-").FullName;
+        try
+        {
+            string program = Path.Combine(directory, "transfer");
+            CliRun build = Infrastructure.Cli.RunProgram("/usr/bin/env", "GO111MODULE=off", "GOCACHE=" + Path.Combine(directory, "cache"), go, "build", "-o", program,
+                Path.Combine(Repository.Root, "tests", "fixtures", "programs", "go-transfer-lock-order.go"));
+            Assert.True(build.ExitCode == 0, build.Stderr);
+            using Scenario tree = Scenario.StartShell($"exec {program}");
+            Assert.True(Scenario.WaitUntil(() => File.Exists($"/proc/{tree.Pid}/exe") && new FileInfo($"/proc/{tree.Pid}/exe").LinkTarget == program, TimeSpan.FromSeconds(10)), "the program did not start");
+
+            CliRun run = Infrastructure.Cli.RunProgram(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp",
+                Infrastructure.Cli.DotnetHost(), Infrastructure.Cli.ToolDll, tree.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--interval", "0");
+
+            // The deadlock between its goroutines cannot be seen from outside; the report says why, and what would allow it.
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal("", run.Stderr);
+            Assert.Contains($"denied: could not read the fds, kernel stacks, runtime views, syscalls of transfer {tree.Pid} (uid 0): run as the same user, or as root", run.Stdout);
+            Assert.Contains($"{tree.Pid} transfer [S] audited root", run.Stdout);
+            Assert.DoesNotContain("goroutine", run.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }
