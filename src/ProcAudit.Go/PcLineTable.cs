@@ -113,48 +113,23 @@ internal sealed class PcLineTable
     /// <summary>The function containing <paramref name="pc"/>, or null.</summary>
     public GoFunc? FindFunc(ulong pc)
     {
-        if (pc < TextStart)
+        if (FuncIndex(pc) is not int index)
         {
             return null;
         }
 
-        ulong relative = pc - TextStart;
-        if (relative > uint.MaxValue)
-        {
-            return null;
-        }
-
-        int low = 0;
-        int high = _funcCount;
-        if (relative >= EntryOffset(_funcCount))
-        {
-            return null;
-        }
-
-        while (high - low > 1)
-        {
-            int middle = (low + high) / 2;
-            if (EntryOffset(middle) <= relative)
-            {
-                low = middle;
-            }
-            else
-            {
-                high = middle;
-            }
-        }
-
-        if (EntryOffset(low) > relative)
-        {
-            return null;
-        }
-
-        uint funcOffset = U32(_funcTab + (low * 8) + 4);
+        uint funcOffset = U32(_funcTab + (index * 8) + 4);
         return ReadFunc(_funcTab + (int)funcOffset);
     }
 
     /// <summary>The first address after the function containing <paramref name="pc"/> (the next function's entry), or null.</summary>
     public ulong? FuncEnd(ulong pc)
+    {
+        return FuncIndex(pc) is int index ? TextStart + EntryOffset(index + 1) : null;
+    }
+
+    /// <summary>The functab index of the function containing <paramref name="pc"/>: a binary search on entry offsets.</summary>
+    private int? FuncIndex(ulong pc)
     {
         if (pc < TextStart || pc - TextStart > uint.MaxValue)
         {
@@ -162,6 +137,11 @@ internal sealed class PcLineTable
         }
 
         uint relative = (uint)(pc - TextStart);
+        if (relative >= EntryOffset(_funcCount))
+        {
+            return null;
+        }
+
         int low = 0;
         int high = _funcCount;
         while (high - low > 1)
@@ -177,7 +157,7 @@ internal sealed class PcLineTable
             }
         }
 
-        return TextStart + EntryOffset(low + 1);
+        return EntryOffset(low) > relative ? null : low;
     }
 
     /// <summary>The function's name.</summary>
