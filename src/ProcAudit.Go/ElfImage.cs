@@ -171,6 +171,30 @@ internal sealed class ElfImage
         return bytes.Length == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(bytes) : null;
     }
 
+    /// <summary>The name of the .symtab symbol whose value is exactly <paramref name="address"/> (a global's name), or null.</summary>
+    public string? SymbolAt(ulong address)
+    {
+        foreach (ElfSection section in _sections.Values)
+        {
+            ElfSection? strings = section.Type == ShtSymtab ? _sections.Values.FirstOrDefault(s => s.Index == section.Link) : null;
+            if (strings is null)
+            {
+                continue;
+            }
+
+            ReadOnlySpan<byte> table = SectionBytes(section);
+            for (int at = 0; at + 24 <= table.Length; at += 24)
+            {
+                if (BinaryPrimitives.ReadUInt64LittleEndian(table[(at + 8)..]) == address && BinaryPrimitives.ReadUInt64LittleEndian(table[(at + 16)..]) > 0)
+                {
+                    return CString(Data, strings.FileOffset + BinaryPrimitives.ReadUInt32LittleEndian(table[at..]), 512);
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The value of the .symtab symbol named <paramref name="name"/>, or null (stripped, or absent).</summary>
     public ulong? Symbol(string name)
     {

@@ -98,6 +98,8 @@ internal static class GoDefers
                 captured.Add(BinaryPrimitives.ReadUInt64LittleEndian(words[(i * 8)..]));
             }
 
+            // `defer mu.Unlock()` on a package-level mutex captures nothing: the closure loads the address itself.
+            captured.AddRange(StaticAddresses(binary, func));
             pending.Add(new GoPendingDefer(binary.Pcln.FuncName(func), Unlocks(binary, func), captured));
         }
 
@@ -151,6 +153,20 @@ internal static class GoDefers
             if (pcln.FindFunc(target) is GoFunc callee && callee.Entry == target)
             {
                 yield return pcln.FuncName(callee);
+            }
+        }
+    }
+
+    /// <summary>Targets of the closure's RIP-relative LEAs (REX.W 8D, ModRM mod=00 rm=101): the globals it takes the address of.</summary>
+    private static IEnumerable<ulong> StaticAddresses(GoBinary binary, GoFunc func)
+    {
+        ulong end = binary.Pcln.FuncEnd(func.Entry) ?? func.Entry;
+        byte[] code = binary.Elf.At(func.Entry, (int)Math.Min(end - func.Entry, MaxScannedCode)).ToArray();
+        for (int i = 0; i + 7 <= code.Length; i++)
+        {
+            if ((code[i] & 0xF8) == 0x48 && code[i + 1] == 0x8D && (code[i + 2] & 0xC7) == 0x05)
+            {
+                yield return func.Entry + (ulong)(i + 7) + (ulong)(long)BinaryPrimitives.ReadInt32LittleEndian(code.AsSpan(i + 3));
             }
         }
     }

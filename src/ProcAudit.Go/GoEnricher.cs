@@ -73,6 +73,7 @@ public sealed class GoEnricher : IRuntimeEnricher
             {
                 Id = LockId(pid, l.Address),
                 Type = l.Type,
+                Symbol = l.Symbol,
                 Locked = l.Locked,
                 Readers = l.Readers,
                 WriterWaiting = l.WriterWaiting,

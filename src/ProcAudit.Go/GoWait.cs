@@ -44,4 +44,8 @@ public sealed record GoLock(
     bool WriterWaiting,
     ImmutableArray<long> Waiters,
     ImmutableArray<GoReference> PendingUnlocks,
-    ImmutableArray<GoReference> References);
+    ImmutableArray<GoReference> References)
+{
+    /// <summary>The package-level variable it is (e.g. <c>main.mu</c>), when the symbol table names its address.</summary>
+    public string? Symbol { get; init; }
+}

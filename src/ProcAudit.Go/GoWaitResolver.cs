@@ -366,6 +366,9 @@ internal static class GoWaitResolver
         ImmutableArray<GoReference> references = (live.TryGetValue(address, out List<GoReference>? found) ? found : new List<GoReference>())
             .Where(r => !waiters.Contains(r.Goroutine))
             .ToImmutableArray();
-        return new GoLock(address, wait.LockType ?? "sync.Mutex", locked, readers, writerWaiting, waiters, unlocks, references);
+        return new GoLock(address, wait.LockType ?? "sync.Mutex", locked, readers, writerWaiting, waiters, unlocks, references)
+        {
+            Symbol = binary.Elf.SymbolAt(address),
+        };
     }
 }

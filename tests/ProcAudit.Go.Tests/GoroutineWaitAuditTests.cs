@@ -130,6 +130,35 @@ public sealed class GoroutineWaitAuditTests
     }
 
     [Theory(Timeout = 240_000)]
+    [InlineData("", false)]
+    [InlineData("", true)]
+    [InlineData("1.21", false)]
+    [InlineData("1.22", false)]
+    [InlineData("1.23", false)]
+    public async Task PackageLevelMutexHeldAcrossASendNobodyReceivesIsFoundThroughTheDeferredUnlock(string toolchain, bool stripped)
+    {
+        const string program = "go-global-lock.go";
+        string source = GoPrograms.Source(program);
+        using GoProcess target = GoProcess.Start(stripped ? GoPrograms.BuildStripped(program, toolchain) : GoPrograms.Build(program, toolchain));
+        AuditResult result = await AuditUntil(target.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "lock-held-across-blocking-send"));
+
+        ProcessInfo process = result.Snapshot.FindProcess(target.Pid)!;
+        GoroutineInfo publisher = InFunction(process, "main.publish");
+        GoroutineInfo auditor = InFunction(process, "main.audit");
+        GoLockInfo mu = Assert.Single(process.GoLocks);
+        // The deferred closure captures nothing: the global's address is in its code, and that is what is matched.
+        Assert.Equal(publisher.Id, Assert.Single(mu.PendingUnlocks).Goroutine);
+        Assert.Equal(stripped ? null : "main.mu", mu.Symbol);
+
+        Finding finding = Assert.Single(result.Analysis.Findings);
+        Assert.Equal(mu.Id, finding.Object);
+        _output.WriteLine(finding.Summary);
+        Assert.Contains($"goroutine {publisher.Id} (main.publish, go-global-lock.go:{SourceMarkers.Line(source, "publish-send")}) holds the lock on sync.Mutex {(stripped ? "" : "main.mu (")}0x", finding.Summary);
+        Assert.Contains($"blocks sending on {publisher.WaitsOn} (chan string, unbuffered), and no goroutine can be seen that would receive from it", finding.Summary);
+        Assert.Contains($"1 goroutine waits for the lock: goroutine {auditor.Id} (main.audit, go-global-lock.go:{SourceMarkers.Line(source, "audit-lock")}", finding.Summary);
+    }
+
+    [Theory(Timeout = 240_000)]
     [MemberData(nameof(Toolchains))]
     public async Task ChannelsNobodyElseHoldsAreSendsAndReceivesThatNeverComplete(string toolchain)
     {

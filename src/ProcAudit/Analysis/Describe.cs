@@ -154,7 +154,7 @@ internal sealed class Describe
     public string GoLock(WaitEdge edge)
     {
         GoLockInfo? l = _snapshot.FindProcess(edge.From.Pid)?.GoLocks.FirstOrDefault(x => x.Id == edge.Object);
-        return l is null ? edge.Object ?? "a lock" : $"{l.Type} {GoLockHolders.Address(l.Id)}";
+        return l is null ? edge.Object ?? "a lock" : GoLockHolders.Name(l);
     }
 
     /// <summary>The type of the object a managed-lock edge waits for.</summary>

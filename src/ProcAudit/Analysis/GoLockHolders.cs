@@ -32,6 +32,9 @@ internal static class GoLockHolders
         }
     }
 
+    /// <summary>"sync.Mutex main.mu (0x4f6f40)" for a named global, else "sync.RWMutex 0xc0000926f0".</summary>
+    public static string Name(GoLockInfo l) => l.Symbol is null ? $"{l.Type} {Address(l.Id)}" : $"{l.Type} {l.Symbol} ({Address(l.Id)})";
+
     /// <summary>"0xc0000926f0".</summary>
     public static string Address(string id) => id[(id.LastIndexOf(':') + 1)..];
 

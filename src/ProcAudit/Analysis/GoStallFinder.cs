@@ -55,7 +55,7 @@ internal static class GoStallFinder
         return new Finding(send ? "lock-held-across-blocking-send" : "lock-holder-blocked",
             ImmutableArray.Create(process.Pid),
             l.Id,
-            $"In {d.Process(process.Pid)}, {d.Goroutine(new WaitEnd(process.Pid, Goroutine: holder.Id))} holds {held} {l.Type} {GoLockHolders.Address(l.Id)} " +
+            $"In {d.Process(process.Pid)}, {d.Goroutine(new WaitEnd(process.Pid, Goroutine: holder.Id))} holds {held} {GoLockHolders.Name(l)} " +
             $"({GoLockHolders.State(l)}; inferred: {evidence}) while it {chain}; meanwhile {waiters.Count} goroutine{(waiters.Count == 1 ? "" : "s")} wait{(waiters.Count == 1 ? "s" : "")} for the lock: {pile}{more}.",
             send
                 ? "Never block while holding the lock: send outside it (copy what you need under the lock, send after unlocking), or send without blocking (select with a default case and a drop policy); and give the channel's consumer a deadline (e.g. SetWriteDeadline) so a peer that stops reading cannot stall it."
@@ -108,7 +108,7 @@ internal static class GoStallFinder
             case "lock" when process.GoLocks.FirstOrDefault(x => x.Id == g.WaitsOn) is GoLockInfo inner:
                 WaitEdge? held = next.FirstOrDefault(e => e.Object == inner.Id);
                 string by = held?.To.Goroutine is long h ? $", held by {d.Goroutine(held.To)} (inferred)" : "";
-                return $"waits for {inner.Type} {GoLockHolders.Address(inner.Id)} ({GoLockHolders.State(inner)}){by}";
+                return $"waits for {GoLockHolders.Name(inner)} ({GoLockHolders.State(inner)}){by}";
             default:
                 return $"waits ({g.WaitReason})";
         }

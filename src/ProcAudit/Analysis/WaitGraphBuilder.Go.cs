@@ -58,7 +58,7 @@ internal sealed partial class WaitGraphBuilder
                 continue;
             }
             _edges.Add(new WaitEdge(from, new WaitEnd(process.Pid, Goroutine: holder), l.Id, WaitReasons.GoLock, Certainty.Inferred,
-                $"goroutine {g.Id} is parked in {(g.LockMode == "read" ? "RLock" : "Lock")} on {l.Type} {GoLockHolders.Address(l.Id)} ({GoLockHolders.State(l)}); {evidence}, so it is taken as the holder"));
+                $"goroutine {g.Id} is parked in {(g.LockMode == "read" ? "RLock" : "Lock")} on {GoLockHolders.Name(l)} ({GoLockHolders.State(l)}); {evidence}, so it is taken as the holder"));
         }
     }
 

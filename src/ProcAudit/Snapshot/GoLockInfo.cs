@@ -11,6 +11,9 @@ public sealed record GoLockInfo
     /// <summary><c>sync.Mutex</c> or <c>sync.RWMutex</c>.</summary>
     public required string Type { get; init; }
 
+    /// <summary>The package-level variable it is, e.g. <c>main.mu</c>, when the binary's symbols name its address.</summary>
+    public string? Symbol { get; init; }
+
     /// <summary>Held (by a writer, or for an RWMutex by readers).</summary>
     public bool Locked { get; init; }
 
