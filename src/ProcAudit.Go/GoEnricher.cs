@@ -114,6 +114,7 @@ public sealed class GoEnricher : IRuntimeEnricher
             Frames = g.Frames.Select(f => new StackFrame(f.Function, f.File, f.Line)).ToImmutableArray(),
             WaitsOn = waitsOn,
             WaitKind = wait?.Kind,
+            ThreadId = g.ThreadId,
             LockMode = wait?.LockMode,
             Fd = wait?.Fd,
             FdMode = wait?.FdMode,

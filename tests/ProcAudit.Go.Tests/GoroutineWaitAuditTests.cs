@@ -208,6 +208,27 @@ public sealed class GoroutineWaitAuditTests
         Assert.Contains($"blocks writing stderr (fd 2, {write.Object}, 65536/65536 bytes full)", cycle.Summary);
     }
 
+    [Theory(Timeout = 240_000)]
+    [InlineData("")]
+    [InlineData("1.23")]
+    public async Task ParentWaitingForTheChildBeforeReadingItsStdoutNamesTheGoroutinesInTheirSystemCalls(string toolchain)
+    {
+        const string program = "go-wait-before-read.go";
+        string source = GoPrograms.Source(program);
+        using GoProcess target = GoProcess.Start(GoPrograms.Build(program, toolchain));
+        AuditResult result = await AuditUntil(target.Pid, r => r.Analysis.Cycles.Length > 0);
+
+        Cycle cycle = Assert.Single(result.Analysis.Cycles);
+        Assert.Equal("wait-before-drain", cycle.Pattern);
+        ProcessInfo parent = result.Snapshot.FindProcess(target.Pid)!;
+        GoroutineInfo waiting = Assert.Single(parent.Goroutines, g => g.Id == 1);
+        WaitEdge wait = Assert.Single(cycle.Waits, e => e.Reason == WaitReasons.WaitChildExit);
+        // The kernel edge is the thread's; the goroutine in that system call is found through its M's thread id.
+        Assert.Equal(("syscall", wait.From.Tid), (waiting.State, waiting.ThreadId));
+        _output.WriteLine(cycle.Summary);
+        Assert.StartsWith($"{Path.GetFileName(parent.Cmdline[0])} {parent.Pid} goroutine 1 (main.main, go-wait-before-read.go:{SourceMarkers.Line(source, "parent-wait")}, in os/exec.(*Cmd).Wait) waits for its child", cycle.Summary);
+    }
+
     [Fact(Timeout = 240_000)]
     public async Task HealthyWorkerPoolUnderLoadIsNotFlagged()
     {

@@ -84,8 +84,8 @@ internal static class CycleNamer
         string stream = d.StreamName(write.Object!);
         string cap = d.Capacity(write.Object!);
         string summary =
-            $"{d.Process(parent)} waits for {d.Relation(parent, child)}{d.Process(child)} to exit before reading its {stream}, while " +
-            $"{d.Process(child)} blocks writing {stream} ({Fd(write)}{write.Object}, {d.Fill(write.Object!, full.Contains(write.Object!))}), " +
+            $"{Actor(wait.From, d)} waits for {d.Relation(parent, child)}{d.Process(child)} to exit before reading its {stream}, while " +
+            $"{Actor(write.From, d)} blocks writing {stream} ({Fd(write)}{write.Object}, {d.Fill(write.Object!, full.Contains(write.Object!))}), " +
             $"a full {(cap.Length > 0 ? cap + " " : "")}pipe only {parent} can drain{inferred}.";
         return new Cycle("wait-before-drain", members, path, summary,
             $"Read the child's {stream} to EOF (or concurrently) before waiting for it to exit.");
@@ -144,7 +144,10 @@ internal static class CycleNamer
     }
 
     /// <summary>The process, and for a Go process the goroutine and the library call it waits in (the evidence).</summary>
-    private static string Actor(WaitEnd end, Describe d) => end.Goroutine is null ? d.Process(end.Pid) : d.Who(end);
+    private static string Actor(WaitEnd end, Describe d) =>
+        end.Goroutine is not null ? d.Who(end)
+        : d.GoroutineInSyscall(end) is long g ? d.Who(end with { Goroutine = g })
+        : d.Process(end.Pid);
 
     private static string Fd(WaitEdge e) => e.Fd is int fd ? $"fd {fd}, " : "";
 

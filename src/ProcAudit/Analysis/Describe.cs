@@ -150,6 +150,10 @@ internal sealed class Describe
         return first == "main" || first.Contains('.');
     }
 
+    /// <summary>The goroutine of a Go process that is in a system call on the end's thread, if the goroutines were read.</summary>
+    public long? GoroutineInSyscall(WaitEnd end) =>
+        end.Tid is int tid ? _snapshot.FindProcess(end.Pid)?.Goroutines.FirstOrDefault(g => g.State == "syscall" && g.ThreadId == tid)?.Id : null;
+
     /// <summary>"sync.RWMutex 0xc0000926f0": the lock a go-lock edge waits for.</summary>
     public string GoLock(WaitEdge edge)
     {

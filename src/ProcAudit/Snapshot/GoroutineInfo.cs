@@ -32,6 +32,9 @@ public sealed record GoroutineInfo
     /// </summary>
     public string? WaitKind { get; init; }
 
+    /// <summary>For a running goroutine or one in a system call: the thread (TID) it is on.</summary>
+    public int? ThreadId { get; init; }
+
     /// <summary>For a lock wait: <c>write</c> (Lock) or <c>read</c> (RLock).</summary>
     public string? LockMode { get; init; }
 
