@@ -18,7 +18,7 @@ public sealed record GoroutineInfo
     public long? WaitingSince { get; init; }
 
     /// <summary>The stack, innermost first.</summary>
-    public ImmutableArray<StackFrame> Frames { get; init; } = ImmutableArray<StackFrame>.Empty;
+    public ImmutableArray<StackFrame> Frames { get; init => field = value.OrEmpty(); } = ImmutableArray<StackFrame>.Empty;
 
     /// <summary>The channel it is parked on (<c>chan:PID:0xADDR</c>), for channel sends and receives.</summary>
     public string? WaitsOn { get; init; }
