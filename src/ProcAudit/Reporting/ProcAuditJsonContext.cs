@@ -12,6 +12,8 @@ namespace ProcAudit.Reporting;
 [JsonSerializable(typeof(Report))]
 [JsonSerializable(typeof(Snapshot))]
 [JsonSerializable(typeof(FixtureManifest))]
+[JsonSerializable(typeof(Enrichment.RuntimeView))]
+[JsonSerializable(typeof(ProcessInfo))]
 internal sealed partial class ProcAuditJsonContext : JsonSerializerContext
 {
 }

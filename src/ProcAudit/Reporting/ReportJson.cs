@@ -39,5 +39,21 @@ public static class ReportJson
     public static Snapshot DeserializeSnapshot(string json) =>
         JsonSerializer.Deserialize(json, TypeInfo<Snapshot>()) ?? throw new JsonException("the file holds no snapshot");
 
+    /// <summary>A process, as handed to a runtime view run in another process.</summary>
+    public static string SerializeProcess(ProcessInfo process) => JsonSerializer.Serialize(process, TypeInfo<ProcessInfo>());
+
+    /// <summary>Reads a process written by <see cref="SerializeProcess"/>.</summary>
+    /// <exception cref="JsonException">The text is not a process.</exception>
+    public static ProcessInfo DeserializeProcess(string json) =>
+        JsonSerializer.Deserialize(json, TypeInfo<ProcessInfo>()) ?? throw new JsonException("the text holds no process");
+
+    /// <summary>A runtime view, as a runtime view run in another process returns it.</summary>
+    public static string SerializeRuntimeView(Enrichment.RuntimeView view) => JsonSerializer.Serialize(view, TypeInfo<Enrichment.RuntimeView>());
+
+    /// <summary>Reads a runtime view written by <see cref="SerializeRuntimeView"/>.</summary>
+    /// <exception cref="JsonException">The text is not a runtime view.</exception>
+    public static Enrichment.RuntimeView DeserializeRuntimeView(string json) =>
+        JsonSerializer.Deserialize(json, TypeInfo<Enrichment.RuntimeView>()) ?? throw new JsonException("the text holds no runtime view");
+
     private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 }

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using ProcAudit.Enrichment;
 using ProcAudit.Reporting;
 
 namespace ProcAudit.Tests.Reporting;
@@ -38,5 +40,34 @@ public sealed class SnapshotJsonTests
         Assert.Empty(p.Fds[0].Watches);
         // And the analysis and the report run on it.
         Assert.Contains("\"processes\"", ReportJson.Serialize(ReportBuilder.Build(Auditor.Analyze(s))));
+    }
+
+    [Fact]
+    public void A_runtime_view_taken_in_another_process_comes_back_whole()
+    {
+        // What the native tool hands its JIT-compiled copy, and what it gets back.
+        ProcessInfo process = ReportJson.DeserializeProcess(ReportJson.SerializeProcess(new ProcessInfo
+        {
+            Pid = 7,
+            Name = "dotnet",
+            State = "S",
+            Runtime = "dotnet",
+            Threads = ImmutableArray.Create(new ThreadInfo { Tid = 8, Name = "worker-a", State = "S" }),
+        }));
+        RuntimeView view = new(
+            process with
+            {
+                Threads = process.Threads.Select(t => t with { ManagedStack = ImmutableArray.Create("System.Threading.Monitor.Enter(Object)") }).ToImmutableArray(),
+                ManagedLocks = ImmutableArray.Create(new ManagedLock { Id = "monitor:7:0x10", Type = "Ledger", Kind = "SyncBlock", OwnerTid = 9, WaiterTids = ImmutableArray.Create(8) }),
+                RuntimeViews = ImmutableArray.Create("managed-stacks", "managed-locks"),
+            },
+            ImmutableArray.Create(new Note("timeout", "managed stacks of 7: TimedOut", 7)));
+
+        RuntimeView back = ReportJson.DeserializeRuntimeView(ReportJson.SerializeRuntimeView(view));
+
+        Assert.Equal(ReportJson.SerializeRuntimeView(view), ReportJson.SerializeRuntimeView(back));
+        Assert.Equal(new[] { 8 }, back.Process.ManagedLocks.Single().WaiterTids);
+        Assert.Equal("System.Threading.Monitor.Enter(Object)", back.Process.Threads.Single().ManagedStack.Single());
+        Assert.Equal("timeout", back.Notes.Single().Kind);
     }
 }
