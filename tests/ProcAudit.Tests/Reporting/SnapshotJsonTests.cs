@@ -70,4 +70,45 @@ public sealed class SnapshotJsonTests
         Assert.Equal("System.Threading.Monitor.Enter(Object)", back.Process.Threads.Single().ManagedStack.Single());
         Assert.Equal("timeout", back.Notes.Single().Kind);
     }
+
+    [Fact]
+    public void Every_array_of_the_snapshot_reads_back_empty_when_a_file_lacks_it()
+    {
+        // The compile-time metadata passes a default array to the init accessor of every array a file
+        // lacks; each such property must turn it into an empty one (ImmutableArrays.OrEmpty).
+        List<string> unguarded = new();
+        HashSet<Type> seen = new();
+        Queue<Type> types = new(new[] { typeof(Snapshot) });
+        while (types.TryDequeue(out Type? type))
+        {
+            if (!seen.Add(type) || type.Namespace?.StartsWith("ProcAudit", StringComparison.Ordinal) != true || type.IsEnum)
+            {
+                continue;
+            }
+            object instance = System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(type);
+            foreach (System.Reflection.PropertyInfo property in type.GetProperties())
+            {
+                Type propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+                if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(ImmutableArray<>))
+                {
+                    types.Enqueue(propertyType.GetGenericArguments()[0]);
+                    if (property.SetMethod is not null)
+                    {
+                        property.SetValue(instance, Activator.CreateInstance(propertyType));
+                        if ((bool)propertyType.GetProperty("IsDefault")!.GetValue(property.GetValue(instance))!)
+                        {
+                            unguarded.Add($"{type.Name}.{property.Name}");
+                        }
+                    }
+                }
+                else if (propertyType.IsClass && propertyType != typeof(string))
+                {
+                    types.Enqueue(propertyType);
+                }
+            }
+        }
+
+        Assert.Empty(unguarded);
+        Assert.Contains(typeof(ThreadInfo), seen);
+    }
 }
