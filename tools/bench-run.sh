@@ -8,9 +8,10 @@
 # ~160 fds each, on top of whatever the machine already runs) and measures, on that same state:
 #   - with hyperfine (medians of --runs; the runs split over --rounds rounds, interleaving the
 #     commands, to spread the load of anything else running): the whole
-#     `dotnet-procaudit <pid> --interval 0` command (through `dotnet x.dll`, the apphost, and
-#     ReadyToRun apphosts for net8.0 as shipped and retargeted to net10.0), its start-up alone
-#     (--help), `lsof -n -P`, `ss -tanp` and a C program that only lists and readlinks every fd;
+#     `dotnet-procaudit <pid> --interval 0` command (the native build, as the tool package ships it
+#     for linux-x64, and the JIT-compiled build through `dotnet x.dll` and its apphost, as the
+#     package for other platforms ships it), its start-up alone (--help), `lsof -n -P`, `ss -tanp`
+#     and a C program that only lists and readlinks every fd;
 #   - peak RSS of each command (/usr/bin/time, median of 3);
 #   - in-process with BenchmarkDotNet (bench/ProcAudit.Benchmarks, MachineStateBenchmark): one
 #     capture (`new Auditor(new AuditOptions { Interval = TimeSpan.Zero }).Capture(pid)`) against
@@ -104,31 +105,17 @@ mkdir -p "$WORK/src"
 REV=$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && [[ -z "$(git status --porcelain -- src)" ]] || echo "+local changes in src")
 case "$(uname -m)" in x86_64) RID=linux-x64 ;; aarch64) RID=linux-arm64 ;; *) RID="" ;; esac
 
-# A second copy retargeted to net10.0, the runtime installed here: ReadyToRun code compiled for
-# net8.0 is not used by a .NET 10 runtime (every method is still JIT-compiled), so this is what
-# ReadyToRun would give if the tool shipped a net10.0 build.
-cp -a "$WORK/src" "$WORK/src-net10"
-find "$WORK/src-net10/src" -name '*.csproj' -exec sed -i 's|<TargetFramework>net8.0</TargetFramework>|<TargetFramework>net10.0</TargetFramework>|' {} +
-
 say "building the tool (Release)"
 step "$WORK/build-tool.log" "$WORK/build-tool.log" dotnet build "$WORK/src/src/ProcAudit.Cli" -c Release -o "$WORK/tool" "${BUILD_FLAGS[@]}" \
   || { tail -20 "$WORK/build-tool.log" >&2; exit 1; }
-R2R=""
-R2R10=""
+NATIVE=""
 if [[ -n "$RID" ]]; then
-  say "publishing a ReadyToRun apphost ($RID)"
-  if step "$WORK/build-r2r.log" "$WORK/build-r2r.log" dotnet publish "$WORK/src/src/ProcAudit.Cli" -c Release -r "$RID" --self-contained false -p:PublishReadyToRun=true \
-       -o "$WORK/tool-r2r" "${BUILD_FLAGS[@]}"; then
-    R2R="$WORK/tool-r2r/dotnet-procaudit"
+  # How the tool ships on linux-x64: the native (AOT) build of the RID-specific tool package.
+  say "publishing the native build ($RID)"
+  if step "$WORK/build-native.log" "$WORK/build-native.log" dotnet publish "$WORK/src/src/ProcAudit.Cli" -c Release -r "$RID" -o "$WORK/tool-native" "${BUILD_FLAGS[@]}"; then
+    NATIVE="$WORK/tool-native/dotnet-procaudit"
   else
-    say "ReadyToRun publish failed (row skipped): $(grep -m1 -i error "$WORK/build-r2r.log" || true)"
-  fi
-  say "publishing a ReadyToRun apphost retargeted to net10.0"
-  if step "$WORK/build-r2r10.log" "$WORK/build-r2r10.log" dotnet publish "$WORK/src-net10/src/ProcAudit.Cli" -c Release -r "$RID" --self-contained false -p:PublishReadyToRun=true \
-       -o "$WORK/tool-r2r10" "${BUILD_FLAGS[@]}"; then
-    R2R10="$WORK/tool-r2r10/dotnet-procaudit"
-  else
-    say "net10.0 ReadyToRun publish failed (row skipped): $(grep -m1 -i error "$WORK/build-r2r10.log" || true)"
+    say "native publish failed (row skipped): $(grep -m1 -i ' error' "$WORK/build-native.log" || true)"
   fi
 fi
 if ((BDN)); then
@@ -186,12 +173,13 @@ for x in $SIZES; do
   } >"$WORK/data/size-${x}x.env"
   say "${x}x: $procs processes, $fds fds on the machine; audited root $pid (exit $rc)"
 
-  cmds=(
+  cmds=()
+  [[ -n "$NATIVE" ]] && cmds+=(-n "procaudit (native, as shipped for $RID)" "$NATIVE $pid $FLAGS")
+  cmds+=(
     -n "procaudit (dotnet dll)" "dotnet $DLL $pid $FLAGS"
     -n "procaudit (apphost)" "$APPHOST $pid $FLAGS"
   )
-  [[ -n "$R2R" ]] && cmds+=(-n "procaudit (apphost, ReadyToRun net8.0)" "$R2R $pid $FLAGS")
-  [[ -n "$R2R10" ]] && cmds+=(-n "procaudit (apphost, ReadyToRun net10.0)" "$R2R10 $pid $FLAGS")
+  [[ -n "$NATIVE" ]] && cmds+=(-n "procaudit start-up only (native --help)" "$NATIVE --help")
   cmds+=(
     -n "procaudit start-up only (dotnet dll --help)" "dotnet $DLL --help"
     -n "lsof -n -P" "lsof -n -P"
@@ -217,9 +205,9 @@ for x in $SIZES; do
       printf '%s\t%s\n' "$name" "$(tail -1 "$WORK/rss.tmp")" >>"$WORK/data/rss-${x}x.tsv"
     done
   }
+  [[ -n "$NATIVE" ]] && rss "procaudit (native, as shipped for $RID)" "$NATIVE" "$pid" $FLAGS
   rss "procaudit (dotnet dll)" dotnet "$DLL" "$pid" $FLAGS
   rss "procaudit (apphost)" "$APPHOST" "$pid" $FLAGS
-  [[ -n "$R2R10" ]] && rss "procaudit (apphost, ReadyToRun net10.0)" "$R2R10" "$pid" $FLAGS
   rss "lsof -n -P" lsof -n -P
   rss "ss -tanp" ss -tanp
 

@@ -83,18 +83,30 @@ internal static unsafe partial class Program
         Step("capture, as shipped", "new Auditor(Interval 0).Capture(pid): everything below, plus the tree itself",
             () => new Auditor(new AuditOptions { Interval = TimeSpan.Zero }).Capture(root).Processes.Length);
         Step("  list /proc", "ProcfsReader.ListNumbers(\"\")", () => Procfs.ListNumbers("", out _).Count);
-        Step("  stat of every process", $"{pids.Count} x ReadText(PID/stat) + StatFile.Parse (ReadAllStats)", () => ReadAllStats(pids).Count);
+        Step("  stat of every process", $"{pids.Count} x ReadText(PID/stat) + StatFile.Parse (only without children files; else the tree's own)", () => ReadAllStats(pids).Count);
         Step("    of which reading", $"{pids.Count} x ReadText(PID/stat), no parse", () => pids.Sum(p => Procfs.ReadText($"{p}/stat").Text?.Length ?? 0));
-        Step("  holder scan, as shipped", $"ScanForHolder on {outside.Length} processes outside the tree, {fds} fds",
-            () => { CaptureParts c = new(Procfs); HashSet<ulong> none = new(); return outside.Count(p => c.Call("ScanForHolder", p, awaited, none) is not null); });
+        Step("  holder scan, as shipped", $"FdScan.Links + HoldsAny on {outside.Length} processes outside the tree, {fds} fds, over all cores",
+            () =>
+            {
+                HashSet<ulong> none = new();
+                int holders = 0;
+                Parallel.ForEach(outside, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, p =>
+                {
+                    if (FdScan.HoldsAny(FdScan.Links(Procfs, p), awaited, none))
+                    {
+                        Interlocked.Increment(ref holders);
+                    }
+                });
+                return holders;
+            });
         Step("    of which listing fd dirs", $"{outside.Length} x ListNumbers(PID/fd): Directory enumeration (lstat + stat per fd)",
             () => outside.Sum(p => Procfs.ListNumbers($"{p}/fd", out _).Count));
         Dictionary<int, int[]> fdNumbers = outside.ToDictionary(p => p, p => Procfs.ListNumbers($"{p}/fd", out _).ToArray());
         Step("    of which readlinks", $"{fds} x ProcfsReader.ReadLink(PID/fd/N), fd numbers known",
             () => fdNumbers.Sum(kv => kv.Value.Count(fd => Procfs.ReadLink($"{kv.Key}/fd/{fd}").Ok)));
-        Step("  socket tables", "ReadSockets: /proc/ROOT/net/{tcp,tcp6,udp,udp6,unix} + the unix sock_diag dump (read when the tree holds a socket)",
+        Step("  socket tables", "ReadSockets: TCP from the inet_diag dump (net/tcp{,6} only if it fails), /proc/ROOT/net/{udp,udp6,unix}, the unix sock_diag dump (read when the tree holds a socket)",
             () => new CaptureParts(Procfs).Call("ReadSockets", root) is null ? 0 : 1);
-        Step("    of which /proc/ROOT/net text", "ReadText of the 5 tables, no parse",
+        Step("    /proc/ROOT/net text, for comparison", "ReadText of the 5 tables, no parse (tcp and tcp6 are read only when the dump fails)",
             () => new[] { "tcp", "tcp6", "udp", "udp6", "unix" }.Sum(f => Procfs.ReadText($"{root}/net/{f}", 32 << 20).Text?.Length ?? 0));
         Step("    of which the unix sock_diag dump", "UnixSocketDiag.Dump() (netlink)", () =>
         {

@@ -21,7 +21,8 @@ internal static class DemoPair
         ProcessStartInfo start = new(exe) { UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(exe) == "dotnet")
         {
-            start.ArgumentList.Add(typeof(DemoPair).Assembly.Location);
+            // Assembly.Location is empty in a native build; this branch is only taken by the dotnet host.
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, typeof(DemoPair).Assembly.GetName().Name + ".dll"));
         }
         foreach (string a in args)
         {

@@ -15,7 +15,7 @@ internal sealed partial class ProcessTreeCapture
     private SocketTable ReadSockets(int root)
     {
         UnixDiagDump? unix = _live ? UnixSocketDiag.Dump() : null;
-        // TCP's dump adds what /proc/net/tcp lacks: a listener's backlog limit.
+        // TCP's dump replaces /proc/net/tcp{,6} when whole (those cost a walk of the hash tables) and adds a listener's backlog limit.
         InetDiagDump? tcp = _live ? InetSocketDiag.DumpTcp() : null;
         SocketTable table = SocketTable.Read(_procfs, root, unix, tcp);
         _notes.AddRange(table.Notes);

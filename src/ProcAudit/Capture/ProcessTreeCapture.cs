@@ -54,20 +54,21 @@ internal sealed partial class ProcessTreeCapture
     {
         _deadline = DateTime.UtcNow + _options.Deadline;
         _root = root;
-        Dictionary<int, StatRecord> stats = ReadAllStats(root);
-        if (!stats.ContainsKey(root))
+        ProcessTreeFinder finder = new(_procfs, root, _notes);
+        if (finder.Stat(root) is null)
         {
             return null;
         }
-        List<int> tree = TreeUnder(root, stats);
+        List<int> tree = finder.TreeUnder(root);
         if (adopter is int subreaper)
         {
             HashSet<int> already = new(tree);
-            foreach (StatRecord adopted in stats.Values.Where(s => s.PPid == subreaper && !already.Contains(s.Pid)).OrderBy(s => s.Pid))
+            foreach (int adopted in finder.ChildrenOf(subreaper).Where(pid => !already.Contains(pid)))
             {
-                tree.AddRange(TreeUnder(adopted.Pid, stats).Where(already.Add));
+                tree.AddRange(finder.TreeUnder(adopted).Where(already.Add));
             }
         }
+        Dictionary<int, StatRecord> stats = tree.ToDictionary(pid => pid, pid => finder.Stat(pid)!);
         HashSet<int> treeSet = new(tree);
 
         // Phase 1: the tree itself, descriptors, threads and command lines.
@@ -110,7 +111,7 @@ internal sealed partial class ProcessTreeCapture
         {
             // One readlink per fd on the machine, spread over the cores; only the few holders found
             // are then described in full, in pid order.
-            List<int> candidates = stats.Keys.Where(pid => !treeSet.Contains(pid) && !stats[pid].IsKernelThread).Order().ToList();
+            List<int> candidates = finder.Machine().Where(pid => !treeSet.Contains(pid)).Order().ToList();
             System.Collections.Concurrent.ConcurrentDictionary<int, List<FdLinkEntry>> holding = new();
             bool stoppedEarly = false;
             Parallel.ForEach(candidates, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, (pid, loop) =>
@@ -133,7 +134,11 @@ internal sealed partial class ProcessTreeCapture
             }
             foreach ((int pid, List<FdLinkEntry> links) in holding.OrderBy(kv => kv.Key))
             {
-                Keep(ReadOneImage(stats[pid], links.Select(l => DescribeFd(pid, l.Fd, l.Target)).ToList()));
+                if (finder.Stat(pid) is not StatRecord stat)
+                {
+                    continue; // exited since its fds were read
+                }
+                Keep(ReadOneImage(stat, links.Select(l => DescribeFd(pid, l.Fd, l.Target)).ToList()));
                 outsiders.Add(pid);
             }
         }
@@ -178,52 +183,6 @@ internal sealed partial class ProcessTreeCapture
             threads[pid] = reading.Threads;
             cmdlines[pid] = reading.Cmdline;
         }
-    }
-
-    private Dictionary<int, StatRecord> ReadAllStats(int root)
-    {
-        Dictionary<int, StatRecord> stats = new();
-        foreach (int pid in _procfs.ListNumbers("", out _))
-        {
-            ProcText text = _procfs.ReadText($"{pid}/stat");
-            if (text.Ok && StatFile.Parse(text.Text!) is StatRecord stat)
-            {
-                stats[pid] = stat;
-            }
-            else if (pid == root && text.Ok)
-            {
-                _notes.Add(new Note("unreadable", $"/proc/{pid}/stat has a shape ProcAudit does not know", pid, $"{pid}/stat"));
-            }
-        }
-        return stats;
-    }
-
-    /// <summary>The root and its descendants by parent pid, breadth first.</summary>
-    private static List<int> TreeUnder(int root, Dictionary<int, StatRecord> stats)
-    {
-        Dictionary<int, List<int>> children = new();
-        foreach (StatRecord s in stats.Values)
-        {
-            if (s.Pid == root)
-            {
-                continue;
-            }
-            if (!children.TryGetValue(s.PPid, out List<int>? list))
-            {
-                children[s.PPid] = list = new List<int>();
-            }
-            list.Add(s.Pid);
-        }
-        List<int> order = new() { root };
-        for (int i = 0; i < order.Count; i++)
-        {
-            if (children.TryGetValue(order[i], out List<int>? kids))
-            {
-                kids.Sort();
-                order.AddRange(kids);
-            }
-        }
-        return order;
     }
 
     private List<FdInfo> ReadFds(int pid, bool withInfo)

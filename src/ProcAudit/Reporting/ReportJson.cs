@@ -1,6 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using ProcAudit.Analysis;
 
 namespace ProcAudit.Reporting;
 
@@ -18,19 +20,40 @@ public static class ReportJson
             WriteIndented = true,
             // Keep non-ASCII readable; the encoder still escapes control characters, so the file stays valid JSON.
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            TypeInfoResolver = ProcAuditJsonContext.Default,
         };
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        // One converter per enum the documents hold: the generic form needs no code generated at run time.
+        options.Converters.Add(new JsonStringEnumConverter<Verdict>(JsonNamingPolicy.CamelCase));
+        options.Converters.Add(new JsonStringEnumConverter<Certainty>(JsonNamingPolicy.CamelCase));
         return options;
     }
 
     /// <summary>The report as JSON text.</summary>
-    public static string Serialize(Report report) => JsonSerializer.Serialize(report, Options);
+    public static string Serialize(Report report) => JsonSerializer.Serialize(report, TypeInfo<Report>());
 
     /// <summary>A snapshot as JSON text, to be analysed again later.</summary>
-    public static string SerializeSnapshot(Snapshot snapshot) => JsonSerializer.Serialize(snapshot, Options);
+    public static string SerializeSnapshot(Snapshot snapshot) => JsonSerializer.Serialize(snapshot, TypeInfo<Snapshot>());
 
     /// <summary>Reads a snapshot written by <see cref="SerializeSnapshot"/>.</summary>
     /// <exception cref="JsonException">The text is not a snapshot.</exception>
     public static Snapshot DeserializeSnapshot(string json) =>
-        JsonSerializer.Deserialize<Snapshot>(json, Options) ?? throw new JsonException("the file holds no snapshot");
+        JsonSerializer.Deserialize(json, TypeInfo<Snapshot>()) ?? throw new JsonException("the file holds no snapshot");
+
+    /// <summary>A process, as handed to a runtime view run in another process.</summary>
+    public static string SerializeProcess(ProcessInfo process) => JsonSerializer.Serialize(process, TypeInfo<ProcessInfo>());
+
+    /// <summary>Reads a process written by <see cref="SerializeProcess"/>.</summary>
+    /// <exception cref="JsonException">The text is not a process.</exception>
+    public static ProcessInfo DeserializeProcess(string json) =>
+        JsonSerializer.Deserialize(json, TypeInfo<ProcessInfo>()) ?? throw new JsonException("the text holds no process");
+
+    /// <summary>A runtime view, as a runtime view run in another process returns it.</summary>
+    public static string SerializeRuntimeView(Enrichment.RuntimeView view) => JsonSerializer.Serialize(view, TypeInfo<Enrichment.RuntimeView>());
+
+    /// <summary>Reads a runtime view written by <see cref="SerializeRuntimeView"/>.</summary>
+    /// <exception cref="JsonException">The text is not a runtime view.</exception>
+    public static Enrichment.RuntimeView DeserializeRuntimeView(string json) =>
+        JsonSerializer.Deserialize(json, TypeInfo<Enrichment.RuntimeView>()) ?? throw new JsonException("the text holds no runtime view");
+
+    private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 }

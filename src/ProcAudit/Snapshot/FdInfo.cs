@@ -21,5 +21,5 @@ public sealed record FdInfo
     public string? Access { get; init; }
 
     /// <summary>For an epoll descriptor: the descriptors it watches.</summary>
-    public ImmutableArray<int> Watches { get; init; } = ImmutableArray<int>.Empty;
+    public ImmutableArray<int> Watches { get; init => field = value.OrEmpty(); } = ImmutableArray<int>.Empty;
 }

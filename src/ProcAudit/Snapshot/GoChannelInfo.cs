@@ -21,11 +21,11 @@ public sealed record GoChannelInfo
     public bool Closed { get; init; }
 
     /// <summary>Goroutines queued to send, in queue order (observed).</summary>
-    public ImmutableArray<long> SendWaiters { get; init; } = ImmutableArray<long>.Empty;
+    public ImmutableArray<long> SendWaiters { get; init => field = value.OrEmpty(); } = ImmutableArray<long>.Empty;
 
     /// <summary>Goroutines queued to receive, in queue order (observed).</summary>
-    public ImmutableArray<long> RecvWaiters { get; init; } = ImmutableArray<long>.Empty;
+    public ImmutableArray<long> RecvWaiters { get; init => field = value.OrEmpty(); } = ImmutableArray<long>.Empty;
 
     /// <summary>Other goroutines that hold it in a live variable: its other side, most likely (what the analysis infers from).</summary>
-    public ImmutableArray<GoReferenceInfo> References { get; init; } = ImmutableArray<GoReferenceInfo>.Empty;
+    public ImmutableArray<GoReferenceInfo> References { get; init => field = value.OrEmpty(); } = ImmutableArray<GoReferenceInfo>.Empty;
 }

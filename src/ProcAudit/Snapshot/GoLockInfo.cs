@@ -24,14 +24,14 @@ public sealed record GoLockInfo
     public bool WriterWaiting { get; init; }
 
     /// <summary>Goroutines parked on it (observed).</summary>
-    public ImmutableArray<long> Waiters { get; init; } = ImmutableArray<long>.Empty;
+    public ImmutableArray<long> Waiters { get; init => field = value.OrEmpty(); } = ImmutableArray<long>.Empty;
 
     /// <summary>
     /// Goroutines with a deferred call registered and not yet run that captured this lock (a pending
     /// <c>defer mu.Unlock()</c>): the runtime does not record holders, so these are the evidence for one.
     /// </summary>
-    public ImmutableArray<GoReferenceInfo> PendingUnlocks { get; init; } = ImmutableArray<GoReferenceInfo>.Empty;
+    public ImmutableArray<GoReferenceInfo> PendingUnlocks { get; init => field = value.OrEmpty(); } = ImmutableArray<GoReferenceInfo>.Empty;
 
     /// <summary>Other goroutines holding a live pointer to it.</summary>
-    public ImmutableArray<GoReferenceInfo> References { get; init; } = ImmutableArray<GoReferenceInfo>.Empty;
+    public ImmutableArray<GoReferenceInfo> References { get; init => field = value.OrEmpty(); } = ImmutableArray<GoReferenceInfo>.Empty;
 }

@@ -18,7 +18,7 @@ public sealed record GoroutineInfo
     public long? WaitingSince { get; init; }
 
     /// <summary>The stack, innermost first.</summary>
-    public ImmutableArray<StackFrame> Frames { get; init; } = ImmutableArray<StackFrame>.Empty;
+    public ImmutableArray<StackFrame> Frames { get; init => field = value.OrEmpty(); } = ImmutableArray<StackFrame>.Empty;
 
     /// <summary>
     /// What it is parked on: a channel (<c>chan:PID:0xADDR</c>, see the process's goChannels), a lock
@@ -45,7 +45,7 @@ public sealed record GoroutineInfo
     public string? FdMode { get; init; }
 
     /// <summary>For a select: every case's channel.</summary>
-    public ImmutableArray<string> SelectCases { get; init; } = ImmutableArray<string>.Empty;
+    public ImmutableArray<string> SelectCases { get; init => field = value.OrEmpty(); } = ImmutableArray<string>.Empty;
 
     /// <summary>True when a second read found it elsewhere (woken, or parked again at another point): not stuck.</summary>
     public bool Moved { get; init; }

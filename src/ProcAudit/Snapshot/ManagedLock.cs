@@ -18,5 +18,5 @@ public sealed record ManagedLock
     public int? OwnerTid { get; init; }
 
     /// <summary>OS thread ids of the threads waiting to enter it.</summary>
-    public ImmutableArray<int> WaiterTids { get; init; } = ImmutableArray<int>.Empty;
+    public ImmutableArray<int> WaiterTids { get; init => field = value.OrEmpty(); } = ImmutableArray<int>.Empty;
 }

@@ -21,7 +21,7 @@ public sealed record PipeInfo
     public long? QueuedBytesLater { get; init; }
 
     /// <summary>The descriptors that refer to the pipe: on the whole machine when <see cref="HoldersComplete"/>, else in the captured processes.</summary>
-    public ImmutableArray<Holder> Holders { get; init; } = ImmutableArray<Holder>.Empty;
+    public ImmutableArray<Holder> Holders { get; init => field = value.OrEmpty(); } = ImmutableArray<Holder>.Empty;
 
     /// <summary>True when every process on the machine was searched for holders (done for every pipe the tree waits on).</summary>
     public bool HoldersComplete { get; init; }

@@ -20,7 +20,7 @@ public sealed record ProcessInfo
     public required string Name { get; init; }
 
     /// <summary>The command line, with secrets redacted; empty for kernel threads and zombies.</summary>
-    public ImmutableArray<string> Cmdline { get; init; } = ImmutableArray<string>.Empty;
+    public ImmutableArray<string> Cmdline { get; init => field = value.OrEmpty(); } = ImmutableArray<string>.Empty;
 
     /// <summary>The kernel's state letter (R, S, D, Z, T, ...).</summary>
     public required string State { get; init; }
@@ -41,25 +41,25 @@ public sealed record ProcessInfo
     public bool KernelThread { get; init; }
 
     /// <summary>Which runtime views were taken (<c>managed-stacks</c>, <c>managed-locks</c>); what could not be taken is in the notes.</summary>
-    public ImmutableArray<string> RuntimeViews { get; init; } = ImmutableArray<string>.Empty;
+    public ImmutableArray<string> RuntimeViews { get; init => field = value.OrEmpty(); } = ImmutableArray<string>.Empty;
 
     /// <summary>A Go process's goroutines, when the runtime's memory could be read.</summary>
-    public ImmutableArray<GoroutineInfo> Goroutines { get; init; } = ImmutableArray<GoroutineInfo>.Empty;
+    public ImmutableArray<GoroutineInfo> Goroutines { get; init => field = value.OrEmpty(); } = ImmutableArray<GoroutineInfo>.Empty;
 
     /// <summary>The Go channels its goroutines are parked on, with their queues.</summary>
-    public ImmutableArray<GoChannelInfo> GoChannels { get; init; } = ImmutableArray<GoChannelInfo>.Empty;
+    public ImmutableArray<GoChannelInfo> GoChannels { get; init => field = value.OrEmpty(); } = ImmutableArray<GoChannelInfo>.Empty;
 
     /// <summary>The sync.Mutex/RWMutex its goroutines wait for, with their state and the evidence for a holder.</summary>
-    public ImmutableArray<GoLockInfo> GoLocks { get; init; } = ImmutableArray<GoLockInfo>.Empty;
+    public ImmutableArray<GoLockInfo> GoLocks { get; init => field = value.OrEmpty(); } = ImmutableArray<GoLockInfo>.Empty;
 
     /// <summary>Locks of the managed runtime with their owners and waiters, when an enricher could read them.</summary>
-    public ImmutableArray<ManagedLock> ManagedLocks { get; init; } = ImmutableArray<ManagedLock>.Empty;
+    public ImmutableArray<ManagedLock> ManagedLocks { get; init => field = value.OrEmpty(); } = ImmutableArray<ManagedLock>.Empty;
 
     /// <summary>The threads, main thread first.</summary>
-    public ImmutableArray<ThreadInfo> Threads { get; init; } = ImmutableArray<ThreadInfo>.Empty;
+    public ImmutableArray<ThreadInfo> Threads { get; init => field = value.OrEmpty(); } = ImmutableArray<ThreadInfo>.Empty;
 
     /// <summary>Open file descriptors in ascending order.</summary>
-    public ImmutableArray<FdInfo> Fds { get; init; } = ImmutableArray<FdInfo>.Empty;
+    public ImmutableArray<FdInfo> Fds { get; init => field = value.OrEmpty(); } = ImmutableArray<FdInfo>.Empty;
 
     /// <summary>The descriptor with this number, if open.</summary>
     public FdInfo? FindFd(int fd)

@@ -24,19 +24,19 @@ public sealed record Snapshot
     public bool RootExited { get; init; }
 
     /// <summary>The tree under <see cref="Root"/>, then every outside process that holds an end of one of its pipes.</summary>
-    public ImmutableArray<ProcessInfo> Processes { get; init; } = ImmutableArray<ProcessInfo>.Empty;
+    public ImmutableArray<ProcessInfo> Processes { get; init => field = value.OrEmpty(); } = ImmutableArray<ProcessInfo>.Empty;
 
     /// <summary>Every pipe the captured processes hold, with its fill level and all its holders on the machine.</summary>
-    public ImmutableArray<PipeInfo> Pipes { get; init; } = ImmutableArray<PipeInfo>.Empty;
+    public ImmutableArray<PipeInfo> Pipes { get; init => field = value.OrEmpty(); } = ImmutableArray<PipeInfo>.Empty;
 
     /// <summary>Every socket the captured processes hold, and the peers of those the tree waits on.</summary>
-    public ImmutableArray<SocketInfo> Sockets { get; init; } = ImmutableArray<SocketInfo>.Empty;
+    public ImmutableArray<SocketInfo> Sockets { get; init => field = value.OrEmpty(); } = ImmutableArray<SocketInfo>.Empty;
 
     /// <summary>File locks that captured processes hold or wait for, with their holders and waiters (/proc/locks order).</summary>
-    public ImmutableArray<FileLockInfo> FileLocks { get; init; } = ImmutableArray<FileLockInfo>.Empty;
+    public ImmutableArray<FileLockInfo> FileLocks { get; init => field = value.OrEmpty(); } = ImmutableArray<FileLockInfo>.Empty;
 
     /// <summary>What could not be read, and why.</summary>
-    public ImmutableArray<Note> Notes { get; init; } = ImmutableArray<Note>.Empty;
+    public ImmutableArray<Note> Notes { get; init => field = value.OrEmpty(); } = ImmutableArray<Note>.Empty;
 
     /// <summary>The process with this pid, if captured.</summary>
     public ProcessInfo? FindProcess(int pid)

@@ -48,7 +48,7 @@ public sealed record SocketInfo
     public string? Peer { get; init; }
 
     /// <summary>Every descriptor that refers to this socket (machine-wide when <see cref="HoldersComplete"/>).</summary>
-    public ImmutableArray<Holder> Holders { get; init; } = ImmutableArray<Holder>.Empty;
+    public ImmutableArray<Holder> Holders { get; init => field = value.OrEmpty(); } = ImmutableArray<Holder>.Empty;
 
     /// <summary>True when every process on the machine was searched for holders.</summary>
     public bool HoldersComplete { get; init; }

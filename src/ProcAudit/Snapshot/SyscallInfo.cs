@@ -14,7 +14,7 @@ public sealed record SyscallInfo
 
     /// <summary>The six raw argument registers (written as hex strings: they are addresses as often as numbers).</summary>
     [JsonConverter(typeof(HexArgsConverter))]
-    public ImmutableArray<ulong> Args { get; init; } = ImmutableArray<ulong>.Empty;
+    public ImmutableArray<ulong> Args { get; init => field = value.OrEmpty(); } = ImmutableArray<ulong>.Empty;
 
     /// <summary>The file descriptor argument, for calls whose first argument is one.</summary>
     public int? Fd { get; init; }

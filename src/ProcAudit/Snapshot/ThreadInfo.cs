@@ -21,10 +21,10 @@ public sealed record ThreadInfo
     public SyscallInfo? Syscall { get; init; }
 
     /// <summary>Kernel stack function names, innermost first, when readable (root).</summary>
-    public ImmutableArray<string> KernelStack { get; init; } = ImmutableArray<string>.Empty;
+    public ImmutableArray<string> KernelStack { get; init => field = value.OrEmpty(); } = ImmutableArray<string>.Empty;
 
     /// <summary>Managed frames, innermost first, when a runtime enricher could read them.</summary>
-    public ImmutableArray<string> ManagedStack { get; init; } = ImmutableArray<string>.Empty;
+    public ImmutableArray<string> ManagedStack { get; init => field = value.OrEmpty(); } = ImmutableArray<string>.Empty;
 
     /// <summary>User plus system CPU time in clock ticks.</summary>
     public long CpuTicks { get; init; }

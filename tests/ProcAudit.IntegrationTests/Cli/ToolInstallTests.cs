@@ -2,7 +2,10 @@ using ProcAudit.IntegrationTests.Infrastructure;
 
 namespace ProcAudit.IntegrationTests.Cli;
 
-/// <summary>The README's install path, for real: pack, `dotnet tool install` from the local feed, `dotnet procaudit`.</summary>
+/// <summary>
+/// The README's install path, for real: pack, `dotnet tool install` from the local feed, `dotnet procaudit`,
+/// which on linux-x64 is the native build.
+/// </summary>
 public sealed class ToolInstallTests
 {
     [Fact]
@@ -15,15 +18,21 @@ public sealed class ToolInstallTests
         string dotnet = Infrastructure.Cli.DotnetHost();
         try
         {
-            CliRun pack = Infrastructure.Cli.RunProgram(dotnet, "pack", Path.Combine(repo, "src", "ProcAudit.Cli"), "-c", "Release", "-o", feed,
+            // Compiling the native package takes minutes on a small machine.
+            CliRun pack = Infrastructure.Cli.RunProgram(TimeSpan.FromMinutes(10), dotnet, "pack", Path.Combine(repo, "src", "ProcAudit.Cli"), "-c", "Release", "-o", feed,
                 "-p:PackageOutputPath=" + feed);
             Assert.True(pack.ExitCode == 0, pack.Stdout + pack.Stderr);
-            Assert.Single(Directory.GetFiles(feed, "dotnet-procaudit.*.nupkg"));
+            // The pointer package, the framework-dependent one for any platform and the native one for this machine.
+            Assert.Equal(new[] { "dotnet-procaudit.0.1.0.nupkg", "dotnet-procaudit.any.0.1.0.nupkg", "dotnet-procaudit.linux-x64.0.1.0.nupkg" },
+                Directory.GetFiles(feed, "dotnet-procaudit.*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
             // A private package folder, so no stale copy of the tool from an earlier run is picked up.
             CliRun install = Infrastructure.Cli.RunProgram("/usr/bin/env", "NUGET_PACKAGES=" + Path.Combine(work, "packages"),
                 dotnet, "tool", "install", "dotnet-procaudit", "--tool-path", tools, "--add-source", feed);
             Assert.True(install.ExitCode == 0, install.Stdout + install.Stderr);
+            string installed = File.ResolveLinkTarget(Path.Combine(tools, "dotnet-procaudit"), returnFinalTarget: true)?.FullName ?? Path.Combine(tools, "dotnet-procaudit");
+            Assert.Contains("dotnet-procaudit.linux-x64", installed);
+            Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(installed)!, "dotnet-procaudit.dll")), "the installed command is the native binary, not a .NET assembly");
 
             // `dotnet procaudit` is the dotnet host finding dotnet-procaudit on PATH.
             string path = tools + ":" + Environment.GetEnvironmentVariable("PATH");
@@ -35,10 +44,25 @@ public sealed class ToolInstallTests
             CliRun demo = Infrastructure.Cli.RunProgram(Path.Combine(tools, "dotnet-procaudit"), "demo");
             Assert.True(demo.ExitCode == 0, demo.Stdout + demo.Stderr);
             Assert.Contains("[pipe-order-inversion]", demo.Stdout);
+
+            // The native build takes the .NET view through the JIT-compiled copy it carries.
+            using Scenario dotnetTree = Scenario.StartScenarioVerb("lock-order-inversion");
+            CliRun view = default!;
+            Assert.True(Scenario.WaitUntil(() =>
+            {
+                view = Infrastructure.Cli.RunProgram("/usr/bin/env", "PATH=" + path, Path.Combine(tools, "dotnet-procaudit"),
+                    dotnetTree.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--interval", "0");
+                // .NET renames a thread's comm when the program sets Thread.Name, a moment after it starts.
+                return view.Stdout.Contains("[lock-order-inversion]", StringComparison.Ordinal)
+                    && view.Stdout.Contains("(worker-a) waits for the lock on ProcAudit.Scenarios.LockOrderInversion+", StringComparison.Ordinal);
+            }, TimeSpan.FromSeconds(60)), view.Stdout + view.Stderr);
         }
         finally
         {
-            Directory.Delete(work, recursive: true);
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
         }
     }
 

@@ -14,7 +14,9 @@ internal static class Cli
 
     public static CliRun Run(params string[] args) => RunProgram(DotnetHost(), new[] { ToolDll }.Concat(args).ToArray());
 
-    public static CliRun RunProgram(string file, params string[] args)
+    public static CliRun RunProgram(string file, params string[] args) => RunProgram(s_timeout, file, args);
+
+    public static CliRun RunProgram(TimeSpan timeout, string file, params string[] args)
     {
         ProcessStartInfo start = new(file)
         {
@@ -34,9 +36,9 @@ internal static class Cli
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         try
         {
-            if (!process.WaitForExit(s_timeout))
+            if (!process.WaitForExit(timeout))
             {
-                throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {s_timeout.TotalSeconds} s");
+                throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {timeout.TotalSeconds} s");
             }
             process.WaitForExit();
             return new CliRun(process.ExitCode, stdout.Result, stderr.Result);

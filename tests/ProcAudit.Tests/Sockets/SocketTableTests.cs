@@ -71,6 +71,52 @@ public sealed class SocketTableTests
     }
 
     [Fact]
+    public void A_whole_tcp_dump_stands_in_for_net_tcp_with_the_same_entries()
+    {
+        InetDiagDump dump = InetDiagParserTests.Recorded();
+        SocketTable fromFiles = Load(TcpReaderNotReading, tcpDiag: dump);
+        // The same namespace without its tcp tables: reading them would leave "no net/tcp" notes.
+        string root = TempProc(out int pid);
+        try
+        {
+            string net = Path.Combine(root, pid.ToString(CultureInfo.InvariantCulture), "net");
+            foreach (string file in new[] { "udp", "udp6", "unix" })
+            {
+                File.Copy(Path.Combine(Dir(TcpReaderNotReading), "proc", Pid(TcpReaderNotReading).ToString(CultureInfo.InvariantCulture), "net", file), Path.Combine(net, file));
+            }
+
+            SocketTable fromDump = SocketTable.Read(new ProcfsReader(root), pid, null, dump);
+
+            Assert.Empty(fromDump.Notes);
+            Assert.Equal(fromFiles.ByInode.Keys.Order(), fromDump.ByInode.Keys.Order());
+            foreach (SocketEntry entry in fromFiles.ByInode.Values)
+            {
+                Assert.Equal(entry, fromDump.ByInode[entry.Inode]);
+            }
+            Assert.Equal(fromFiles.Unheld.Single() with { TcpInfo = null, Memory = null }, fromDump.Unheld.Single() with { TcpInfo = null, Memory = null });
+            Assert.True(fromDump.Find(Inode(TcpReaderNotReading, "writer"))!.ZeroWindowProbe);
+            Assert.Equal(4, fromDump.Find(Inode(TcpReaderNotReading, "listener"))!.BacklogLimit);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_tcp_dump_that_stopped_early_leaves_net_tcp_as_the_source()
+    {
+        InetDiagDump whole = InetDiagParserTests.Recorded();
+        InetDiagDump partial = whole with { Truncated = true, Problem = "the TCP socket dump stopped at 1 sockets", Sockets = whole.Sockets.Take(1).ToImmutableDictionary() };
+
+        SocketTable table = Load(TcpReaderNotReading, tcpDiag: partial);
+
+        Assert.Equal(4, table.ByInode.Count);
+        Assert.Single(table.Unheld);
+        Assert.Contains(table.Notes, n => n.Message.Contains("incomplete", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void PeerOfAClientNotYetAcceptedIsTheQueuedConnection()
     {
         SocketTable table = Load(TcpReaderNotReading);

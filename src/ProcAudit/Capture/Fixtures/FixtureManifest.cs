@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ProcAudit.Reporting;
 
 namespace ProcAudit.Capture;
 
@@ -8,7 +10,15 @@ internal sealed record FixtureManifest(int Root, string Arch, DateTimeOffset Cap
 {
     public const string FileName = "fixture.json";
 
-    public static JsonSerializerOptions JsonOptions { get; } = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        TypeInfoResolver = ProcAuditJsonContext.Default,
+    };
+
+    public static JsonTypeInfo<FixtureManifest> TypeInfo =>
+        (JsonTypeInfo<FixtureManifest>)JsonOptions.GetTypeInfo(typeof(FixtureManifest));
 
     public static string Key(int pid, int fd) => pid.ToString(CultureInfo.InvariantCulture) + "/" + fd.ToString(CultureInfo.InvariantCulture);
 }

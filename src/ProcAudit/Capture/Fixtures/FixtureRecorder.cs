@@ -47,7 +47,7 @@ internal static class FixtureRecorder
         }
         FixtureManifest manifest = new(pid, snapshot.Arch ?? "x64", snapshot.CapturedAt,
             probe.Levels.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value));
-        File.WriteAllText(Path.Combine(directory, FixtureManifest.FileName), JsonSerializer.Serialize(manifest, FixtureManifest.JsonOptions));
+        File.WriteAllText(Path.Combine(directory, FixtureManifest.FileName), JsonSerializer.Serialize(manifest, FixtureManifest.TypeInfo));
         return new AuditResult(snapshot, Analyzer.Analyze(snapshot));
     }
 

@@ -20,7 +20,7 @@ internal sealed class FixtureTree
     public static FixtureTree Load(string directory)
     {
         string json = File.ReadAllText(Path.Combine(directory, FixtureManifest.FileName));
-        FixtureManifest manifest = JsonSerializer.Deserialize<FixtureManifest>(json, FixtureManifest.JsonOptions)
+        FixtureManifest manifest = JsonSerializer.Deserialize(json, FixtureManifest.TypeInfo)
             ?? throw new InvalidDataException($"{directory}/{FixtureManifest.FileName} is empty");
         return new FixtureTree(directory, manifest);
     }

@@ -6,9 +6,10 @@ namespace ProcAudit.Capture.Sockets;
 /// <summary>
 /// Lists every TCP socket (IPv4, then IPv6) of the caller's network namespace through
 /// NETLINK_SOCK_DIAG with inet_diag (sock_diag(7)), asking for INET_DIAG_INFO (tcp_info) and
-/// INET_DIAG_SKMEMINFO. Adds to /proc/net/tcp what the text lacks: a listener's backlog limit, the
-/// window the peer advertises, unanswered probes, time since data last moved. Optional: the
-/// /proc/PID/net/tcp parsers are the primary path. Bounded like <see cref="UnixSocketDiag"/>.
+/// INET_DIAG_SKMEMINFO: all that /proc/net/tcp says, at a fraction of its cost, and what the text
+/// lacks: a listener's backlog limit, the window the peer advertises, unanswered probes, time since
+/// data last moved. The /proc/PID/net/tcp parsers are the fallback when a dump fails or stops
+/// early. Bounded like <see cref="UnixSocketDiag"/>.
 /// </summary>
 internal static class InetSocketDiag
 {

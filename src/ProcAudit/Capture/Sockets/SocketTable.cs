@@ -8,8 +8,8 @@ namespace ProcAudit.Capture.Sockets;
 /// <summary>
 /// Every socket of one process's network namespace, by inode: /proc/PID/net/{tcp,tcp6,udp,udp6,unix}
 /// read through a <see cref="ProcfsReader"/> (so a fixture tree works as well as /proc), joined
-/// with a <see cref="UnixDiagDump"/> for unix peers and queues and an <see cref="InetDiagDump"/> for
-/// TCP details when given. Finds the other end
+/// with a <see cref="UnixDiagDump"/> for unix peers and queues. TCP comes from an <see cref="InetDiagDump"/>
+/// when a whole one is given, else from net/tcp{,6} with the dump's details joined where it has them. Finds the other end
 /// of a connection whose both ends live in the namespace. Immutable once read.
 /// </summary>
 internal sealed class SocketTable
@@ -70,7 +70,10 @@ internal sealed class SocketTable
     /// A dump from <see cref="UnixSocketDiag.Dump"/> for unix peers and queues. It covers the namespace
     /// of the thread that took it; when /proc/PID/ns/net shows another, it is not used and a note says so.
     /// </param>
-    /// <param name="tcpDiag">A dump from <see cref="InetSocketDiag.DumpTcp"/> for tcp_info and listener backlog limits; the same namespace rule.</param>
+    /// <param name="tcpDiag">
+    /// A dump from <see cref="InetSocketDiag.DumpTcp"/>: the TCP sockets themselves when it is whole,
+    /// else tcp_info and listener backlog limits joined to net/tcp{,6}; the same namespace rule.
+    /// </param>
     public static SocketTable Read(ProcfsReader procfs, int pid, UnixDiagDump? unixDiag = null, InetDiagDump? tcpDiag = null)
     {
         List<Note> notes = new();
@@ -78,7 +81,18 @@ internal sealed class SocketTable
         List<SocketEntry> unheld = new();
 
         InetDiagDump? tcp = UsableTcpDump(procfs, pid, tcpDiag, notes);
-        foreach ((string file, SocketKind kind) in new[] { ("tcp", SocketKind.Tcp), ("tcp6", SocketKind.Tcp6) })
+        bool tcpFromDiag = tcp is { Outcome: SocketProbeOutcome.Ok, Truncated: false, Problem: null };
+        if (tcpFromDiag)
+        {
+            // A whole dump says all that /proc/PID/net/tcp{,6} would, which the kernel makes by walking
+            // every bucket of the TCP hash tables (tens of ms on a machine with much memory, even when empty).
+            foreach (InetDiagSocket socket in tcp!.Sockets.Values)
+            {
+                byInode[socket.Inode] = FromTcpDiag(socket);
+            }
+            unheld.AddRange(tcp!.Unheld.Select(FromTcpDiag));
+        }
+        foreach ((string file, SocketKind kind) in tcpFromDiag ? Array.Empty<(string, SocketKind)>() : new[] { ("tcp", SocketKind.Tcp), ("tcp6", SocketKind.Tcp6) })
         {
             if (ReadTable(procfs, pid, file, notes) is not string text)
             {
@@ -191,23 +205,30 @@ internal sealed class SocketTable
         return null;
     }
 
-    private static SocketEntry FromTcp(NetTcpRow row, SocketKind kind, InetDiagSocket? diag)
+    private static SocketEntry FromTcp(NetTcpRow row, SocketKind kind, InetDiagSocket? diag) =>
+        Tcp(row.Inode, kind, row.State, row.Local, row.Remote, row.RxQueue, row.TxQueue, row.Timer, row.Uid, diag);
+
+    /// <summary>inet_diag gives the same queues and timer codes as /proc/net/tcp (and a listener's wqueue is its backlog limit).</summary>
+    private static SocketEntry FromTcpDiag(InetDiagSocket s) =>
+        Tcp(s.Inode, s.Kind, s.State, s.Local, s.Remote, s.RecvQueue, s.SendQueue, s.Timer, s.Uid, s);
+
+    private static SocketEntry Tcp(ulong inode, SocketKind kind, TcpState state, SocketEndpoint local, SocketEndpoint remote, long recv, long send, TcpTimer timer, uint? uid, InetDiagSocket? diag)
     {
-        bool listener = row.State == TcpState.Listen;
+        bool listener = state == TcpState.Listen;
         return new SocketEntry
         {
-            Inode = row.Inode,
+            Inode = inode,
             Kind = kind,
-            State = row.StateName,
+            State = TcpStateNames.Name(state),
             IsListener = listener,
-            Local = row.Local,
-            Remote = row.Remote,
-            RecvQueue = row.RxQueue,
+            Local = local,
+            Remote = remote,
+            RecvQueue = recv,
             // A listener's tx_queue is write_seq - snd_una of a socket that sends nothing: always 0.
-            SendQueue = listener ? null : row.TxQueue,
+            SendQueue = listener ? null : send,
             BacklogLimit = listener ? diag?.SendQueue : null,
-            ZeroWindowProbe = row.ZeroWindowProbe,
-            Uid = row.Uid,
+            ZeroWindowProbe = timer == TcpTimer.ZeroWindowProbe,
+            Uid = uid,
             Memory = diag?.Memory,
             TcpInfo = diag?.Info,
         };

@@ -1,0 +1,37 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using McMaster.Extensions.CommandLineUtils;
+using ProcAudit.DotNet;
+using ProcAudit.Reporting;
+
+namespace ProcAudit.Cli;
+
+/// <summary>
+/// The .NET view of one process, for the native build of this tool: ClrMD and TraceEvent need code
+/// generated at run time, so the native tool runs this verb of its JIT-compiled copy (see
+/// <see cref="OutOfProcessDotNetEnricher"/>). Reads the process as JSON on stdin, writes the view as JSON on stdout.
+/// </summary>
+[Command(Verb, ShowInHelpText = false)]
+internal sealed class DotNetViewCommand : CommandBase
+{
+    public const string Verb = "dotnet-view";
+
+    [Argument(0, "budget-ms", Description = "How long each part of the view may take.")]
+    public string? BudgetMs { get; set; }
+
+    protected override int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (!int.TryParse(Required(BudgetMs, "budget-ms"), NumberStyles.None, CultureInfo.InvariantCulture, out int budget))
+        {
+            throw new CliException(ExitCodes.Usage, "budget-ms must be a number of milliseconds");
+        }
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            // A constant in the native build: the view below is left out of it.
+            throw new CliException(ExitCodes.CannotAudit, "the .NET view runs only in the JIT-compiled copy of the tool");
+        }
+        ProcessInfo process = ReportJson.DeserializeProcess(Console.In.ReadToEnd());
+        stdout.WriteLine(ReportJson.SerializeRuntimeView(new DotNetEnricher().Enrich(process, TimeSpan.FromMilliseconds(budget), cancellationToken)));
+        return ExitCodes.Ok;
+    }
+}
