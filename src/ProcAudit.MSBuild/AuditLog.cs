@@ -15,6 +15,9 @@ internal sealed class AuditLog
     /// <summary>The audit must never hang the build: past this, the tool is stopped without it.</summary>
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
+    /// <summary>Goroutines for Go processes (go build, go test): read from memory, no dependency beyond the framework.</summary>
+    private static readonly ProcAudit.Enrichment.IRuntimeEnricher[] s_enrichers = [new ProcAudit.Go.GoEnricher()];
+
     private readonly TaskLoggingHelper _log;
 
     public AuditLog(TaskLoggingHelper log)
@@ -25,7 +28,7 @@ internal sealed class AuditLog
     /// <summary>Audits the tree under <paramref name="pid"/>; null (with a warning) when the audit failed or ran out of time.</summary>
     public AuditResult? Audit(int pid, TimeSpan interval)
     {
-        System.Threading.Tasks.Task<AuditResult> audit = System.Threading.Tasks.Task.Run(() => new Auditor(new AuditOptions { Interval = interval }).Audit(pid));
+        System.Threading.Tasks.Task<AuditResult> audit = System.Threading.Tasks.Task.Run(() => new Auditor(new AuditOptions { Interval = interval, Enrichers = s_enrichers }).Audit(pid));
         try
         {
             if (audit.Wait(Deadline))
