@@ -14,9 +14,7 @@ public sealed class GoBinaryTests
         await Task.Yield();
         string executable = GoPrograms.Build(Program);
         List<string> notes = new List<string>();
-        Stopwatch clock = Stopwatch.StartNew();
         GoBinary? binary = GoBinary.TryLoad(File.ReadAllBytes(executable), notes, out string? error);
-        clock.Stop();
 
         Assert.True(binary is not null, error);
         string toolchain = GoPrograms.Version();
@@ -33,7 +31,6 @@ public sealed class GoBinaryTests
         Assert.Equal("chan receive", binary.WaitReasons[14]);
         Assert.Equal("chan send", binary.WaitReasons[15]);
         Assert.Equal("semacquire", binary.WaitReasons[18]);
-        Assert.True(clock.ElapsedMilliseconds < 2_000, $"static pass took {clock.ElapsedMilliseconds} ms");
     }
 
     [Fact(Timeout = 240_000)]
