@@ -13,6 +13,7 @@ internal sealed class ProcfsReader
 {
     private const int DefaultLimit = 1 << 20;
     private readonly IProcfsRecorder? _recorder;
+    private readonly BoundedReadWorker _bounded = new();
 
     public ProcfsReader(string root = "/proc", IProcfsRecorder? recorder = null)
     {
@@ -96,9 +97,8 @@ internal sealed class ProcfsReader
     /// </summary>
     public ProcText ReadTextBounded(string relative, TimeSpan timeout, int limit = DefaultLimit)
     {
-        Task<ProcText> read = Task.Factory.StartNew(() => ReadText(relative, limit), CancellationToken.None,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        return read.Wait(timeout) ? read.Result : new ProcText(null, ReadOutcome.TimedOut, $"no answer within {timeout.TotalMilliseconds:0} ms");
+        return _bounded.Run(() => ReadText(relative, limit), timeout)
+            ?? new ProcText(null, ReadOutcome.TimedOut, $"no answer within {timeout.TotalMilliseconds:0} ms");
     }
 
     /// <summary>The target of a symbolic link such as <c>123/fd/4</c>, without following it.</summary>
