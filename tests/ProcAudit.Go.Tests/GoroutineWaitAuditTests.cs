@@ -31,13 +31,10 @@ public sealed class GoroutineWaitAuditTests
     [InlineData("1.23", true)]
     public async Task BroadcasterIsOneChainFromTheLockThroughTheChannelAndWriterToThePeerThatNeverReads(string toolchain, bool stripped)
     {
-        const string program = "go-broadcaster.go";
-        string source = GoPrograms.Source(program);
-        using GoProcess target = GoProcess.Start(stripped ? GoPrograms.BuildStripped(program, toolchain) : GoPrograms.Build(program, toolchain));
-        AuditResult result = await AuditUntil(target.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "lock-held-across-blocking-send"));
+        (int pid, string source, AuditResult result) = await AuditHung("go-broadcaster.go", toolchain, r => r.Analysis.Findings.Any(f => f.Kind == "lock-held-across-blocking-send"), stripped);
 
-        ProcessInfo room = result.Snapshot.FindProcess(target.Pid)!;
-        ProcessInfo peer = Assert.Single(result.Snapshot.Processes, p => p.PPid == target.Pid);
+        ProcessInfo room = result.Snapshot.FindProcess(pid)!;
+        ProcessInfo peer = Assert.Single(result.Snapshot.Processes, p => p.PPid == pid);
         GoroutineInfo broadcaster = InFunction(room, "main.(*room).broadcast");
         GoroutineInfo writer = InFunction(room, "main.(*member).writer");
         GoroutineInfo adder = Assert.Single(room.Goroutines, g => g.Id == 1);
@@ -99,15 +96,12 @@ public sealed class GoroutineWaitAuditTests
     [MemberData(nameof(Toolchains))]
     public async Task TwoGoroutinesTakingTwoMutexesInOppositeOrderAreALockCycle(string toolchain)
     {
-        const string program = "go-transfer-lock-order.go";
-        string source = GoPrograms.Source(program);
-        using GoProcess target = GoProcess.Start(GoPrograms.Build(program, toolchain));
-        AuditResult result = await AuditUntil(target.Pid, r => r.Analysis.Cycles.Length > 0);
+        (int pid, string source, AuditResult result) = await AuditHung("go-transfer-lock-order.go", toolchain, r => r.Analysis.Cycles.Length > 0);
 
         Cycle cycle = Assert.Single(result.Analysis.Cycles);
         Assert.Equal("lock-order-inversion", cycle.Pattern);
         Assert.Equal(Verdict.Deadlock, result.Analysis.Verdict);
-        ProcessInfo process = result.Snapshot.FindProcess(target.Pid)!;
+        ProcessInfo process = result.Snapshot.FindProcess(pid)!;
         List<GoroutineInfo> transfers = process.Goroutines.Where(g => g.Frames.Any(f => f.Function == "main.transfer")).ToList();
         Assert.Equal(2, transfers.Count);
         Assert.Equal(transfers.Select(g => g.Id).Order(), cycle.Members.Select(m => m.Goroutine!.Value).Order());
@@ -137,12 +131,9 @@ public sealed class GoroutineWaitAuditTests
     [InlineData("1.23", false)]
     public async Task PackageLevelMutexHeldAcrossASendNobodyReceivesIsFoundThroughTheDeferredUnlock(string toolchain, bool stripped)
     {
-        const string program = "go-global-lock.go";
-        string source = GoPrograms.Source(program);
-        using GoProcess target = GoProcess.Start(stripped ? GoPrograms.BuildStripped(program, toolchain) : GoPrograms.Build(program, toolchain));
-        AuditResult result = await AuditUntil(target.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "lock-held-across-blocking-send"));
+        (int pid, string source, AuditResult result) = await AuditHung("go-global-lock.go", toolchain, r => r.Analysis.Findings.Any(f => f.Kind == "lock-held-across-blocking-send"), stripped);
 
-        ProcessInfo process = result.Snapshot.FindProcess(target.Pid)!;
+        ProcessInfo process = result.Snapshot.FindProcess(pid)!;
         GoroutineInfo publisher = InFunction(process, "main.publish");
         GoroutineInfo auditor = InFunction(process, "main.audit");
         GoLockInfo mu = Assert.Single(process.GoLocks);
@@ -162,12 +153,9 @@ public sealed class GoroutineWaitAuditTests
     [MemberData(nameof(Toolchains))]
     public async Task ChannelsNobodyElseHoldsAreSendsAndReceivesThatNeverComplete(string toolchain)
     {
-        const string program = "go-channel-orphans.go";
-        string source = GoPrograms.Source(program);
-        using GoProcess target = GoProcess.Start(GoPrograms.Build(program, toolchain));
-        AuditResult result = await AuditUntil(target.Pid, r => r.Analysis.Findings.Length == 2);
+        (int pid, string source, AuditResult result) = await AuditHung("go-channel-orphans.go", toolchain, r => r.Analysis.Findings.Length == 2);
 
-        ProcessInfo process = result.Snapshot.FindProcess(target.Pid)!;
+        ProcessInfo process = result.Snapshot.FindProcess(pid)!;
         GoroutineInfo producer = InFunction(process, "main.produce");
         GoroutineInfo consumer = InFunction(process, "main.consume");
         Finding send = Assert.Single(result.Analysis.Findings, f => f.Kind == "chan-send-no-receiver");
@@ -185,24 +173,21 @@ public sealed class GoroutineWaitAuditTests
     [InlineData("1.23")]
     public async Task GoListStyleParentDecodingStdoutFirstIsAPipeOrderInversionWithTheDecoderFrameAsEvidence(string toolchain)
     {
-        const string program = "go-list-decode.go";
-        string source = GoPrograms.Source(program);
-        using GoProcess target = GoProcess.Start(GoPrograms.Build(program, toolchain));
-        AuditResult result = await AuditUntil(target.Pid, r => r.Analysis.Cycles.Length > 0);
+        (int pid, string source, AuditResult result) = await AuditHung("go-list-decode.go", toolchain, r => r.Analysis.Cycles.Length > 0);
 
         Cycle cycle = Assert.Single(result.Analysis.Cycles);
         Assert.Equal("pipe-order-inversion", cycle.Pattern);
-        ProcessInfo parent = result.Snapshot.FindProcess(target.Pid)!;
-        ProcessInfo child = Assert.Single(result.Snapshot.Processes, p => p.PPid == target.Pid);
+        ProcessInfo parent = result.Snapshot.FindProcess(pid)!;
+        ProcessInfo child = Assert.Single(result.Snapshot.Processes, p => p.PPid == pid);
         GoroutineInfo decoding = Assert.Single(parent.Goroutines, g => g.Id == 1);
         Assert.Equal(("io", "read"), (decoding.WaitKind, decoding.FdMode));
         Assert.Contains(decoding.Frames, f => f.Function == "encoding/json.(*Decoder).Decode");
 
         // The parent's read is the goroutine's, observed from its poller entry; the child's write is its thread's.
         WaitEdge read = Assert.Single(cycle.Waits, e => e.Reason == WaitReasons.ReadEmptyPipe);
-        Assert.Equal((target.Pid, 1L, child.Pid, Certainty.Observed, decoding.Fd), (read.From.Pid, read.From.Goroutine!.Value, read.To.Pid, read.Certainty, read.Fd));
+        Assert.Equal((pid, 1L, child.Pid, Certainty.Observed, decoding.Fd), (read.From.Pid, read.From.Goroutine!.Value, read.To.Pid, read.Certainty, read.Fd));
         WaitEdge write = Assert.Single(cycle.Waits, e => e.Reason == WaitReasons.WriteFullPipe);
-        Assert.Equal((child.Pid, target.Pid, 2), (write.From.Pid, write.To.Pid, write.Fd));
+        Assert.Equal((child.Pid, pid, 2), (write.From.Pid, write.To.Pid, write.Fd));
         _output.WriteLine(cycle.Summary);
         Assert.Contains($"goroutine 1 (main.main, go-list-decode.go:{SourceMarkers.Line(source, "parent-decode")}, in encoding/json.(*Decoder).Decode) reads stdout (fd {decoding.Fd}, {read.Object}, empty) until EOF", cycle.Summary);
         Assert.Contains($"blocks writing stderr (fd 2, {write.Object}, 65536/65536 bytes full)", cycle.Summary);
@@ -213,14 +198,11 @@ public sealed class GoroutineWaitAuditTests
     [InlineData("1.23")]
     public async Task ParentWaitingForTheChildBeforeReadingItsStdoutNamesTheGoroutinesInTheirSystemCalls(string toolchain)
     {
-        const string program = "go-wait-before-read.go";
-        string source = GoPrograms.Source(program);
-        using GoProcess target = GoProcess.Start(GoPrograms.Build(program, toolchain));
-        AuditResult result = await AuditUntil(target.Pid, r => r.Analysis.Cycles.Length > 0);
+        (int pid, string source, AuditResult result) = await AuditHung("go-wait-before-read.go", toolchain, r => r.Analysis.Cycles.Length > 0);
 
         Cycle cycle = Assert.Single(result.Analysis.Cycles);
         Assert.Equal("wait-before-drain", cycle.Pattern);
-        ProcessInfo parent = result.Snapshot.FindProcess(target.Pid)!;
+        ProcessInfo parent = result.Snapshot.FindProcess(pid)!;
         GoroutineInfo waiting = Assert.Single(parent.Goroutines, g => g.Id == 1);
         WaitEdge wait = Assert.Single(cycle.Waits, e => e.Reason == WaitReasons.WaitChildExit);
         // The kernel edge is the thread's; the goroutine in that system call is found through its M's thread id.
@@ -276,6 +258,15 @@ public sealed class GoroutineWaitAuditTests
         });
         return auditor.Audit(pid);
     }
+
+    /// <summary>Builds and starts <paramref name="program"/>, audits it until its hang has formed, stops it: the audit is what the test reads.</summary>
+    private async Task<Hang> AuditHung(string program, string toolchain, Func<AuditResult, bool> formed, bool stripped = false)
+    {
+        using GoProcess target = GoProcess.Start(stripped ? GoPrograms.BuildStripped(program, toolchain) : GoPrograms.Build(program, toolchain));
+        return new Hang(target.Pid, GoPrograms.Source(program), await AuditUntil(target.Pid, formed));
+    }
+
+    private sealed record Hang(int Pid, string Source, AuditResult Result);
 
     /// <summary>Audits until the hang has formed (the programs need a moment to get stuck), then returns that audit.</summary>
     private async Task<AuditResult> AuditUntil(int pid, Func<AuditResult, bool> formed)
