@@ -41,7 +41,7 @@ internal sealed class Scenario : IDisposable
 
         // Nobody else can reap the root, and .NET reaps it only after it exits, so unless
         // it already died the stat read here belongs to our process.
-        _rootStartTime = ProcessStat.Read(Pid)?.StartTime;
+        _rootStartTime = ProcStat.Read(Pid)?.StartTime;
         Tracker.Add(this);
     }
 
@@ -140,7 +140,7 @@ internal sealed class Scenario : IDisposable
     /// <summary>Pids whose parent chain leads to <see cref="Pid"/>, nearest first; excludes the root.</summary>
     public IReadOnlyList<int> Descendants()
     {
-        ILookup<int, int> childrenByParent = ProcessStat.ReadAll().ToLookup(s => s.PPid, s => s.Pid);
+        ILookup<int, int> childrenByParent = ProcStat.ReadAll().ToLookup(s => s.PPid, s => s.Pid);
         List<int> result = new List<int>();
         Queue<int> pending = new Queue<int>();
         pending.Enqueue(Pid);
@@ -167,7 +167,7 @@ internal sealed class Scenario : IDisposable
         string truncated = comm.Length > 15 ? comm[..15] : comm;
         foreach (int pid in Descendants())
         {
-            if (ProcessStat.Read(pid) is ProcessStat stat && stat.Comm == truncated)
+            if (ProcStat.Read(pid) is ProcStat stat && stat.Comm == truncated)
             {
                 return pid;
             }
@@ -177,9 +177,9 @@ internal sealed class Scenario : IDisposable
     }
 
     /// <summary>Live (non-zombie) processes in this scenario's session.</summary>
-    public IReadOnlyList<ProcessStat> SessionMembers()
+    public IReadOnlyList<ProcStat> SessionMembers()
     {
-        return ProcessStat.ReadAll().Where(s => s.Session == Pid && !s.IsDead).ToList();
+        return ProcStat.ReadAll().Where(s => s.Session == Pid && !s.IsDead).ToList();
     }
 
     public void Dispose()
@@ -218,7 +218,7 @@ internal sealed class Scenario : IDisposable
         // different process now owning our pid proves our session is entirely gone, and
         // killing by that id would hit a stranger.
         if (_rootStartTime is ulong startTime
-            && ProcessStat.Read(Pid) is ProcessStat current
+            && ProcStat.Read(Pid) is ProcStat current
             && current.StartTime != startTime)
         {
             return;
@@ -232,8 +232,8 @@ internal sealed class Scenario : IDisposable
         WaitUntil(
             () =>
             {
-                IReadOnlyList<ProcessStat> members = SessionMembers();
-                foreach (ProcessStat member in members)
+                IReadOnlyList<ProcStat> members = SessionMembers();
+                foreach (ProcStat member in members)
                 {
                     kill(member.Pid, Sigkill);
                 }
@@ -338,68 +338,6 @@ internal sealed class Scenario : IDisposable
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
-
-    /// <summary>The fields of /proc/PID/stat the scenarios need.</summary>
-    internal readonly record struct ProcessStat(int Pid, string Comm, char State, int PPid, int PGrp, int Session, ulong StartTime)
-    {
-        /// <summary>Zombie or dead: killed already, only waiting for its parent to reap it.</summary>
-        public bool IsDead => State is 'Z' or 'X' or 'x';
-
-        public static ProcessStat? Read(int pid)
-        {
-            try
-            {
-                return Parse(File.ReadAllText($"/proc/{pid}/stat"));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or OverflowException)
-            {
-                // The process exited between listing and reading, which is routine.
-                return null;
-            }
-        }
-
-        public static IReadOnlyList<ProcessStat> ReadAll()
-        {
-            List<ProcessStat> result = new List<ProcessStat>();
-            foreach (string directory in Directory.EnumerateDirectories("/proc"))
-            {
-                if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
-                    && Read(pid) is ProcessStat stat)
-                {
-                    result.Add(stat);
-                }
-            }
-
-            return result;
-        }
-
-        public static ProcessStat? Parse(string content)
-        {
-            // comm may itself contain spaces and parentheses; only the last ')' ends it.
-            int open = content.IndexOf('(');
-            int close = content.LastIndexOf(')');
-            if (open < 0 || close < open || close + 2 > content.Length)
-            {
-                return null;
-            }
-
-            string[] rest = content[(close + 2)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (rest.Length < 20 || rest[0].Length != 1)
-            {
-                return null;
-            }
-
-            // rest[0] is field 3 (state); field N is rest[N - 3].
-            return new ProcessStat(
-                int.Parse(content[..open].Trim(), CultureInfo.InvariantCulture),
-                content[(open + 1)..close],
-                rest[0][0],
-                int.Parse(rest[1], CultureInfo.InvariantCulture),
-                int.Parse(rest[2], CultureInfo.InvariantCulture),
-                int.Parse(rest[3], CultureInfo.InvariantCulture),
-                ulong.Parse(rest[19], CultureInfo.InvariantCulture));
-        }
-    }
 
     /// <summary>
     /// Kills whatever a test forgot to dispose (or could not, because it crashed) when the

@@ -26,10 +26,10 @@ public sealed class ScenarioTests
                 "both sleeps should start");
             sleeps = SleepsInSession(scenario);
 
-            Scenario.ProcessStat root = Assert.NotNull(Scenario.ProcessStat.Read(scenario.Pid));
+            ProcStat root = Assert.NotNull(ProcStat.Read(scenario.Pid));
             Assert.Equal(scenario.Pid, root.PGrp);
             Assert.All(sleeps, s => Assert.Contains(s.Pid, scenario.Descendants()));
-            Assert.All(sleeps, s => Assert.Equal(scenario.Pid, Scenario.ProcessStat.Read(s.Pid)?.PGrp));
+            Assert.All(sleeps, s => Assert.Equal(scenario.Pid, ProcStat.Read(s.Pid)?.PGrp));
             sleeps.Add(new ProcessIdentity(root.Pid, root.StartTime));
         }
 
@@ -43,10 +43,10 @@ public sealed class ScenarioTests
 
         // Until the exec chain (setsid, sh, sleep) finishes, fds 0-2 may still be the test host's.
         Assert.True(
-            Scenario.WaitUntil(() => Scenario.ProcessStat.Read(scenario.Pid)?.Comm == "sleep", s_startTimeout),
+            Scenario.WaitUntil(() => ProcStat.Read(scenario.Pid)?.Comm == "sleep", s_startTimeout),
             "the root pid itself should become sleep: setsid and the stdio wrapper exec in place");
 
-        Scenario.ProcessStat stat = Assert.NotNull(Scenario.ProcessStat.Read(scenario.Pid));
+        ProcStat stat = Assert.NotNull(ProcStat.Read(scenario.Pid));
         Assert.Equal(scenario.Pid, stat.PGrp);
         Assert.Equal(scenario.Pid, stat.Session);
         Assert.Empty(scenario.Descendants());
@@ -62,7 +62,7 @@ public sealed class ScenarioTests
         using Scenario scenario = Scenario.StartScenarioVerb("sleep");
 
         Assert.True(
-            Scenario.WaitUntil(() => Scenario.ProcessStat.Read(scenario.Pid)?.Comm == "dotnet", s_startTimeout),
+            Scenario.WaitUntil(() => ProcStat.Read(scenario.Pid)?.Comm == "dotnet", s_startTimeout),
             "the root pid should exec into dotnet");
         Assert.Equal("dotnet", Path.GetFileName(ReadLink($"/proc/{scenario.Pid}/exe")));
         string[] commandLine = ReadCommandLine(scenario.Pid);
@@ -72,7 +72,7 @@ public sealed class ScenarioTests
         // It must stay up: a verb that crashed would also have passed the checks above.
         Thread.Sleep(TimeSpan.FromMilliseconds(500));
         Assert.False(scenario.HasExited);
-        Assert.Equal(scenario.Pid, Scenario.ProcessStat.Read(scenario.Pid)?.PGrp);
+        Assert.Equal(scenario.Pid, ProcStat.Read(scenario.Pid)?.PGrp);
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class ScenarioTests
                 Scenario.WaitUntil(
                     () => SleepsInSession(scenario).Count == 2
                         && SleepsInSession(scenario).Any(s => !IsInTree(scenario, s.Pid)
-                            && Scenario.ProcessStat.Read(s.Pid)?.PGrp != scenario.Pid),
+                            && ProcStat.Read(s.Pid)?.PGrp != scenario.Pid),
                     s_startTimeout),
                 "one sleep should have escaped both the tree and the process group");
             sleeps = SleepsInSession(scenario);
@@ -135,7 +135,7 @@ public sealed class ScenarioTests
     [Fact]
     public void ProcessStat_Parse_CommEndsAtLastParenthesis()
     {
-        Scenario.ProcessStat stat = Assert.NotNull(Scenario.ProcessStat.Parse(
+        ProcStat stat = Assert.NotNull(ProcStat.Parse(
             "42 (a) b (c)) S 7 42 42 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 12345 0 0"));
         Assert.Equal("a) b (c)", stat.Comm);
         Assert.Equal('S', stat.State);
@@ -317,7 +317,7 @@ public sealed class ScenarioTests
     {
         public bool IsGone()
         {
-            Scenario.ProcessStat? stat = Scenario.ProcessStat.Read(Pid);
+            ProcStat? stat = ProcStat.Read(Pid);
             return stat is null || stat.Value.StartTime != StartTime || stat.Value.IsDead;
         }
     }

@@ -80,7 +80,7 @@ public sealed class ScaleLimitsTests
 
     private static bool AllChildrenSleep(Scenario tree)
     {
-        List<Scenario.ProcessStat> children = Scenario.ProcessStat.ReadAll().Where(s => s.PPid == tree.Pid).ToList();
+        List<ProcStat> children = ProcStat.ReadAll().Where(s => s.PPid == tree.Pid).ToList();
         return children.Count == Children && children.All(s => s.State == 'S');
     }
 
@@ -105,7 +105,7 @@ public sealed class ScaleLimitsTests
         int pidMax = int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), CultureInfo.InvariantCulture);
         string? limitLine = File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max processes", StringComparison.Ordinal));
         string soft = limitLine?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2] ?? "unlimited";
-        int running = Scenario.ProcessStat.ReadAll().Count;
+        int running = ProcStat.ReadAll().Count;
         Assert.True(pidMax - running > needed, $"pid_max {pidMax} with {running} processes running leaves no room for {needed} more");
         Assert.True(soft == "unlimited" || long.Parse(soft, CultureInfo.InvariantCulture) - running > needed,
             $"ulimit -u {soft} with {running} processes running leaves no room for {needed} more");

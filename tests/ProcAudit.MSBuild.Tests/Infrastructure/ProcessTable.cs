@@ -21,15 +21,14 @@ internal static class ProcessTable
     {
         try
         {
-            ProcessEntry? entry = ParseStat(File.ReadAllText($"/proc/{pid}/stat"));
-            if (entry is null)
+            if (ProcStat.Read(pid) is not ProcStat stat)
             {
                 return null;
             }
 
             // Arguments are NUL-separated; joined with spaces they read like the command typed.
             string commandLine = File.ReadAllText($"/proc/{pid}/cmdline").TrimEnd('\0').Replace('\0', ' ');
-            return entry with { CommandLine = commandLine };
+            return new ProcessEntry(stat.Pid, stat.Comm, stat.State, stat.PPid, stat.PGrp, stat.Session, stat.StartTime, commandLine);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or OverflowException)
         {
@@ -62,33 +61,5 @@ internal static class ProcessTable
     public static int PidMax()
     {
         return int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), CultureInfo.InvariantCulture);
-    }
-
-    private static ProcessEntry? ParseStat(string content)
-    {
-        // comm may itself contain spaces and parentheses; only the last ')' ends it.
-        int open = content.IndexOf('(');
-        int close = content.LastIndexOf(')');
-        if (open < 0 || close < open || close + 2 > content.Length)
-        {
-            return null;
-        }
-
-        string[] rest = content[(close + 2)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (rest.Length < 20 || rest[0].Length != 1)
-        {
-            return null;
-        }
-
-        // rest[0] is field 3 (state); field N is rest[N - 3].
-        return new ProcessEntry(
-            int.Parse(content[..open].Trim(), CultureInfo.InvariantCulture),
-            content[(open + 1)..close],
-            rest[0][0],
-            int.Parse(rest[1], CultureInfo.InvariantCulture),
-            int.Parse(rest[2], CultureInfo.InvariantCulture),
-            int.Parse(rest[3], CultureInfo.InvariantCulture),
-            ulong.Parse(rest[19], CultureInfo.InvariantCulture),
-            "");
     }
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace ProcAudit.Go.Tests.Infrastructure;
+namespace ProcAudit.TestSupport;
 
 /// <summary>Builds the Go fixture programs with the machine's own `go`, once per test run.</summary>
 internal static class GoPrograms
