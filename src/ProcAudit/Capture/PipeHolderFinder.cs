@@ -25,10 +25,7 @@ internal static class PipeHolderFinder
             {
                 continue;
             }
-            ProcText stat = procfs.ReadText($"{candidate}/stat");
-            ProcText cmdline = procfs.ReadTextBounded($"{candidate}/cmdline", TimeSpan.FromSeconds(1), limit: 128 * 1024);
-            StatRecord? s = stat.Ok ? StatFile.Parse(stat.Text!) : null;
-            ImmutableArray<string> args = cmdline.Ok ? Redactor.RedactCmdline(CmdlineFile.Parse(cmdline.Text!)) : ImmutableArray<string>.Empty;
+            (StatRecord? s, ImmutableArray<string> args) = Identity(procfs, candidate);
             foreach (FdLinkEntry l in links.Where(l => l.Target == link.Text))
             {
                 ProcText info = procfs.ReadText($"{candidate}/fdinfo/{l.Fd}");
@@ -42,5 +39,35 @@ internal static class PipeHolderFinder
             }
         }
         return new PipeHolders(link.Text!, holders.ToImmutable());
+    }
+
+    /// <summary>
+    /// Name and command line of one program: read between two stats, and once more when it exec'd in between,
+    /// so a holder is never named with one program's comm and another's command line.
+    /// </summary>
+    private static (StatRecord? Stat, ImmutableArray<string> Args) Identity(ProcfsReader procfs, int pid)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            StatRecord? before = Stat(procfs, pid);
+            ProcText cmdline = procfs.ReadTextBounded($"{pid}/cmdline", TimeSpan.FromSeconds(1), limit: 128 * 1024);
+            ImmutableArray<string> args = cmdline.Ok ? Redactor.RedactCmdline(CmdlineFile.Parse(cmdline.Text!)) : ImmutableArray<string>.Empty;
+            StatRecord? after = Stat(procfs, pid);
+            if (before is null || ImageCheck.Compare(before, after) != ImageChange.Execed)
+            {
+                return (before, args);
+            }
+            if (attempt == 1)
+            {
+                // It keeps exec'ing: name it by its latest stat, without a command line that may not be its own.
+                return (after, ImmutableArray<string>.Empty);
+            }
+        }
+    }
+
+    private static StatRecord? Stat(ProcfsReader procfs, int pid)
+    {
+        ProcText stat = procfs.ReadText($"{pid}/stat");
+        return stat.Ok ? StatFile.Parse(stat.Text!) : null;
     }
 }
