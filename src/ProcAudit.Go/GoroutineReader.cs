@@ -14,7 +14,6 @@ public static class GoroutineReader
     private const int MaxFrames = 64;
     private const int MaxInlineDepth = 32;
     private const int MaxStackBytes = 256 * 1024;
-    private const int MaxSelectCases = 64;
     private const long MaxExecutableBytes = 1L << 30;
     private const ulong MaxBssBytes = 16UL << 20;
     private const uint StatusScanBit = 0x1000;

@@ -13,28 +13,31 @@ internal static class GoStallFinder
 {
     private const int MaxChain = 5;
 
-    public static IEnumerable<Finding> Find(Snapshot snapshot, ImmutableArray<WaitEdge> edges, HashSet<WaitEdge> inCycles, Describe d)
+    // told: gets every edge a chain finding tells, so no other finding tells it again.
+    public static List<Finding> Find(Snapshot snapshot, ImmutableArray<WaitEdge> edges, HashSet<WaitEdge> inCycles, Describe d, HashSet<WaitEdge> told)
     {
+        List<Finding> findings = new();
         foreach (ProcessInfo process in snapshot.Processes.Where(p => !p.Goroutines.IsDefaultOrEmpty))
         {
             foreach (GoLockInfo l in process.GoLocks)
             {
-                if (LockHolderBlocked(snapshot, process, l, edges, inCycles, d) is Finding finding)
+                if (LockHolderBlocked(snapshot, process, l, edges, inCycles, d, told) is Finding finding)
                 {
-                    yield return finding;
+                    findings.Add(finding);
                 }
             }
             foreach (GoroutineInfo g in process.Goroutines)
             {
                 if (NobodyOnTheOtherSide(process, g, edges, d) is Finding finding)
                 {
-                    yield return finding;
+                    findings.Add(finding);
                 }
             }
         }
+        return findings;
     }
 
-    private static Finding? LockHolderBlocked(Snapshot snapshot, ProcessInfo process, GoLockInfo l, ImmutableArray<WaitEdge> edges, HashSet<WaitEdge> inCycles, Describe d)
+    private static Finding? LockHolderBlocked(Snapshot snapshot, ProcessInfo process, GoLockInfo l, ImmutableArray<WaitEdge> edges, HashSet<WaitEdge> inCycles, Describe d, HashSet<WaitEdge> told)
     {
         List<GoroutineInfo> waiters = l.Waiters.Select(id => Goroutine(process, id)).OfType<GoroutineInfo>().Where(g => !g.Moved).ToList();
         if (waiters.Count == 0 || inCycles.Any(e => e.Object == l.Id))
@@ -48,7 +51,7 @@ internal static class GoStallFinder
         }
         GoReferenceInfo? defer = l.PendingUnlocks.FirstOrDefault(r => r.Goroutine == holderId);
         string held = defer?.Detail?.Contains("RUnlock", StringComparison.Ordinal) == true ? "the read lock of" : "the lock on";
-        string chain = Chain(snapshot, process, holder, edges, d, new HashSet<long>());
+        string chain = Chain(snapshot, process, holder, edges, d, new HashSet<long>(), told);
         string pile = string.Join(", ", waiters.Take(5).Select(g => d.Goroutine(new WaitEnd(process.Pid, Goroutine: g.Id))));
         string more = waiters.Count > 5 ? $" and {waiters.Count - 5} more" : "";
         bool send = holder.WaitKind == "chan-send";
@@ -63,7 +66,7 @@ internal static class GoStallFinder
     }
 
     /// <summary>What a blocked goroutine waits on, followed through channel receivers, as one clause.</summary>
-    private static string Chain(Snapshot snapshot, ProcessInfo process, GoroutineInfo g, ImmutableArray<WaitEdge> edges, Describe d, HashSet<long> seen)
+    private static string Chain(Snapshot snapshot, ProcessInfo process, GoroutineInfo g, ImmutableArray<WaitEdge> edges, Describe d, HashSet<long> seen, HashSet<WaitEdge> told)
     {
         seen.Add(g.Id);
         List<WaitEdge> next = edges.Where(e => e.From.Pid == process.Pid && e.From.Goroutine == g.Id).ToList();
@@ -86,9 +89,14 @@ internal static class GoStallFinder
                 {
                     return $"{what}; {whoElse}, is not parked on it";
                 }
-                return $"{what}; {whoElse}, {Chain(snapshot, process, other, edges, d, seen)}";
+                told.Add(first);
+                return $"{what}; {whoElse}, {Chain(snapshot, process, other, edges, d, seen, told)}";
             case "io" when g.Fd is int fd:
                 WaitEdge? io = next.FirstOrDefault(e => e.Fd == fd && e.To.Goroutine is null);
+                if (io is not null)
+                {
+                    told.Add(io);
+                }
                 string verb = g.FdMode == "write" ? "writing" : "reading";
                 if (io?.Object is string obj && snapshot.FindSocket(obj) is SocketInfo socket)
                 {

@@ -64,7 +64,8 @@ internal static class StallFinder
             }
         }
 
-        foreach (Finding finding in GoStallFinder.Find(snapshot, edges, inCycles, d))
+        HashSet<WaitEdge> toldByGo = new();
+        foreach (Finding finding in GoStallFinder.Find(snapshot, edges, inCycles, d, toldByGo))
         {
             if (!findings.Contains(finding))
             {
@@ -72,12 +73,8 @@ internal static class StallFinder
             }
         }
         // A goroutine blocked writing a socket outside such a chain: the peer that does not read is the finding.
-        foreach (WaitEdge e in edges.Where(e => e.From.Goroutine is not null && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e)))
+        foreach (WaitEdge e in edges.Where(e => e.From.Goroutine is not null && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e) && !toldByGo.Contains(e)))
         {
-            if (findings.Any(f => f.Summary.Contains(e.Object!, StringComparison.Ordinal)))
-            {
-                continue;
-            }
             if (snapshot.FindProcess(e.From.Pid) is ProcessInfo sender && e.Object is string id && snapshot.FindSocket(id) is SocketInfo socket
                 && PeerNotReading(snapshot, sender, e.Fd, socket, d, inferred: null, who: d.Who(e.From)) is Finding finding && !findings.Contains(finding))
             {
