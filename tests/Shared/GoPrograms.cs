@@ -118,20 +118,9 @@ internal static class GoPrograms
     private static string? Locate()
     {
         string? goRoot = Environment.GetEnvironmentVariable("GOROOT");
-        List<string> candidates = new List<string>();
-        if (!string.IsNullOrEmpty(goRoot))
-        {
-            candidates.Add(Path.Combine(goRoot, "bin", "go"));
-        }
-
-        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            candidates.Add(Path.Combine(directory, "go"));
-        }
-
-        candidates.Add("/usr/bin/go");
-        candidates.Add("/usr/local/go/bin/go");
-        return candidates.FirstOrDefault(File.Exists);
+        string? fromRoot = string.IsNullOrEmpty(goRoot) ? null : Path.Combine(goRoot, "bin", "go");
+        return fromRoot is not null && Executables.IsExecutableFile(fromRoot) ? fromRoot
+            : Executables.FindOnPath("go") ?? new[] { "/usr/bin/go", "/usr/local/go/bin/go" }.FirstOrDefault(Executables.IsExecutableFile);
     }
 
     private static string RepositoryRoot()

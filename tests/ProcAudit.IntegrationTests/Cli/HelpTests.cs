@@ -9,7 +9,7 @@ public sealed class HelpTests
     public void Help_on_a_terminal_prints_and_exits_without_a_pager()
     {
         // `script` gives the tool a pseudo-terminal, where CommandLineUtils' own help option would start `less`.
-        string script = Scenario.FindOnPath("script") ?? throw new InvalidOperationException("script (util-linux) is needed and is not on PATH");
+        string script = Executables.FindOnPath("script") ?? throw new InvalidOperationException("script (util-linux) is needed and is not on PATH");
         string command = $"'{Infrastructure.Cli.DotnetHost()}' '{Infrastructure.Cli.ToolDll}' --help";
 
         CliRun run = Infrastructure.Cli.RunProgram(script, "-qec", command, "/dev/null");

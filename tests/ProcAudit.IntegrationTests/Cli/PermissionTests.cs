@@ -10,7 +10,7 @@ public sealed class PermissionTests
     {
         // The test needs two users: it runs as root (as CI here does) and audits as nobody.
         Assert.True(Environment.UserName == "root", "this test starts the audited tree as root and the audit as nobody; run the tests as root");
-        string setpriv = Scenario.FindOnPath("setpriv") ?? throw new InvalidOperationException("setpriv (util-linux) is needed and is not on PATH");
+        string setpriv = Executables.FindOnPath("setpriv") ?? throw new InvalidOperationException("setpriv (util-linux) is needed and is not on PATH");
         using Scenario tree = Scenario.StartShell("yes | sleep 600");
         Assert.True(Scenario.WaitUntil(() => tree.Descendants().Count == 2, TimeSpan.FromSeconds(10)), "the pipeline did not start");
 
@@ -28,7 +28,7 @@ public sealed class PermissionTests
     public void A_normal_user_auditing_roots_go_program_gets_its_kernel_view_and_a_note_that_goroutines_need_access()
     {
         Assert.True(Environment.UserName == "root", "this test starts the Go program as root and the audit as nobody; run the tests as root");
-        string setpriv = Scenario.FindOnPath("setpriv") ?? throw new InvalidOperationException("setpriv (util-linux) is needed and is not on PATH");
+        string setpriv = Executables.FindOnPath("setpriv") ?? throw new InvalidOperationException("setpriv (util-linux) is needed and is not on PATH");
         string program = GoPrograms.Build("go-transfer-lock-order.go");
         using Scenario tree = Scenario.StartShell($"exec {program}");
         Assert.True(Scenario.WaitUntil(() => File.Exists($"/proc/{tree.Pid}/exe") && new FileInfo($"/proc/{tree.Pid}/exe").LinkTarget == program, TimeSpan.FromSeconds(10)), "the program did not start");

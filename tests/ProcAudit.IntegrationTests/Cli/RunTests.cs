@@ -19,7 +19,7 @@ public sealed class RunTests
     [Fact]
     public void A_deadlocked_command_is_stopped_after_deadlock_after_not_at_the_timeout_with_its_report()
     {
-        string python = Scenario.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
+        string python = Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
         string dir = TempDir();
         try
         {
@@ -81,7 +81,7 @@ public sealed class RunTests
     [Fact]
     public void A_command_idle_in_accept_on_a_socket_is_untouched()
     {
-        string python = Scenario.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
+        string python = Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
         // Waits 3 s for a connection that never comes, then exits 5: idle, not deadlocked.
         const string Script = "import socket,sys\ns=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(); s.settimeout(3)\ntry:\n    s.accept()\nexcept socket.timeout:\n    sys.exit(5)";
         CliRun run = Infrastructure.Cli.Run("run", "--deadlock-after", "1s", "--interval", "300ms", "--", python, "-c", Script);

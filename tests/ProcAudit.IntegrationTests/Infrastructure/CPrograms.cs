@@ -8,7 +8,7 @@ internal static class CPrograms
     /// <summary>Builds <paramref name="source"/> as <paramref name="dir"/>/<paramref name="name"/>; without a compiler the test says so and fails.</summary>
     public static string Compile(string dir, string name, string source)
     {
-        string cc = Scenario.FindOnPath("gcc") ?? Scenario.FindOnPath("cc")
+        string cc = Executables.FindOnPath("gcc") ?? Executables.FindOnPath("cc")
             ?? throw new InvalidOperationException("this test compiles a C program and needs gcc or cc on PATH; there is none here");
         File.WriteAllText(Path.Combine(dir, name + ".c"), source);
         string output = Path.Combine(dir, name);

@@ -55,5 +55,5 @@ internal static class Cli
     public static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
             ? host
-            : Scenario.FindOnPath("dotnet") ?? "dotnet";
+            : Executables.FindOnPath("dotnet") ?? "dotnet";
 }

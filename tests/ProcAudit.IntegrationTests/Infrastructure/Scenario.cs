@@ -70,7 +70,7 @@ internal sealed class Scenario : IDisposable
 
     public static Scenario StartProgram(string file, params string[] args)
     {
-        string setsid = FindOnPath("setsid")
+        string setsid = Executables.FindOnPath("setsid")
             ?? throw new InvalidOperationException("setsid (util-linux) is not on PATH");
         ProcessStartInfo startInfo = new ProcessStartInfo(setsid)
         {
@@ -115,26 +115,6 @@ internal sealed class Scenario : IDisposable
 
             Thread.Sleep(s_pollInterval);
         }
-    }
-
-    public static string? FindOnPath(string exe)
-    {
-        if (exe.Contains('/'))
-        {
-            return IsExecutableFile(exe) ? exe : null;
-        }
-
-        string path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
-        foreach (string directory in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(directory, exe);
-            if (IsExecutableFile(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 
     /// <summary>Pids whose parent chain leads to <see cref="Pid"/>, nearest first; excludes the root.</summary>
@@ -243,31 +223,12 @@ internal sealed class Scenario : IDisposable
             s_sweepTimeout);
     }
 
-    private static bool IsExecutableFile(string path)
-    {
-        try
-        {
-            // The scenarios are Linux-only; the guard only tells the platform analyzer so.
-            if (OperatingSystem.IsWindows() || !File.Exists(path))
-            {
-                return false;
-            }
-
-            UnixFileMode executable = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-            return (File.GetUnixFileMode(path) & executable) != 0;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
     private static string LocateDotnetHost()
     {
         // The SDK exports the host it runs under to child processes; prefer it so the
         // scenarios run on the same installation as the tests.
         string? fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && IsExecutableFile(fromSdk))
+        if (!string.IsNullOrEmpty(fromSdk) && Executables.IsExecutableFile(fromSdk))
         {
             return fromSdk;
         }
@@ -278,7 +239,7 @@ internal sealed class Scenario : IDisposable
             return processPath;
         }
 
-        string? onPath = FindOnPath("dotnet");
+        string? onPath = Executables.FindOnPath("dotnet");
         if (onPath is not null)
         {
             return onPath;
@@ -288,7 +249,7 @@ internal sealed class Scenario : IDisposable
         string runtimeDirectory = RuntimeEnvironment.GetRuntimeDirectory().TrimEnd('/');
         string? installRoot = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(runtimeDirectory)));
         string fromRuntime = Path.Combine(installRoot ?? "/usr/share/dotnet", "dotnet");
-        if (IsExecutableFile(fromRuntime))
+        if (Executables.IsExecutableFile(fromRuntime))
         {
             return fromRuntime;
         }

@@ -99,7 +99,7 @@ public sealed class ScenarioTests
     {
         // dash refuses job control without a terminal; bash gives each job its own process
         // group, which kill(-pgid) cannot reach: only the session sweep can.
-        string bash = Assert.IsType<string>(Scenario.FindOnPath("bash"));
+        string bash = Assert.IsType<string>(Executables.FindOnPath("bash"));
         List<ProcessIdentity> sleeps;
         using (Scenario scenario = Scenario.StartProgram(bash, "-c", "set -m; (sleep 600 &); sleep 600"))
         {
@@ -128,8 +128,8 @@ public sealed class ScenarioTests
     [Fact]
     public void FindOnPath_FindsShellAndRejectsMissing()
     {
-        Assert.NotNull(Scenario.FindOnPath("sh"));
-        Assert.Null(Scenario.FindOnPath("procaudit-no-such-program"));
+        Assert.NotNull(Executables.FindOnPath("sh"));
+        Assert.Null(Executables.FindOnPath("procaudit-no-such-program"));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class BacklogTests
         try
         {
             string path = Path.Combine(dir, "sock");
-            using Scenario tree = Scenario.StartProgram(Scenario.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed"), "-c", Script, path);
+            using Scenario tree = Scenario.StartProgram(Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed"), "-c", Script, path);
 
             // Two clients fit in the backlog of 1 (the kernel allows one more); the third one blocks.
             AuditResult result = Audits.Until(tree.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "backlog-full")

@@ -18,7 +18,7 @@ public sealed class PipeOrderInversionTests
     [Fact]
     public void Python_parent_reading_stdout_before_stderr_is_a_pipe_order_inversion()
     {
-        string python = Scenario.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
+        string python = Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
         using Scenario tree = Scenario.StartProgram(python, "-c", PythonParent);
 
         AuditResult result = Audits.UntilVerdict(tree.Pid, Verdict.Deadlock);

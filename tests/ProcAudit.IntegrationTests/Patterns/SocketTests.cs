@@ -182,5 +182,5 @@ public sealed class SocketTests
         return bytes.ToArray();
     }
 
-    private static string Python() => Scenario.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
+    private static string Python() => Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
 }

@@ -17,7 +17,7 @@ public sealed class WaitBeforeDrainTests
     [Fact]
     public void Python_parent_blocked_in_waitpid_is_a_wait_before_drain()
     {
-        string python = Scenario.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
+        string python = Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
         using Scenario tree = Scenario.StartProgram(python, "-c", PythonParent);
 
         AuditResult result = Audits.UntilVerdict(tree.Pid, Verdict.Deadlock);

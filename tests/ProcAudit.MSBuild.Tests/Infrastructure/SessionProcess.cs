@@ -85,7 +85,7 @@ internal sealed class SessionProcess : IDisposable
 
     public static SessionProcess Start(string file, IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string> environment)
     {
-        string setsid = FindOnPath("setsid")
+        string setsid = Executables.FindOnPath("setsid")
             ?? throw new InvalidOperationException("setsid (util-linux) is not on PATH");
         ProcessStartInfo startInfo = new ProcessStartInfo(setsid)
         {
@@ -282,21 +282,6 @@ internal sealed class SessionProcess : IDisposable
         }
     }
 
-    public static string? FindOnPath(string exe)
-    {
-        string path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
-        foreach (string directory in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(directory, exe);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>The dotnet host the tests run under, so nested builds use the same SDK installation.</summary>
     public static string DotnetHost()
     {
@@ -312,7 +297,7 @@ internal sealed class SessionProcess : IDisposable
             return processPath;
         }
 
-        return FindOnPath("dotnet") ?? throw new InvalidOperationException("cannot find the dotnet host");
+        return Executables.FindOnPath("dotnet") ?? throw new InvalidOperationException("cannot find the dotnet host");
     }
 
     [DllImport("libc", SetLastError = true)]

@@ -154,7 +154,7 @@ public sealed class NetlinkConstantsTests
     public async Task ConstantsMatchThisMachinesHeaders()
     {
         bool required = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI_REQUIRE_CC"));
-        string? compiler = FindOnPath("cc") ?? FindOnPath("gcc");
+        string? compiler = Executables.FindOnPath("cc") ?? Executables.FindOnPath("gcc");
         if (compiler is null)
         {
             Assert.False(required, "CI_REQUIRE_CC is set but neither 'cc' nor 'gcc' is on PATH.");
@@ -219,23 +219,5 @@ public sealed class NetlinkConstantsTests
             c.AppendLine($"_Static_assert((long long)({expression}) == {literal}LL, \"{expression.Replace("\"", "\\\"")} is not {literal}\");");
         }
         return c.ToString();
-    }
-
-    private static string? FindOnPath(string program)
-    {
-        string? path = Environment.GetEnvironmentVariable("PATH");
-        if (string.IsNullOrEmpty(path))
-        {
-            return null;
-        }
-        foreach (string dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(dir, program);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        return null;
     }
 }

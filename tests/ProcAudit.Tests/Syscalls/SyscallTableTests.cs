@@ -270,7 +270,7 @@ public sealed class SyscallTableTests
         string[] names = ["read", "write", "wait4", "futex", "epoll_pwait", "openat", "pidfd_getfd"];
         bool required = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI_REQUIRE_CC"));
 
-        string? compiler = FindOnPath("cc") ?? FindOnPath("gcc");
+        string? compiler = Executables.FindOnPath("cc") ?? Executables.FindOnPath("gcc");
         if (compiler is null)
         {
             Assert.False(required, "CI_REQUIRE_CC is set but neither 'cc' nor 'gcc' is on PATH, so the syscall tables could not be checked against <sys/syscall.h>.");
@@ -392,25 +392,5 @@ public sealed class SyscallTableTests
         }
 
         return (process.ExitCode, stdout.Result + stderr.Result);
-    }
-
-    private static string? FindOnPath(string program)
-    {
-        string? path = Environment.GetEnvironmentVariable("PATH");
-        if (string.IsNullOrEmpty(path))
-        {
-            return null;
-        }
-
-        foreach (string dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(dir, program);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 }
