@@ -29,34 +29,8 @@ ALL=(pipe-order-inversion-python wait-before-drain-python leaked-write-end-shell
 # python itself, and the child is started with the same interpreter.
 PYTHON=$(python3 -c 'import sys; print(sys.executable)')
 
-SESSIONS=()
-TMP=$(mktemp -d)
+source "$ROOT/tools/lib/sessions.sh"
 
-kill_session() {
-    local sid=$1
-    # Everything started by setsid shares the session's process group...
-    kill -KILL -- "-$sid" 2>/dev/null || true
-    # ...except what left the group; an orphan keeps its session, so sweep the session by id too.
-    local pid
-    for pid in $(ps -o pid= -s "$sid" 2>/dev/null || true); do
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-}
-
-cleanup() {
-    local sid
-    for sid in "${SESSIONS[@]}"; do
-        kill_session "$sid"
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-die() {
-    echo "record-fixtures: $*" >&2
-    exit 1
-}
 
 # start_tree CMD ARGS...: starts CMD as the leader of a new session and sets TREE to its pid.
 start_tree() {

@@ -25,32 +25,9 @@ FIXTURES="$ROOT/tests/fixtures/net"
 ALL=(tcp-reader-not-reading unix-socketpair-full tcp6-loopback udp-queued)
 PYTHON=$(python3 -c 'import sys; print(sys.executable)')
 
-SESSIONS=()
-TMP=$(mktemp -d)
+source "$ROOT/tools/lib/sessions.sh"
+CLEANUP_PATHS+=(/tmp/procaudit-net-fixture)
 
-kill_session() {
-    local sid=$1
-    kill -KILL -- "-$sid" 2>/dev/null || true
-    local pid
-    for pid in $(ps -o pid= -s "$sid" 2>/dev/null || true); do
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-}
-
-cleanup() {
-    local sid
-    for sid in "${SESSIONS[@]}"; do
-        kill_session "$sid"
-    done
-    rm -rf "$TMP" /tmp/procaudit-net-fixture
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-die() {
-    echo "record-net-fixtures: $*" >&2
-    exit 1
-}
 
 cat >"$TMP/scenarios.py" <<'PY'
 """The scenarios. argv: NAME OUTDIR. Writes OUTDIR/manifest.json (and unix-diag.hex), then
