@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using ProcAudit;
 using ProcAudit.Capture;
+using ProcAudit.Benchmarks;
 using ProcAudit.Capture.Procfs;
 
 namespace ProcAudit.Profile;
@@ -121,9 +122,9 @@ internal static unsafe partial class Program
         StepWith("  the tree: pipe levels", "MeasurePipes: a pidfd_getfd probe (FIONREAD, F_GETPIPE_SZ) per pipe the tree holds",
             () => { CaptureParts c = new(Procfs); return (c, c.ReadTree(treePids)); },
             s => ((ImmutableArray<PipeInfo>)s.c.Call("MeasurePipes", s.Item2.Fds, tree, new HashSet<ulong>())!).Length);
-        StepWith("  the tree: processes", "ReadProcess: status, cmdline, runtime detection (exe link, maps, ELF headers) per tree process",
+        StepWith("  the tree: processes", "ReadProcess (status, runtime detection: exe link, maps, ELF headers) and the cmdline read per tree process",
             () => { CaptureParts c = new(Procfs); return (c, c.ReadTree(treePids)); },
-            s => treePids.Count(p => s.c.Call("ReadProcess", stats[p], true, s.Item2.Fds[p], s.Item2.Threads[p]) is not null));
+            s => treePids.Count(p => s.c.Call("ReadProcess", stats[p], true, s.Item2.Fds[p], s.Item2.Threads[p], Procfs.ReadTextBounded($"{p}/cmdline", TimeSpan.FromSeconds(1))) is not null));
         StepWith("  the tree: file locks", "ReadFileLocks: /proc/locks",
             () => { CaptureParts c = new(Procfs); return (c, c.ReadTree(treePids)); },
             s => ((ImmutableArray<FileLockInfo>)s.c.Call("ReadFileLocks", s.Item2.Fds, s.Item2.Threads)!).Length);
@@ -132,12 +133,13 @@ internal static unsafe partial class Program
         double parts = rows.Where(r => r.Step.StartsWith("  ", StringComparison.Ordinal) && !r.Step.StartsWith("    ", StringComparison.Ordinal) && !double.IsNaN(r.Ms)).Sum(r => r.Ms);
         rows.Add(("  the rest", "capture minus the parts above (joining, describing sockets, GC, noise)", Math.Max(0, rows[0].Ms - parts), 0));
 
-        Step("leaner: holder scan, getdents64 + readlink", "same syscalls as C fdfloor: no lstat/stat per fd; string only for a pipe link",
-            () => HolderScan(outside, awaited, at: false, threads: 1));
-        Step("leaner: holder scan, getdents64 + readlinkat", "readlinkat(fd dir, \"N\"): no path walk through /proc/PID per fd",
-            () => HolderScan(outside, awaited, at: true, threads: 1));
-        Step("leaner: holder scan, readlinkat, 2 threads", "the same split over the 2 cores",
-            () => HolderScan(outside, awaited, at: true, threads: 2));
+        // The floors the holder scan is measured against (bench/ProcAudit.Benchmarks/ReadlinkFloor.cs, linked).
+        Step("floor: every fd, getdents64 + readlink", "same syscalls as C fdfloor, every process on the machine",
+            () => ReadlinkFloor.Scan());
+        Step("floor: every fd, getdents64 + readlinkat", "readlinkat(fd dir, \"N\"): no path walk through /proc/PID per fd",
+            () => ReadlinkFloor.ScanAt(1));
+        Step("floor: every fd, readlinkat, 2 threads", "the same split over the 2 cores",
+            () => ReadlinkFloor.ScanAt(2));
         Step("leaner: stat of every process, raw read", "open/read/close by P/Invoke, ppid and flags parsed from bytes (no strings)",
             () => RawStats(pids));
         Step("leaner: the tree via task/*/children", $"children files from the root down instead of every process's stat ({tree.Count} processes)",
@@ -209,18 +211,10 @@ internal static unsafe partial class Program
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int Close(int fd);
 
-    [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true)]
-    private static partial nint Readlink(byte* path, byte* buffer, nuint size);
 
-    [LibraryImport("libc", EntryPoint = "readlinkat", SetLastError = true)]
-    private static partial nint Readlinkat(int dirfd, byte* path, byte* buffer, nuint size);
 
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
-    private static partial nint Syscall(nint number, nint a, nint b, nint c);
 
     private const int O_RDONLY_CLOEXEC = 0x80000;
-    private const int O_DIRECTORY = 0x10000;
-    private static readonly nint SYS_getdents64 = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 61 : 217;
 
     private static int PathOf(byte* at, int pid, ReadOnlySpan<byte> tail)
     {
@@ -255,77 +249,7 @@ internal static unsafe partial class Program
         return len;
     }
 
-    /// <summary>
-    /// A holder scan that does only what the kernel makes necessary: getdents64 on each fd dir,
-    /// one readlink per fd into a stack buffer, and a string (and inode parse) only for a pipe.
-    /// </summary>
-    private static long HolderScan(int[] pids, HashSet<ulong> wanted, bool at, int threads)
-    {
-        if (threads <= 1)
-        {
-            return HolderScanRange(pids, wanted, at, 0, 1);
-        }
-        long found = 0;
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            t => Interlocked.Add(ref found, HolderScanRange(pids, wanted, at, t, threads)));
-        return found;
-    }
 
-    private static long HolderScanRange(int[] pids, HashSet<ulong> wanted, bool at, int start, int step)
-    {
-        long holders = 0;
-        byte* path = stackalloc byte[64];
-        byte* target = stackalloc byte[256];
-        byte* dents = stackalloc byte[32768];
-        for (int i = start; i < pids.Length; i += step)
-        {
-            int head = PathOf(path, pids[i], "/fd"u8);
-            int dir = Open(path, O_RDONLY_CLOEXEC | O_DIRECTORY);
-            if (dir < 0)
-            {
-                continue;
-            }
-            path[head++] = (byte)'/';
-            nint n;
-            while ((n = Syscall(SYS_getdents64, dir, (nint)dents, 32768)) > 0)
-            {
-                for (nint off = 0; off < n;)
-                {
-                    ushort reclen = *(ushort*)(dents + off + 16);
-                    byte* name = dents + off + 19;
-                    off += reclen;
-                    if (name[0] is < (byte)'0' or > (byte)'9')
-                    {
-                        continue;
-                    }
-                    nint len;
-                    if (at)
-                    {
-                        len = Readlinkat(dir, name, target, 256);
-                    }
-                    else
-                    {
-                        int k = head;
-                        for (byte* c = name; *c != 0; c++)
-                        {
-                            path[k++] = *c;
-                        }
-                        path[k] = 0;
-                        len = Readlink(path, target, 256);
-                    }
-                    // "pipe:[N]": the only links worth a look.
-                    if (len > 7 && target[0] == (byte)'p' && target[4] == (byte)':' && target[5] == (byte)'['
-                        && ulong.TryParse(new ReadOnlySpan<byte>(target + 6, (int)len - 7), NumberStyles.None, CultureInfo.InvariantCulture, out ulong inode)
-                        && wanted.Contains(inode))
-                    {
-                        holders++;
-                    }
-                }
-            }
-            Close(dir);
-        }
-        return holders;
-    }
 
     /// <summary>stat of every process by raw read; ppid and flags parsed from the bytes after the last ')'.</summary>
     private static long RawStats(IReadOnlyList<int> pids)
