@@ -64,7 +64,12 @@ internal static class GoWaitResolver
             .Select(group => Lock(binary, memory, group.Key, group.First().Wait!, group.Select(g => g.Id).ToImmutableArray(), live, defers))
             .OfType<GoLock>()
             .ToImmutableArray();
-        return new GoWaitResolution(goroutines.ToImmutableArray(), channels, locks);
+        // A goroutine parked on one channel carries that channel's fill, read once above.
+        Dictionary<ulong, GoChannel> byAddress = channels.ToDictionary(c => c.Address);
+        ImmutableArray<Goroutine> result = goroutines
+            .Select(g => g.Wait is { Kind: "chan-send" or "chan-recv" } w && byAddress.TryGetValue(w.Channels[0], out GoChannel? c) ? g with { Channel = c } : g)
+            .ToImmutableArray();
+        return new GoWaitResolution(result, channels, locks);
     }
 
     /// <summary>Adds the note the first time; always false, to end a TakeWhile.</summary>
@@ -83,10 +88,10 @@ internal static class GoWaitResolver
         Goroutine g = raw.Goroutine;
         switch (g.WaitReason)
         {
-            case "chan send" when g.Channel is GoChannel c:
-                return new GoWait("chan-send", ImmutableArray.Create(c.Address));
-            case "chan receive" when g.Channel is GoChannel c:
-                return new GoWait("chan-recv", ImmutableArray.Create(c.Address));
+            case "chan send" when raw.Channel is ulong c:
+                return new GoWait("chan-send", ImmutableArray.Create(c));
+            case "chan receive" when raw.Channel is ulong c:
+                return new GoWait("chan-recv", ImmutableArray.Create(c));
             case "chan send (nil chan)" or "chan receive (nil chan)":
                 return new GoWait("nil-chan", ImmutableArray<ulong>.Empty);
             case "select":

@@ -344,16 +344,16 @@ public static class GoroutineReader
             }
         }
 
-        GoChannel? channel = null;
+        // The channel itself is read once per channel by the resolver, however many goroutines wait on it.
+        ulong? channel = null;
         if (waitReason is "chan send" or "chan receive")
         {
             ulong sudog = U64(g, layout.GWaiting);
-            ulong? hchan = sudog == 0 ? null : memory.Word(sudog + (ulong)layout.SudogC);
-            channel = hchan is ulong c and not 0 ? ReadChannel(binary, memory, c) : null;
+            channel = sudog == 0 ? null : memory.Word(sudog + (ulong)layout.SudogC);
         }
 
-        Goroutine goroutine = new Goroutine(id, statusName, waitReason, waitSince == 0 ? null : waitSince, frames, channel, threadId, note) { Address = address };
-        return new RawGoroutine(goroutine, stack, U64(g, layout.GWaiting), Torn: false);
+        Goroutine goroutine = new Goroutine(id, statusName, waitReason, waitSince == 0 ? null : waitSince, frames, null, threadId, note) { Address = address };
+        return new RawGoroutine(goroutine, stack, U64(g, layout.GWaiting), Torn: false) { Channel = channel is 0 ? null : channel };
     }
 
     /// <summary>Reads an hchan's counters and element type (its queues are walked by the resolver).</summary>
