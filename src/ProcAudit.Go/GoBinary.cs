@@ -43,8 +43,8 @@ internal sealed class GoBinary
     /// <summary>The toolchain version, e.g. "go1.19.8".</summary>
     public string Version { get; }
 
-    /// <summary>Decoded pcs, for this read: goroutines parked at the same pc share the work.</summary>
-    public Dictionary<ulong, PcFrames?> PcCache { get; } = new Dictionary<ulong, PcFrames?>();
+    /// <summary>Decoded pcs: goroutines parked at the same pc share the work (bounded by the binary's code).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<ulong, PcFrames?> PcCache { get; } = new();
 
     /// <summary>The minor release, e.g. 19 for go1.19.8 (-1 when the version text is not go1.N).</summary>
     public int MinorVersion => Minor(Version).Minor;

@@ -15,6 +15,9 @@ public static class GoroutineReader
     private const int MaxInlineDepth = 32;
     private const int MaxStackBytes = 256 * 1024;
     private const long MaxExecutableBytes = 1L << 30;
+    private const int MaxCachedBinaries = 8;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, long Length, DateTime Modified), GoBinary> s_binaries = new();
     private const ulong MaxBssBytes = 16UL << 20;
     private const uint StatusScanBit = 0x1000;
     private const uint StatusRunning = 2;
@@ -111,6 +114,7 @@ public static class GoroutineReader
         // /proc/PID/exe opens the executed file itself (execve only runs regular files), even when it was deleted.
         string path = $"/proc/{pid}/exe";
         byte[] file;
+        (string, long, DateTime) key;
         try
         {
             using FileStream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
@@ -118,6 +122,14 @@ public static class GoroutineReader
             {
                 notes.Add($"{path}: executable larger than {MaxExecutableBytes} bytes, not read");
                 return null;
+            }
+
+            // The same executable is read again and again (two reads per audit, every tick of a watch, many
+            // processes of one program): keep the parsed binary, keyed by what identifies the file's contents.
+            key = (new FileInfo(path).LinkTarget ?? path, stream.Length, File.GetLastWriteTimeUtc(path));
+            if (s_binaries.TryGetValue(key, out GoBinary? known))
+            {
+                return known;
             }
 
             file = new byte[stream.Length];
@@ -143,8 +155,15 @@ public static class GoroutineReader
         if (binary is null)
         {
             notes.Add(error ?? "not a supported Go binary");
+            return null;
         }
 
+        if (s_binaries.Count >= MaxCachedBinaries)
+        {
+            s_binaries.Clear();
+        }
+
+        s_binaries[key] = binary;
         return binary;
     }
 
