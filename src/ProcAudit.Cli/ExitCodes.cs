@@ -3,7 +3,7 @@ namespace ProcAudit.Cli;
 /// <summary>The documented exit codes (README "Exit codes"). Decided here once, never in a handler.</summary>
 internal static class ExitCodes
 {
-    /// <summary>Nothing blocked: running, or exited.</summary>
+    /// <summary>Not hung: running, idle (every wait ends in a timer or outside the tree), or exited.</summary>
     public const int Ok = 0;
 
     /// <summary>Bad usage; also what CommandLineUtils returns for a parse error.</summary>
@@ -20,6 +20,9 @@ internal static class ExitCodes
 
     /// <summary>The audit cannot run here (not Linux, no /proc), or a file could not be read or written.</summary>
     public const int CannotAudit = 5;
+
+    /// <summary>Nothing moved, and some wait leads somewhere ProcAudit cannot explain (listed in an unexplained-wait finding).</summary>
+    public const int Blocked = 6;
 
     /// <summary>run/watch: the --timeout expired; the tree was audited (and, for run, killed).</summary>
     public const int TimedOut = 124;
@@ -40,6 +43,7 @@ internal static class ExitCodes
     {
         Analysis.Verdict.Deadlock => Deadlock,
         Analysis.Verdict.Stalled => Stalled,
+        Analysis.Verdict.Blocked => Blocked,
         _ => Ok,
     };
 

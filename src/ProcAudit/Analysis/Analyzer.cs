@@ -12,13 +12,61 @@ public static class Analyzer
         ImmutableHashSet<string> full = FullPipes(snapshot, edges);
         Describe describe = new(snapshot);
         ImmutableArray<Cycle> cycles = CycleFinder.Find(edges).Select(path => CycleNamer.Name(path, describe, full)).ToImmutableArray();
-        ImmutableArray<Finding> findings = StallFinder.Find(snapshot, edges, cycles, describe);
+        ImmutableArray<WaitOutcome> ends = WaitEndFinder.Find(snapshot, edges, describe);
+        List<Finding> findings = StallFinder.Find(snapshot, edges, cycles, describe).Select(f => WithWaits(f, edges)).ToList();
+        foreach (Finding f in EndFindings.Find(snapshot, ends, describe))
+        {
+            if (!findings.Any(known => known.Kind == f.Kind && known.Object == f.Object && known.Pids.SequenceEqual(f.Pids)))
+            {
+                findings.Add(f);
+            }
+        }
+        Verdict verdict = Decide(snapshot, cycles, findings, ends);
+        // A tree that moved has no unexplained wait to report: something may yet wake it.
+        if (verdict != Verdict.Blocked)
+        {
+            findings.RemoveAll(f => f.Kind == EndFindings.Unexplained);
+        }
+        return new AnalysisResult { Verdict = verdict, Waits = edges, Cycles = cycles, Findings = findings.ToImmutableArray(), FullPipes = full, Ends = ends };
+    }
+
+    /// <summary>
+    /// The verdict comes from where the waits lead: a cycle, a stall, an exited root, then any
+    /// movement; with nothing moving, a wait ProcAudit cannot explain makes the tree blocked, and
+    /// only when every wait ends in a timer or the outside world is it idle. Never running when
+    /// nothing ran.
+    /// </summary>
+    private static Verdict Decide(Snapshot snapshot, ImmutableArray<Cycle> cycles, List<Finding> findings, ImmutableArray<WaitOutcome> ends)
+    {
+        if (cycles.Length > 0)
+        {
+            return Verdict.Deadlock;
+        }
+        if (findings.Any(f => f.Kind != EndFindings.Unexplained))
+        {
+            return Verdict.Stalled;
+        }
         // An exited root ends the story unless something it left behind is still stuck.
-        Verdict verdict = cycles.Length > 0 ? Verdict.Deadlock
-            : findings.Length > 0 ? Verdict.Stalled
-            : snapshot.RootExited ? Verdict.Exited
-            : Verdict.Running;
-        return new AnalysisResult { Verdict = verdict, Waits = edges, Cycles = cycles, Findings = findings, FullPipes = full };
+        if (snapshot.RootExited)
+        {
+            return Verdict.Exited;
+        }
+        if (ends.Any(e => e.End == WaitEndKind.Moved))
+        {
+            return Verdict.Running;
+        }
+        return ends.Any(e => e.End is WaitEndKind.Unexplained or WaitEndKind.Cycle or WaitEndKind.Stopped) ? Verdict.Blocked : Verdict.Idle;
+    }
+
+    /// <summary>The edges a finding rests on, when its pattern did not hand them over: every wait on its object.</summary>
+    private static Finding WithWaits(Finding f, ImmutableArray<WaitEdge> edges)
+    {
+        if (!f.Waits.IsDefaultOrEmpty || f.Object is null)
+        {
+            return f;
+        }
+        ImmutableArray<WaitEdge> on = edges.Where(e => e.Object == f.Object).ToImmutableArray();
+        return f with { Waits = on, Certainty = on.Any(e => e.Certainty == Certainty.Inferred) ? Certainty.Inferred : Certainty.Observed };
     }
 
     /// <summary>A pipe is full when a writer is blocked on it (even below capacity: the kernel keeps 16 page slots) or queued equals capacity.</summary>

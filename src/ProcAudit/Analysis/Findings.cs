@@ -5,7 +5,7 @@ namespace ProcAudit.Analysis;
 /// <summary>What the audit concludes about the tree as a whole.</summary>
 public enum Verdict
 {
-    /// <summary>Progress seen, or nothing blocked on another process.</summary>
+    /// <summary>Something in the tree moved between the samples (or is on a CPU now).</summary>
     Running,
 
     /// <summary>Blocked, with no wait cycle: e.g. a reader that never reads, or a write end nobody will close.</summary>
@@ -16,6 +16,12 @@ public enum Verdict
 
     /// <summary>The root had exited (or is a zombie).</summary>
     Exited,
+
+    /// <summary>Nothing moved, and every wait ends in a timer or the world outside the tree (a connection, a terminal, a signal): waiting, not hung.</summary>
+    Idle,
+
+    /// <summary>Nothing moved, and some wait leads somewhere ProcAudit cannot explain: listed in an <c>unexplained-wait</c> finding.</summary>
+    Blocked,
 }
 
 /// <summary>A wait cycle, named and explained.</summary>
@@ -32,7 +38,15 @@ public sealed record Cycle(string Pattern, ImmutableArray<WaitEnd> Members, Immu
 /// <param name="Object">The object it concerns.</param>
 /// <param name="Summary">One plain sentence.</param>
 /// <param name="Hint">How to fix it.</param>
-public sealed record Finding(string Kind, ImmutableArray<int> Pids, string? Object, string Summary, string Hint);
+public sealed record Finding(string Kind, ImmutableArray<int> Pids, string? Object, string Summary, string Hint)
+{
+    /// <summary>Observed when every wait the finding rests on was seen; inferred when one was deduced (its summary says from what).</summary>
+    public Certainty Certainty { get; init; }
+
+    /// <summary>The wait-for edges the finding rests on (what <c>run</c> and <c>watch</c> check has held still).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ImmutableArray<WaitEdge> Waits { get; init; } = ImmutableArray<WaitEdge>.Empty;
+}
 
 /// <summary>The analysis of one snapshot.</summary>
 public sealed record AnalysisResult
@@ -48,6 +62,9 @@ public sealed record AnalysisResult
 
     /// <summary>Problems that are not cycles.</summary>
     public ImmutableArray<Finding> Findings { get; init; } = ImmutableArray<Finding>.Empty;
+
+    /// <summary>Every waiting thread and goroutine of the tree, its wait followed to where it ends.</summary>
+    public ImmutableArray<WaitOutcome> Ends { get; init; } = ImmutableArray<WaitOutcome>.Empty;
 
     /// <summary>Ids of pipes judged full: no room for the blocked writer, or queued equals capacity.</summary>
     public ImmutableHashSet<string> FullPipes { get; init; } = ImmutableHashSet<string>.Empty;

@@ -33,9 +33,10 @@ internal static class StallFinder
                 {
                     continue;
                 }
+                bool looksLikeRuntimeLoop = pipe.Holders.All(h => h.Pid == process.Pid) && thread.Tid != process.Pid && process.Threads.Length > 1;
                 Finding? finding = shape switch
                 {
-                    SyscallShape.FdRead => LeakedWriteEnd(snapshot, process, thread, call, pipe, d),
+                    SyscallShape.FdRead => LeakedWriteEnd(snapshot, process, call.Fd, pipe, d, looksLikeRuntimeLoop, who: null, inferred: null),
                     SyscallShape.FdWrite => ReaderNotReading(snapshot, process, call.Fd, pipe, d, inferred: null),
                     _ => null,
                 };
@@ -82,6 +83,19 @@ internal static class StallFinder
             }
         }
 
+        // A reader that waits in a poller (Go's netpoller, .NET's socket engine, epoll) shows no read():
+        // its edge stands in for the blocked thread, and an inferred one says so.
+        foreach (WaitEdge e in edges.Where(e => e.Reason == WaitReasons.ReadEmptyPipe && !inCycles.Contains(e)
+            && (e.Certainty == Certainty.Inferred || e.From.Goroutine is not null)))
+        {
+            if (snapshot.FindProcess(e.From.Pid) is ProcessInfo reader && e.Object is string id && snapshot.FindPipe(id) is PipeInfo pipe
+                && LeakedWriteEnd(snapshot, reader, e.Fd, pipe, d, looksLikeRuntimeLoop: false, who: d.Who(e.From),
+                    inferred: e.Certainty == Certainty.Inferred ? e.Evidence : null) is Finding finding && !findings.Any(f => f.Kind == finding.Kind && f.Object == finding.Object))
+            {
+                findings.Add(finding);
+            }
+        }
+
         // A parked runtime's write shows in no syscall: its inferred edges stand in for the blocked thread.
         foreach (WaitEdge e in edges.Where(e => e.Certainty == Certainty.Inferred && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e)))
         {
@@ -102,8 +116,10 @@ internal static class StallFinder
         return findings.ToImmutableArray();
     }
 
-    private static Finding? LeakedWriteEnd(Snapshot snapshot, ProcessInfo reader, ThreadInfo thread, SyscallInfo call, PipeInfo pipe, Describe d)
+    private static Finding? LeakedWriteEnd(Snapshot snapshot, ProcessInfo reader, int? fd, PipeInfo pipe, Describe d, bool looksLikeRuntimeLoop, string? who, string? inferred)
     {
+        who ??= d.Process(reader.Pid);
+        string because = inferred is null ? "" : $" (inferred: {inferred})";
         List<Holder> writers = pipe.Holders.Where(h => h.Role == "writer").ToList();
         List<Holder> outside = writers.Where(h => snapshot.FindProcess(h.Pid)?.InTree == false).ToList();
         List<Holder> own = writers.Where(h => h.Pid == reader.Pid).ToList();
@@ -117,18 +133,16 @@ internal static class StallFinder
             return new Finding("leaked-write-end",
                 outside.Select(h => h.Pid).Distinct().Append(reader.Pid).ToImmutableArray(),
                 pipe.Id,
-                $"{d.Process(reader.Pid)} waits for EOF on {stream} (fd {call.Fd}, {pipe.Id}, {d.Fill(pipe.Id, false)}), but {d.Process(holder.Pid)} " +
-                $"(`{d.Command(holder.Pid)}`), {orphan}outside the audited tree, still holds its write end as fd {first.Fd}{more}, so EOF never comes.",
+                $"{who} waits for EOF on {stream} (fd {fd}, {pipe.Id}, {d.Fill(pipe.Id, false)}), but {d.Process(holder.Pid)} " +
+                $"(`{d.Command(holder.Pid)}`), {orphan}outside the audited tree, still holds its write end as fd {first.Fd}{more}, so EOF never comes{because}.",
                 $"Stop {holder.Name} {holder.Pid}, or start background processes with their output redirected away from {stream} (e.g. `cmd >/dev/null 2>&1 &`), or stop waiting for EOF once the direct child has exited.");
         }
-        bool selfPipeOnly = pipe.Holders.All(h => h.Pid == reader.Pid);
-        bool looksLikeRuntimeLoop = selfPipeOnly && thread.Tid != reader.Pid && reader.Threads.Length > 1;
         if (own.Count > 0 && !looksLikeRuntimeLoop && writers.All(h => h.Pid == reader.Pid))
         {
             return new Finding("leaked-write-end",
                 ImmutableArray.Create(reader.Pid),
                 pipe.Id,
-                $"{d.Process(reader.Pid)} waits for EOF on {stream} (fd {call.Fd}, {pipe.Id}, {d.Fill(pipe.Id, false)}), but it holds the write end itself as fd {own[0].Fd}, so EOF never comes.",
+                $"{who} waits for EOF on {stream} (fd {fd}, {pipe.Id}, {d.Fill(pipe.Id, false)}), but it holds the write end itself as fd {own[0].Fd}, so EOF never comes{because}.",
                 "Close the parent's copy of the write end right after starting the child (or open it with O_CLOEXEC / close_fds).");
         }
         return null;

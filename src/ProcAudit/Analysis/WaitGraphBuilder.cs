@@ -228,14 +228,14 @@ internal sealed partial class WaitGraphBuilder
     private void InferRead(ProcessInfo process, FdInfo epoll, FdInfo fd, PipeInfo pipe)
     {
         List<int> writers = HolderPids(pipe, "writer", except: process.Pid).ToList();
-        if (writers.Count == 0 || !writers.All(IsBlocked))
+        if (writers.Count == 0 || !writers.All(w => IsBlocked(w) || WillNotWrite(w)))
         {
             return;
         }
         foreach (int writer in writers)
         {
             _edges.Add(new WaitEdge(new WaitEnd(process.Pid), new WaitEnd(writer), fd.Target, WaitReasons.ReadEmptyPipe, Certainty.Inferred,
-                $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd}, the read end of {fd.Target}, which is empty and whose writer {writer} is itself blocked", fd.Fd));
+                $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd}, the read end of {fd.Target}, which is empty and whose writer {writer} {(IsBlocked(writer) ? "is itself blocked" : WillNotWrite(writer) && _snapshot.FindProcess(writer)?.State is "T" or "t" ? "is stopped" : "sleeps")}", fd.Fd));
         }
     }
 
@@ -280,12 +280,30 @@ internal sealed partial class WaitGraphBuilder
 
     private bool IsBlocked(int pid) => _edges.Any(e => e.From.Pid == pid && e.Certainty == Certainty.Observed);
 
-    /// <summary>True when no thread of the process runs or has a syscall on a pipe or child, and some thread sits in epoll/poll/futex.</summary>
-    private static bool IsParked(ProcessInfo process)
+    /// <summary>
+    /// Stopped, or every thread asleep in a sleep call and unmoved: such a holder writes nothing while
+    /// the reader waits (`sleep 600 &amp;` that kept a copy of the pipe).
+    /// </summary>
+    private bool WillNotWrite(int pid) =>
+        _snapshot.FindProcess(pid) is ProcessInfo p && p.State != "Z"
+        && (p.State is "T" or "t"
+            || (p.Threads.Length > 0 && p.Threads.All(t => t.Progress?.Moved != true && t.State != "R"
+                && t.Syscall?.Name is string n && SyscallTable.Shape(n) == SyscallShape.Sleep)));
+
+    /// <summary>
+    /// True when no thread of the process runs or has a syscall on a pipe or child, and some thread
+    /// sits in epoll/poll/futex. A runtime's own threads (a signal pipe, the debugger's FIFO) and a
+    /// thread reading the process's own wake-up pipe do not count.
+    /// </summary>
+    private bool IsParked(ProcessInfo process)
     {
         bool polling = false;
         foreach (ThreadInfo t in process.Threads)
         {
+            if (RuntimeThreads.IsHousekeeping(process, t) || ReadsOwnPipe(process, t))
+            {
+                continue;
+            }
             if (t.Progress?.CpuTicks > 0)
             {
                 return false;
@@ -309,6 +327,10 @@ internal sealed partial class WaitGraphBuilder
         }
         return polling;
     }
+
+    private bool ReadsOwnPipe(ProcessInfo process, ThreadInfo t) =>
+        t.Syscall is { Name: string n, Object: string obj } && SyscallTable.Shape(n) == SyscallShape.FdRead
+        && _pipes.TryGetValue(obj, out PipeInfo? pipe) && pipe.Holders.All(h => h.Pid == process.Pid);
 
     /// <summary>The pipe behind a link text, unless its level moved between the samples.</summary>
     private PipeInfo? Stuck(string objectId)

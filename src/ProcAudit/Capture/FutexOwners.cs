@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Globalization;
+using ProcAudit.Capture.Syscalls;
 
 namespace ProcAudit.Capture;
 
@@ -14,13 +15,6 @@ namespace ProcAudit.Capture;
 /// </summary>
 internal static class FutexOwners
 {
-    private const ulong FUTEX_WAIT = 0;
-    private const ulong FUTEX_LOCK_PI = 6;
-    private const ulong FUTEX_WAIT_BITSET = 9;
-    private const ulong FUTEX_LOCK_PI2 = 13;
-    private const ulong FUTEX_PRIVATE_FLAG = 128;
-    private const ulong FUTEX_CLOCK_REALTIME = 256;
-
     public static FutexOwner? Find(int pid, int tid, SyscallInfo call, ImmutableHashSet<int> tidsOfProcess)
     {
         if (call.Name != "futex" || call.Args.Length < 3)
@@ -30,10 +24,10 @@ internal static class FutexOwners
         ulong address = call.Args[0];
         ulong op = call.Args[1];
         ulong value = call.Args[2];
-        ulong cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+        ulong cmd = FutexOps.Command(op);
         string obj = $"futex:{pid.ToString(CultureInfo.InvariantCulture)}:0x{address.ToString("x", CultureInfo.InvariantCulture)}";
 
-        if (cmd == FUTEX_WAIT && value == 2 && ProcessMemory.TryRead(pid, address, 20) is byte[] mutex)
+        if (cmd == FutexOps.Wait && value == 2 && ProcessMemory.TryRead(pid, address, 20) is byte[] mutex)
         {
             int word = BinaryPrimitives.ReadInt32LittleEndian(mutex);
             int owner = BinaryPrimitives.ReadInt32LittleEndian(mutex.AsSpan(8));
@@ -45,14 +39,14 @@ internal static class FutexOwners
             }
             return null;
         }
-        if (cmd is FUTEX_LOCK_PI or FUTEX_LOCK_PI2 && ProcessMemory.TryRead(pid, address, 4) is byte[] pi)
+        if (cmd is FutexOps.LockPi or FutexOps.LockPi2 && ProcessMemory.TryRead(pid, address, 4) is byte[] pi)
         {
             int owner = (int)(BinaryPrimitives.ReadUInt32LittleEndian(pi) & 0x3fffffff);
             return owner != tid && tidsOfProcess.Contains(owner)
                 ? new FutexOwner(owner, obj, "pi-mutex", $"the PI futex word at 0x{address:x} names thread {owner} as owner")
                 : null;
         }
-        if (cmd == FUTEX_WAIT_BITSET && (op & FUTEX_PRIVATE_FLAG) == 0 && value <= int.MaxValue
+        if (cmd == FutexOps.WaitBitset && (op & FutexOps.PrivateFlag) == 0 && value <= int.MaxValue
             && (int)value != tid && tidsOfProcess.Contains((int)value)
             && ProcessMemory.TryRead(pid, address, 4) is byte[] tidWord && BinaryPrimitives.ReadInt32LittleEndian(tidWord) == (int)value)
         {

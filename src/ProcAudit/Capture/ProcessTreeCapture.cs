@@ -331,6 +331,7 @@ internal sealed partial class ProcessTreeCapture
                 : CmdlineFile.Parse(cmdline.Text!),
             State = stat.State,
             Restricted = restricted,
+            TracerPid = st?.TracerPid is int tracer && tracer > 0 ? tracer : null,
             Runtime = stat.IsKernelThread || stat.State == "Z" || late ? null : _runtimes.GetOrAdd(pid, stat.StartTime, stat.Comm, () => DetectRuntime(pid)),
             InTree = inTree,
             KernelThread = stat.IsKernelThread,
@@ -390,7 +391,7 @@ internal sealed partial class ProcessTreeCapture
             {
                 Deny(pid, "syscalls");
             }
-            threads.Add(new ThreadInfo
+            threads.Add(WithWaitArguments(pid, new ThreadInfo
             {
                 Tid = tid,
                 Name = sample.Comm,
@@ -400,7 +401,7 @@ internal sealed partial class ProcessTreeCapture
                 KernelStack = stack.Ok ? StackFile.Parse(stack.Text!) : ImmutableArray<string>.Empty,
                 CpuTicks = sample.CpuTicks,
                 ContextSwitches = sample.ContextSwitches,
-            });
+            }));
         }
         if (!_live)
         {

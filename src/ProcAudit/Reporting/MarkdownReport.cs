@@ -32,6 +32,16 @@ public static class MarkdownReport
                 w.WriteLine($"| {Who(report, e.From)} | {Who(report, e.To)} | {e.Reason} | {Code(e.Object ?? "")} | {e.Certainty.ToString().ToLowerInvariant()} |");
             }
         }
+        if (report.Verdict is Verdict.Idle or Verdict.Blocked && !report.WaitEnds.IsDefaultOrEmpty)
+        {
+            w.WriteLine();
+            w.WriteLine("| where the wait ends | waiter and chain |");
+            w.WriteLine("| --- | --- |");
+            foreach (IGrouping<(WaitEndKind End, string Summary), ReportWaitEnd> g in report.WaitEnds.GroupBy(e => (e.End, e.Summary)))
+            {
+                w.WriteLine($"| {g.Key.End.ToString().ToLowerInvariant()} | {Cell(g.Key.Summary)}{(g.Count() > 1 ? $" (x{g.Count()})" : "")} |");
+            }
+        }
         w.WriteLine();
         w.WriteLine("<details><summary>Processes</summary>");
         w.WriteLine();

@@ -45,9 +45,20 @@ public sealed record Report
     /// <summary>Problems that are not cycles.</summary>
     public ImmutableArray<Finding> Findings { get; init; } = ImmutableArray<Finding>.Empty;
 
+    /// <summary>Every waiting thread and goroutine of the tree, and where its wait ends: what the verdict is taken from.</summary>
+    public ImmutableArray<ReportWaitEnd> WaitEnds { get; init; } = ImmutableArray<ReportWaitEnd>.Empty;
+
     /// <summary>What could not be read and why.</summary>
     public ImmutableArray<Note> Notes { get; init; } = ImmutableArray<Note>.Empty;
 }
+
+/// <summary>Where one waiting thread's (or goroutine's) wait ends.</summary>
+/// <param name="Waiter">The waiting thread or goroutine.</param>
+/// <param name="End"><c>moved</c>, <c>timer</c>, <c>outside</c>, <c>cycle</c>, <c>stopped</c>, <c>unexplained</c> (or <c>internal</c>).</param>
+/// <param name="Summary">The wait followed to its end, in words.</param>
+/// <param name="At">The thread, goroutine or process where it ends.</param>
+/// <param name="Waits">The edges followed, in order, as indices into the report's <c>waits</c>.</param>
+public sealed record ReportWaitEnd(WaitEnd Waiter, WaitEndKind End, string Summary, WaitEnd At, ImmutableArray<int> Waits);
 
 /// <summary>The name and version of the tool that wrote a report.</summary>
 /// <param name="Name">Always <c>procaudit</c>.</param>

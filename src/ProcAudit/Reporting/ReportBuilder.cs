@@ -59,6 +59,8 @@ public static class ReportBuilder
             Waits = a.Waits,
             Cycles = a.Cycles,
             Findings = a.Findings,
+            WaitEnds = a.Ends.Select(o => new ReportWaitEnd(o.Waiter, o.End, o.Summary, o.At,
+                o.Chain.Select(e => a.Waits.IndexOf(e)).Where(i => i >= 0).ToImmutableArray())).ToImmutableArray(),
             Notes = s.Notes,
         };
     }
@@ -92,6 +94,23 @@ public static class ReportBuilder
         return Verdict(a, result, root, processes) + incomplete;
     }
 
+    private const string EndFindingsKind = "unexplained-wait";
+
+    private static string Sampled(AuditResult result) =>
+        result.Snapshot.IntervalMs > 0 ? $" in {result.Snapshot.IntervalMs} ms" : " (single sample, so progress was not measured)";
+
+    private static string Count(int n, string what) => $"{n} {what}{(n == 1 ? "" : "s")}";
+
+    /// <summary>The first two distinct ends in words, and how many more.</summary>
+    private static string Ends(AnalysisResult a, Func<WaitEndKind, bool> which)
+    {
+        // One line per place the waits end, told by the waiter that is there itself when there is one.
+        List<string> ends = a.Ends.Where(e => which(e.End)).GroupBy(e => (e.End, e.At))
+            .Select(g => (g.FirstOrDefault(e => e.Waiter == e.At) ?? g.First()).Summary).Distinct().ToList();
+        return ends.Count == 0 ? "nothing waits"
+            : string.Join("; ", ends.Take(2)) + (ends.Count > 2 ? $"; and {ends.Count - 2} more" : "");
+    }
+
     private static string Verdict(AnalysisResult a, AuditResult result, string root, int processes)
     {
         return a.Verdict switch
@@ -99,6 +118,8 @@ public static class ReportBuilder
             Analysis.Verdict.Deadlock => $"DEADLOCK in the tree of {root}: {a.Cycles.Length} wait cycle{(a.Cycles.Length == 1 ? "" : "s")} ({string.Join(", ", a.Cycles.Select(c => c.Pattern).Distinct())}).",
             Analysis.Verdict.Stalled => $"STALLED: the tree of {root} is blocked with no wait cycle ({string.Join(", ", a.Findings.Select(f => f.Kind).Distinct())}).",
             Analysis.Verdict.Exited => $"EXITED: {root} has exited.",
+            Analysis.Verdict.Idle => $"IDLE: nothing in the tree of {root} moved{Sampled(result)}, and every wait ends in a timer or outside the tree: {Ends(a, k => k is WaitEndKind.Timer or WaitEndKind.Outside)}.",
+            Analysis.Verdict.Blocked => $"BLOCKED: nothing in the tree of {root} moved{Sampled(result)}, and {Count(a.Ends.Count(e => e.End != WaitEndKind.Moved && e.End != WaitEndKind.Timer && e.End != WaitEndKind.Outside), "wait")} lead{(a.Ends.Count(e => e.End != WaitEndKind.Moved && e.End != WaitEndKind.Timer && e.End != WaitEndKind.Outside) == 1 ? "s" : "")} somewhere ProcAudit cannot explain ({EndFindingsKind}).",
             _ => result.Snapshot.IntervalMs > 0
                 ? $"RUNNING: no deadlock or stall found in the tree of {root} ({processes} process{(processes == 1 ? "" : "es")})."
                 : $"RUNNING: no deadlock or stall found in the tree of {root} ({processes} process{(processes == 1 ? "" : "es")}; single sample, progress not measured).",

@@ -25,6 +25,7 @@ public static class ReportJson
         // One converter per enum the documents hold: the generic form needs no code generated at run time.
         options.Converters.Add(new JsonStringEnumConverter<Verdict>(JsonNamingPolicy.CamelCase));
         options.Converters.Add(new JsonStringEnumConverter<Certainty>(JsonNamingPolicy.CamelCase));
+        options.Converters.Add(new JsonStringEnumConverter<WaitEndKind>(JsonNamingPolicy.CamelCase));
         return options;
     }
 

@@ -9,6 +9,35 @@ namespace ProcAudit.Reporting;
 /// </summary>
 public static class TextReport
 {
+    private const int MaxListedEnds = 12;
+
+    /// <summary>
+    /// When nothing moved, where each wait ends is the answer: the timers and outside waits of an
+    /// idle tree, the unexplained ones of a blocked tree. Identical ends are told once.
+    /// </summary>
+    private static void WriteEnds(Report report, TextWriter w)
+    {
+        if (report.Verdict is not (Verdict.Idle or Verdict.Blocked) || report.WaitEnds.IsDefaultOrEmpty)
+        {
+            return;
+        }
+        List<IGrouping<(WaitEndKind End, string Summary), ReportWaitEnd>> ends = report.WaitEnds
+            .GroupBy(e => (e.End, e.Summary))
+            .OrderBy(g => g.Key.End == WaitEndKind.Unexplained ? 0 : 1)
+            .ToList();
+        w.WriteLine();
+        w.WriteLine("Where the waits end:");
+        foreach (IGrouping<(WaitEndKind End, string Summary), ReportWaitEnd> g in ends.Take(MaxListedEnds))
+        {
+            string more = g.Count() > 1 ? $" (x{g.Count()})" : "";
+            w.WriteLine($"  [{g.Key.End.ToString().ToLowerInvariant()}] {S(g.Key.Summary)}{more}");
+        }
+        if (ends.Count > MaxListedEnds)
+        {
+            w.WriteLine($"  ... and {ends.Count - MaxListedEnds} more (each in the JSON report's waitEnds)");
+        }
+    }
+
     /// <summary>Writes the report.</summary>
     public static void Write(Report report, TextWriter w)
     {
@@ -40,6 +69,8 @@ public static class TextReport
                 w.WriteLine($"  {Who(report, e.From)} -> {to}  {e.Reason}{(e.Object is null ? "" : " on " + e.Object)} ({e.Certainty.ToString().ToLowerInvariant()}: {evidence})");
             }
         }
+
+        WriteEnds(report, w);
 
         w.WriteLine();
         w.WriteLine("Processes:");

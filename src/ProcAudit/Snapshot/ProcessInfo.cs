@@ -37,6 +37,9 @@ public sealed record ProcessInfo
     /// </summary>
     public bool Restricted { get; init; }
 
+    /// <summary>The process tracing it (TracerPid of /proc/PID/status), when one is; a stopped, traced process waits for it.</summary>
+    public int? TracerPid { get; init; }
+
     /// <summary>True for a kernel thread (no user memory, nothing to wait on a pipe).</summary>
     public bool KernelThread { get; init; }
 

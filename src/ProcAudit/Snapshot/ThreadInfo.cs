@@ -40,6 +40,12 @@ public sealed record ThreadInfo
     /// validated (a glibc mutex's owner, a PI futex's owner, the thread being joined); null otherwise.
     /// </summary>
     public FutexOwner? FutexOwner { get; init; }
+
+    /// <summary>
+    /// Seconds since the thread last ran (now minus se.exec_start of /proc/PID/task/TID/sched),
+    /// read for threads in a timed wait, so a sleep can say how much of it is left; null otherwise.
+    /// </summary>
+    public double? OffCpuSeconds { get; init; }
 }
 
 /// <summary>The thread a futex wait is waiting for, and how that was found out.</summary>

@@ -163,7 +163,11 @@ public sealed class RecordedTreeTests
         Assert.Equal("S", process.State);
         Assert.Equal(new[] { "a) b (c\ttab\nnewline\u001b[31mred", "600" }, process.Cmdline);
         Assert.Equal("clock_nanosleep", Assert.Single(process.Threads).Syscall?.Name);
-        Assert.Equal(Verdict.Running, result.Analysis.Verdict);
+        // A sleep ends by itself: idle, never running when nothing ran.
+        Assert.Equal(Verdict.Idle, result.Analysis.Verdict);
+        WaitOutcome end = Assert.Single(result.Analysis.Ends);
+        Assert.Equal(WaitEndKind.Timer, end.End);
+        Assert.Equal(new WaitEnd(root, root), end.Waiter);
         string text = TextOf(result);
         AssertNoRawControlCharacters(text);
         Assert.Contains($"{root} a) b (c [S] audited root: a) b (c\\ttab\\nnewline\\x1b[31mred 600", text, StringComparison.Ordinal);
@@ -205,7 +209,9 @@ public sealed class RecordedTreeTests
             Assert.Empty(p.Fds);
             Assert.Null(p.Runtime);
         }
-        Assert.Equal(Verdict.Running, result.Analysis.Verdict);
+        // Kernel threads wait on nothing a user program holds: nothing to follow, nothing hung.
+        Assert.Equal(Verdict.Idle, result.Analysis.Verdict);
+        Assert.Empty(result.Analysis.Ends);
         Assert.Empty(result.Analysis.Waits);
         AssertNoRawControlCharacters(TextOf(result));
     }
@@ -228,7 +234,10 @@ public sealed class RecordedTreeTests
         Assert.Null(z.Runtime);
         Assert.Null(Assert.Single(z.Threads).Syscall);
         Assert.Equal("sleep", result.Snapshot.FindProcess(root)?.Name);
-        Assert.Equal(Verdict.Running, result.Analysis.Verdict);
+        // The zombie waits on nothing; its parent sleeps.
+        Assert.Equal(Verdict.Idle, result.Analysis.Verdict);
+        WaitOutcome end = Assert.Single(result.Analysis.Ends);
+        Assert.Equal((WaitEndKind.Timer, root), (end.End, end.Waiter.Pid));
         Assert.Empty(result.Analysis.Waits);
     }
 
@@ -252,7 +261,11 @@ public sealed class RecordedTreeTests
         Assert.Equal(pipe, process.FindFd(4)?.Target);
         Assert.Equal("epoll_wait", Assert.Single(process.Threads).Syscall?.Name);
         // A pipe whose both ends the process holds itself, watched by its own poller: nothing to blame.
-        Assert.Equal(Verdict.Running, result.Analysis.Verdict);
+        // Only a signal handler could write a single-threaded process's own pipe: it waits for a signal.
+        Assert.Equal(Verdict.Idle, result.Analysis.Verdict);
+        WaitOutcome end = Assert.Single(result.Analysis.Ends);
+        Assert.Equal(WaitEndKind.Outside, end.End);
+        Assert.Contains($"waits for a signal (its own wake-up pipe {pipe})", end.Summary, StringComparison.Ordinal);
         Assert.Empty(result.Analysis.Findings);
         PipeInfo info = Assert.IsType<PipeInfo>(result.Snapshot.FindPipe(pipe));
         Assert.True(info.HoldersComplete);

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ProcAudit.Capture.Procfs;
 
 /// <summary>The fields of /proc/PID/status the audit uses.</summary>
-internal sealed record StatusRecord(int? Uid, long VoluntarySwitches, long InvoluntarySwitches);
+internal sealed record StatusRecord(int? Uid, long VoluntarySwitches, long InvoluntarySwitches, int TracerPid = 0);
 
 /// <summary>Parser for /proc/PID/status (and task/TID/status), proc_pid_status(5).</summary>
 internal static class StatusFile
@@ -13,6 +13,7 @@ internal static class StatusFile
         int? uid = null;
         long voluntary = 0;
         long involuntary = 0;
+        int tracer = 0;
         foreach (string line in text.Split('\n'))
         {
             int colon = line.IndexOf(':');
@@ -35,11 +36,14 @@ internal static class StatusFile
                 case "voluntary_ctxt_switches":
                     long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out voluntary);
                     break;
+                case "TracerPid":
+                    int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out tracer);
+                    break;
                 case "nonvoluntary_ctxt_switches":
                     long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out involuntary);
                     break;
             }
         }
-        return new StatusRecord(uid, voluntary, involuntary);
+        return new StatusRecord(uid, voluntary, involuntary, tracer);
     }
 }

@@ -1,0 +1,111 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace ProcAudit.Analysis;
+
+/// <summary>
+/// The findings that come from where waits end rather than from a named pattern: a stopped
+/// process the tree waits on (a stall), and waits that lead somewhere ProcAudit cannot explain
+/// (which make the verdict <c>blocked</c>, never <c>running</c>).
+/// </summary>
+internal static class EndFindings
+{
+    /// <summary>The kind of the finding that lists unexplained waits; it makes a tree blocked, not stalled.</summary>
+    public const string Unexplained = "unexplained-wait";
+
+    /// <summary>The kind of the finding that names a stopped process.</summary>
+    public const string Stopped = "stopped-process";
+
+    public static IEnumerable<Finding> Find(Snapshot snapshot, ImmutableArray<WaitOutcome> outcomes, Describe d)
+    {
+        foreach (ProcessInfo stopped in snapshot.Processes.Where(p => p.State is "T" or "t"))
+        {
+            List<WaitOutcome> waiting = outcomes.Where(o => o.End == WaitEndKind.Stopped && o.At.Pid == stopped.Pid && o.Waiter.Pid != stopped.Pid).ToList();
+            if (stopped.InTree || waiting.Count > 0)
+            {
+                yield return StoppedProcess(stopped, waiting, d);
+            }
+        }
+        foreach (IGrouping<int, WaitOutcome> group in outcomes.Where(o => o.End == WaitEndKind.Unexplained).GroupBy(o => o.At.Pid))
+        {
+            yield return UnexplainedWaits(snapshot, group.Key, group.ToList(), d);
+        }
+    }
+
+    private static Finding StoppedProcess(ProcessInfo p, List<WaitOutcome> waiting, Describe d)
+    {
+        string how = p.State == "t"
+            ? $"stopped by its tracer{(p.TracerPid is int tracer ? " " + d.Process(tracer) : "")} (state t)"
+            : "stopped (state T: SIGSTOP, or Ctrl-Z / SIGTSTP, or SIGTTIN/SIGTTOU for a background job that used the terminal)";
+        string who = waiting.Count == 0 ? ""
+            : $"; {Waiting(waiting[0], d)}{(waiting.Count > 1 ? $" (and {waiting.Count - 1} more wait{(waiting.Count == 2 ? "s" : "")} lead here)" : "")}";
+        ImmutableArray<WaitEdge> edges = waiting.SelectMany(o => o.Chain).Distinct().ToImmutableArray();
+        string hint = p.State == "t"
+            ? $"Continue or detach it in its tracer{(p.TracerPid is int t ? " " + d.Process(t) : "")} (a debugger or strace), or end the tracer."
+            : $"Resume it: `kill -CONT {p.Pid.ToString(CultureInfo.InvariantCulture)}` (or `fg` in the shell that stopped it); a background job stopped for using the terminal needs its input and output redirected away from it.";
+        return new Finding(Stopped,
+            waiting.Select(o => o.Waiter.Pid).Prepend(p.Pid).Distinct().ToImmutableArray(),
+            edges.Select(e => e.Object).FirstOrDefault(o => o is not null),
+            $"{d.Process(p.Pid)} is {how}{who}: nothing moves until it is resumed.",
+            hint)
+        {
+            Waits = edges,
+            Certainty = edges.Any(e => e.Certainty == Certainty.Inferred) ? Certainty.Inferred : Certainty.Observed,
+        };
+    }
+
+    private static string Waiting(WaitOutcome o, Describe d)
+    {
+        WaitEdge? first = o.Chain.IsEmpty ? null : o.Chain[0];
+        string what = first is null ? "waits for it" : first.Reason switch
+        {
+            WaitReasons.ReadEmptyPipe => $"reads {d.StreamName(first.Object!)} (fd {first.Fd}, {first.Object}, {d.Fill(first.Object!, false)}) from it",
+            WaitReasons.WriteFullPipe => $"writes {d.StreamName(first.Object!)} (fd {first.Fd}, {first.Object}, {d.Fill(first.Object!, true)}) that it should read",
+            WaitReasons.WaitChildExit => "waits for it to exit",
+            WaitReasons.RecvEmptySocket => $"waits to receive on {d.Socket(first.Object!)}",
+            WaitReasons.SendFullSocket => $"waits to send on {d.Socket(first.Object!)}",
+            _ => $"waits for it ({first.Reason}{(first.Object is null ? "" : " on " + first.Object)})",
+        };
+        string through = o.Chain.Length > 1 ? $" (through {o.Chain.Length - 1} more wait{(o.Chain.Length == 2 ? "" : "s")})" : "";
+        string certainty = first?.Certainty == Certainty.Inferred ? $" (inferred: {first.Evidence})" : "";
+        return $"{d.Who(o.Waiter)} {what}{through}{certainty}";
+    }
+
+    private static Finding UnexplainedWaits(Snapshot snapshot, int pid, List<WaitOutcome> outcomes, Describe d)
+    {
+        WaitOutcome first = outcomes[0];
+        List<string> threads = outcomes.Select(o => o.Waiter).Where(w => w.Pid == pid).Select(w => ThreadLine(snapshot, w, d)).Distinct().ToList();
+        string listed = threads.Count == 0 ? "" : $" Waiting there: {string.Join("; ", threads.Take(8))}{(threads.Count > 8 ? $"; and {threads.Count - 8} more" : "")}.";
+        string others = outcomes.Any(o => o.Waiter.Pid != pid)
+            ? $" Waits of {string.Join(", ", outcomes.Where(o => o.Waiter.Pid != pid).Select(o => d.Process(o.Waiter.Pid)).Distinct())} lead here too."
+            : "";
+        ImmutableArray<WaitEdge> edges = outcomes.SelectMany(o => o.Chain).Distinct().ToImmutableArray();
+        return new Finding(Unexplained,
+            outcomes.Select(o => o.Waiter.Pid).Prepend(pid).Distinct().ToImmutableArray(),
+            snapshot.FindProcess(first.At.Pid)?.Threads.FirstOrDefault(t => t.Tid == first.At.Tid)?.Syscall?.Object,
+            $"Nothing moved, and ProcAudit cannot tell what would wake {d.Process(pid)}: {first.Summary}.{listed}{others}",
+            "Look at what these threads are blocked in (their stacks: `gdb -p PID -batch -ex 'thread apply all bt'`, py-spy dump, dotnet-stack), and at what outside the tree could wake them; the kinds of wait ProcAudit follows are listed in its README.")
+        {
+            Waits = edges,
+            Certainty = edges.Any(e => e.Certainty == Certainty.Inferred) ? Certainty.Inferred : Certainty.Observed,
+        };
+    }
+
+    /// <summary>"thread 3305 dn: futex (wchan futex_do_wait)", or a goroutine with its wait.</summary>
+    private static string ThreadLine(Snapshot snapshot, WaitEnd w, Describe d)
+    {
+        ProcessInfo? p = snapshot.FindProcess(w.Pid);
+        if (w.Goroutine is not null)
+        {
+            GoroutineInfo? g = p?.Goroutines.FirstOrDefault(x => x.Id == w.Goroutine);
+            return $"{d.Goroutine(w)}: {g?.WaitReason ?? g?.State}{(g?.WaitsOn is string on ? " on " + on : "")}";
+        }
+        ThreadInfo? t = p?.Threads.FirstOrDefault(x => x.Tid == w.Tid);
+        if (t is null)
+        {
+            return $"thread {w.Tid}";
+        }
+        string call = t.Syscall is { } s ? $"{s.Name ?? "syscall " + s.Number.ToString(CultureInfo.InvariantCulture)}{(s.Fd is int fd ? $"({fd.ToString(CultureInfo.InvariantCulture)}{(s.Object is string o ? " " + o : "")})" : "")}" : $"no syscall (state {t.State})";
+        return $"thread {t.Tid.ToString(CultureInfo.InvariantCulture)} {t.Name}: {call}{(t.Wchan is string wc ? $" (wchan {wc})" : "")}";
+    }
+}

@@ -1,0 +1,49 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using ProcAudit.Capture.Procfs;
+using ProcAudit.Capture.Syscalls;
+
+namespace ProcAudit.Capture;
+
+internal sealed partial class ProcessTreeCapture
+{
+    /// <summary>
+    /// How long a blocked call waits and, for poll and select, on which descriptors: read from its
+    /// arguments (and, live, the structs they point at). A relative sleep also gets the time the
+    /// thread went to sleep, so the report can say how much of it is left.
+    /// </summary>
+    private ThreadInfo WithWaitArguments(int pid, ThreadInfo thread)
+    {
+        if (thread.Syscall is not { Name: string name } call)
+        {
+            return thread;
+        }
+        MemoryReader read = _live ? (address, length) => ProcessMemory.TryRead(pid, address, length) : static (_, _) => null;
+        WaitTimer? timer = WaitArguments.Timer(name, call.Args, read, _live ? ClockNow : static _ => null);
+        ImmutableArray<int> polled = _live ? WaitArguments.PolledFds(name, call.Args, read) : ImmutableArray<int>.Empty;
+        double? offCpu = null;
+        if (_live && timer is { Absolute: false, Seconds: double seconds })
+        {
+            ProcText sched = _procfs.ReadText($"{pid}/task/{thread.Tid}/sched");
+            if (sched.Ok && SchedFile.ExecStartMs(sched.Text!) is double lastRanMs && ClockNow(1) is double monotonic)
+            {
+                offCpu = Math.Max(0, monotonic - lastRanMs / 1000);
+                timer = timer with { LeftSeconds = Math.Max(0, seconds - offCpu.Value) };
+            }
+        }
+        if (timer is null && polled.IsEmpty)
+        {
+            return thread;
+        }
+        return thread with { Syscall = call with { Timer = timer, WaitsOnFds = polled }, OffCpuSeconds = offCpu };
+    }
+
+    /// <summary>Now on CLOCK_REALTIME (0) or CLOCK_MONOTONIC (1), in seconds; null for other clocks.</summary>
+    private static double? ClockNow(int clock) => clock switch
+    {
+        0 => (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds,
+        // Stopwatch reads CLOCK_MONOTONIC on Linux, the clock the scheduler's exec_start follows.
+        1 => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency,
+        _ => null,
+    };
+}
