@@ -27,7 +27,7 @@ internal static class ExitCodes
     /// <summary>run/watch: the --timeout expired; the tree was audited (and, for run, killed).</summary>
     public const int TimedOut = 124;
 
-    /// <summary>run: stopped early because the same wait cycle held for --deadlock-after.</summary>
+    /// <summary>run: stopped early because the same wait cycle, or stall, of observed waits held for --deadlock-after.</summary>
     public const int StoppedDeadlock = 125;
 
     /// <summary>run: the command exists but cannot be executed.</summary>

@@ -83,7 +83,7 @@ internal sealed class RunCommand : CommandBase
                     Report(audit, stderr);
                     return ExitCodes.TimedOut;
                 }
-                PersistentCycle? stuck;
+                PersistentHang? stuck;
                 try
                 {
                     stuck = watcher.Look(DateTime.UtcNow);
@@ -94,7 +94,7 @@ internal sealed class RunCommand : CommandBase
                 }
                 if (stuck is not null)
                 {
-                    stderr.WriteLine($"procaudit: stopping the command: the same wait cycle ({stuck.Cycle.Pattern}) held for {stuck.HeldFor.TotalSeconds:0.#} s over {stuck.Looks} looks with no thread moving:");
+                    stderr.WriteLine($"procaudit: stopping the command: the same {(stuck.Cycle is null ? "stall" : "wait cycle")} ({stuck.Pattern}) held for {stuck.HeldFor.TotalSeconds:0.#} s over {stuck.Looks} looks with no thread moving:");
                     Report(watcher.Last!, stderr);
                     return ExitCodes.StoppedDeadlock;
                 }

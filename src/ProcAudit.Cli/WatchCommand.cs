@@ -35,7 +35,7 @@ internal sealed class WatchCommand : CommandBase
         Stopwatch clock = Stopwatch.StartNew();
         while (true)
         {
-            PersistentCycle? stuck;
+            PersistentHang? stuck;
             try
             {
                 stuck = watcher.Look(DateTime.UtcNow, cancellationToken);
@@ -47,9 +47,9 @@ internal sealed class WatchCommand : CommandBase
             }
             if (stuck is not null)
             {
-                stdout.WriteLine($"procaudit: the same wait cycle ({stuck.Cycle.Pattern}) held for {stuck.HeldFor.TotalSeconds:0.#} s over {stuck.Looks} looks with no thread moving:");
+                stdout.WriteLine($"procaudit: the same {(stuck.Cycle is null ? "stall" : "wait cycle")} ({stuck.Pattern}) held for {stuck.HeldFor.TotalSeconds:0.#} s over {stuck.Looks} looks with no thread moving:");
                 Write(watcher.Last!, stdout);
-                return ExitCodes.Deadlock;
+                return stuck.Cycle is null ? ExitCodes.Stalled : ExitCodes.Deadlock;
             }
             if (settings.Timeout is TimeSpan limit && clock.Elapsed >= limit)
             {

@@ -62,6 +62,12 @@ internal sealed class AuditLog
         }
         foreach (Finding f in report.Findings)
         {
+            // An unexplained wait is what is known, not a diagnosis: always a warning.
+            if (f.Kind == "unexplained-wait")
+            {
+                Warning(Codes.Unexplained, $"{f.Kind}: {f.Summary} Fix: {f.Hint}");
+                continue;
+            }
             Problem(asErrors, Codes.Stall, $"{f.Kind}: {f.Summary} Fix: {f.Hint}");
         }
         using StringWriter detail = new(CultureInfo.InvariantCulture);

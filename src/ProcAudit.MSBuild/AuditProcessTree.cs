@@ -23,7 +23,7 @@ public sealed class AuditProcessTree : Microsoft.Build.Utilities.Task
     /// <summary>Fail the build on a stall with no cycle (default false: warnings).</summary>
     public bool FailOnStall { get; set; }
 
-    /// <summary><c>deadlock</c>, <c>stalled</c>, <c>running</c> or <c>exited</c>.</summary>
+    /// <summary><c>deadlock</c>, <c>stalled</c>, <c>blocked</c>, <c>idle</c>, <c>running</c> or <c>exited</c>.</summary>
     [Output]
     public string? Verdict { get; private set; }
 

@@ -15,6 +15,9 @@ internal static class Codes
     /// <summary>Error: a stall that is not a cycle, one per finding.</summary>
     public const string Stall = "PA1002";
 
+    /// <summary>Warning: nothing moved and some wait leads somewhere ProcAudit cannot explain (an unexplained-wait finding, verdict blocked).</summary>
+    public const string Unexplained = "PA1003";
+
     /// <summary>Error: the command exited with a non-zero code.</summary>
     public const string ExitCode = "PA1010";
 

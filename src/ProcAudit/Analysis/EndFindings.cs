@@ -20,7 +20,9 @@ internal static class EndFindings
     {
         foreach (ProcessInfo stopped in snapshot.Processes.Where(p => p.State is "T" or "t"))
         {
-            List<WaitOutcome> waiting = outcomes.Where(o => o.End == WaitEndKind.Stopped && o.At.Pid == stopped.Pid && o.Waiter.Pid != stopped.Pid).ToList();
+            // The waiter on the stopped process's pipe or socket tells more than its parent waiting for it to exit.
+            List<WaitOutcome> waiting = outcomes.Where(o => o.End == WaitEndKind.Stopped && o.At.Pid == stopped.Pid && o.Waiter.Pid != stopped.Pid)
+                .OrderBy(o => o.Chain.FirstOrDefault()?.Reason == WaitReasons.WaitChildExit ? 1 : 0).ToList();
             if (stopped.InTree || waiting.Count > 0)
             {
                 yield return StoppedProcess(stopped, waiting, d);

@@ -17,7 +17,7 @@ internal static class StallFinder
         {
             foreach (ThreadInfo thread in process.Threads)
             {
-                if (thread.Syscall is not { Name: string name, Object: string obj } call || thread.Progress?.Moved == true
+                if (thread.Syscall is not { Name: string name, Object: string obj } call || thread.Progress?.Moved == true || thread.State is "T" or "t"
                     || inCycles.Any(e => e.From.Tid == thread.Tid && e.Object == obj))
                 {
                     continue;
@@ -89,7 +89,7 @@ internal static class StallFinder
             && (e.Certainty == Certainty.Inferred || e.From.Goroutine is not null)))
         {
             if (snapshot.FindProcess(e.From.Pid) is ProcessInfo reader && e.Object is string id && snapshot.FindPipe(id) is PipeInfo pipe
-                && LeakedWriteEnd(snapshot, reader, e.Fd, pipe, d, looksLikeRuntimeLoop: false, who: d.Who(e.From),
+                && LeakedWriteEnd(snapshot, reader, e.Fd, pipe, d, looksLikeRuntimeLoop: false, who: WaitingForOutput(reader, d) ?? d.Who(e.From),
                     inferred: e.Certainty == Certainty.Inferred ? e.Evidence : null) is Finding finding && !findings.Any(f => f.Kind == finding.Kind && f.Object == finding.Object))
             {
                 findings.Add(finding);
@@ -114,6 +114,22 @@ internal static class StallFinder
             }
         }
         return findings.ToImmutableArray();
+    }
+
+    /// <summary>
+    /// A .NET thread in Process.WaitForExit with no child left to wait for waits for the redirected
+    /// output to end (the runtime's async reads, in its epoll thread, must see EOF first).
+    /// </summary>
+    private static string? WaitingForOutput(ProcessInfo reader, Describe d)
+    {
+        foreach (ThreadInfo t in reader.Threads)
+        {
+            if (t.ManagedStack.FirstOrDefault(f => f.StartsWith("System.Diagnostics.Process.WaitForExit", StringComparison.Ordinal)) is string frame)
+            {
+                return $"{d.Process(reader.Pid)} (thread {t.Tid} in {frame}, which waits for the redirected output to reach EOF)";
+            }
+        }
+        return null;
     }
 
     private static Finding? LeakedWriteEnd(Snapshot snapshot, ProcessInfo reader, int? fd, PipeInfo pipe, Describe d, bool looksLikeRuntimeLoop, string? who, string? inferred)

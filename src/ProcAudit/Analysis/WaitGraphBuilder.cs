@@ -55,7 +55,8 @@ internal sealed partial class WaitGraphBuilder
 
     private void AddObserved(ProcessInfo process, ThreadInfo thread)
     {
-        if (thread.Syscall is not { Name: string name } call || thread.Progress?.Moved == true)
+        // A stopped thread still shows the call it was in when the signal came; it waits on nothing but SIGCONT.
+        if (thread.Syscall is not { Name: string name } call || thread.Progress?.Moved == true || thread.State is "T" or "t")
         {
             return;
         }

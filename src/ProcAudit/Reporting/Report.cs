@@ -21,7 +21,7 @@ public sealed record Report
     /// <summary>The audited pid.</summary>
     public required int Root { get; init; }
 
-    /// <summary><c>deadlock</c>, <c>stalled</c>, <c>running</c> or <c>exited</c>.</summary>
+    /// <summary><c>deadlock</c>, <c>stalled</c>, <c>blocked</c>, <c>idle</c>, <c>running</c> or <c>exited</c>.</summary>
     public required Verdict Verdict { get; init; }
 
     /// <summary>The verdict in one sentence.</summary>
