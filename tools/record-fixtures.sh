@@ -23,7 +23,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FIXTURES="$ROOT/tests/fixtures"
 CLI_DLL="$ROOT/src/ProcAudit.Cli/bin/Debug/net8.0/dotnet-procaudit.dll"
 ALL=(pipe-order-inversion-python wait-before-drain-python leaked-write-end-shell reader-not-reading-shell
-     hostile-name control-char-name kernel-thread zombie-child-shell epoll-python busy-loop-shell)
+     hostile-name control-char-name kernel-thread zombie-child-shell epoll-python busy-loop-shell
+     stopped-writer-shell sleeping-parent-shell)
 
 # The real interpreter, not a version manager's shim: the recorded exe link and cmdline then name
 # python itself, and the child is started with the same interpreter.
@@ -237,6 +238,31 @@ record_busy_loop_shell() {
         echo "record-fixtures: busy-loop-shell attempt $attempt did not catch the loop running; again" >&2
     done
     die "busy-loop-shell: the loop was never seen running"
+}
+
+record_stopped_writer_shell() {
+    # cat drains the pipe and waits for more, but its writer yes is stopped (SIGSTOP, as Ctrl-Z
+    # or job control would): yes still shows the write it was in, and nothing moves until SIGCONT.
+    start_tree sh -c 'yes | cat > /dev/null'
+    local yes="" i
+    for i in $(seq 100); do
+        yes=$(ps -o pid=,comm= -s "$TREE" | awk '$2 == "yes" { print $1 }')
+        [[ -n "$yes" ]] && break
+        sleep 0.05
+    done
+    [[ -n "$yes" ]] || die "stopped-writer-shell: yes did not start"
+    kill -STOP "$yes"
+    wait_for_wchans "$TREE" "$PIPE_READ" do_signal_stop do_wait
+    record stopped-writer-shell "$TREE"
+    finish
+}
+
+record_sleeping_parent_shell() {
+    # A parent waiting for a child that sleeps: idle, not hung (the sleep ends by itself).
+    start_tree bash -c 'sleep 600; echo done'
+    wait_for_wchans "$TREE" do_wait "$NANOSLEEP"
+    record sleeping-parent-shell "$TREE"
+    finish
 }
 
 BUILD=1

@@ -40,7 +40,7 @@ internal static class EndFindings
             ? $"stopped by its tracer{(p.TracerPid is int tracer ? " " + d.Process(tracer) : "")} (state t)"
             : "stopped (state T: SIGSTOP, or Ctrl-Z / SIGTSTP, or SIGTTIN/SIGTTOU for a background job that used the terminal)";
         string who = waiting.Count == 0 ? ""
-            : $"; {Waiting(waiting[0], d)}{(waiting.Count > 1 ? $" (and {waiting.Count - 1} more wait{(waiting.Count == 2 ? "s" : "")} lead here)" : "")}";
+            : $"; {Waiting(waiting[0], d)}{(waiting.Count > 1 ? $" (and {waiting.Count - 1} more wait{(waiting.Count == 2 ? " leads" : "s lead")} here)" : "")}";
         ImmutableArray<WaitEdge> edges = waiting.SelectMany(o => o.Chain).Distinct().ToImmutableArray();
         string hint = p.State == "t"
             ? $"Continue or detach it in its tracer{(p.TracerPid is int t ? " " + d.Process(t) : "")} (a debugger or strace), or end the tracer."

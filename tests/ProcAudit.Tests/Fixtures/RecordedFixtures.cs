@@ -22,6 +22,8 @@ internal static class RecordedFixtures
     public const string ZombieChild = "zombie-child-shell";
     public const string Epoll = "epoll-python";
     public const string BusyLoop = "busy-loop-shell";
+    public const string StoppedWriter = "stopped-writer-shell";
+    public const string SleepingParent = "sleeping-parent-shell";
 
     /// <summary>The directory holding ProcAudit.sln.</summary>
     public static string RepoRoot => Repository.Root;

@@ -31,6 +31,8 @@ public sealed class RecordedTreeTests
         RecordedFixtures.ZombieChild,
         RecordedFixtures.Epoll,
         RecordedFixtures.BusyLoop,
+        RecordedFixtures.StoppedWriter,
+        RecordedFixtures.SleepingParent,
     };
 
     [Fact]
@@ -287,6 +289,54 @@ public sealed class RecordedTreeTests
         Assert.Null(thread.Wchan);
         Assert.Equal(Verdict.Running, result.Analysis.Verdict);
         Assert.Contains("running", TextOf(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_reader_whose_writer_is_stopped_is_stalled_on_the_stopped_process_not_in_a_cycle()
+    {
+        // sh -c 'yes | cat > /dev/null', then SIGSTOP to yes: it still shows the write it was in.
+        string name = RecordedFixtures.StoppedWriter;
+        int root = RecordedFixtures.Root(name);
+
+        AuditResult result = Audit(name);
+
+        Assert.Equal(new[] { 9258, 9264, 9265 }, RecordedFixtures.Pids(name));
+        ProcessInfo yes = result.Snapshot.FindProcess(9264)!;
+        Assert.Equal(("yes", "T", "write"), (yes.Name, yes.State, yes.Threads[0].Syscall?.Name));
+        Assert.Null(yes.TracerPid);
+        Assert.Equal(Verdict.Stalled, result.Analysis.Verdict);
+        Assert.Empty(result.Analysis.Cycles);
+        Assert.DoesNotContain(result.Analysis.Waits, e => e.From.Pid == 9264);
+        Finding f = Assert.Single(result.Analysis.Findings);
+        Assert.Equal("stopped-process", f.Kind);
+        Assert.Equal(new[] { 9264, 9265, root }, f.Pids);
+        Assert.Equal("pipe:[38740]", f.Object);
+        Assert.Equal(Certainty.Observed, f.Certainty);
+        Assert.StartsWith("yes 9264 is stopped (state T: SIGSTOP, or Ctrl-Z / SIGTSTP", f.Summary, StringComparison.Ordinal);
+        Assert.Contains("; cat 9265 reads stdout (fd 0, pipe:[38740], empty) from it (and 1 more wait leads here): nothing moves until it is resumed.", f.Summary, StringComparison.Ordinal);
+        Assert.Contains("`kill -CONT 9264`", f.Hint, StringComparison.Ordinal);
+        Assert.All(result.Analysis.Ends, e => Assert.Equal((WaitEndKind.Stopped, 9264), (e.End, e.At.Pid)));
+    }
+
+    [Fact]
+    public void A_parent_waiting_for_a_sleeping_child_is_idle_and_says_the_sleep_ends_by_itself()
+    {
+        // bash -c 'sleep 600; echo done': the registers were recorded, the timespec they point at was not.
+        string name = RecordedFixtures.SleepingParent;
+
+        AuditResult result = Audit(name);
+
+        Assert.Equal(Verdict.Idle, result.Analysis.Verdict);
+        Assert.Empty(result.Analysis.Findings);
+        Assert.Equal(2, result.Analysis.Ends.Length);
+        Assert.All(result.Analysis.Ends, e => Assert.Equal((WaitEndKind.Timer, new WaitEnd(9310, 9310)), (e.End, e.At)));
+        WaitOutcome parent = Assert.Single(result.Analysis.Ends, e => e.Waiter.Pid == 9304);
+        WaitEdge wait = Assert.Single(parent.Chain);
+        Assert.Equal((WaitReasons.WaitChildExit, 9310), (wait.Reason, wait.To.Pid));
+        Assert.Equal("sleep 9310 sleeps for a time it was given (not readable here)", parent.Summary);
+        Assert.Equal(new WaitTimer(null, Absolute: false, LeftSeconds: null), result.Snapshot.FindProcess(9310)!.Threads[0].Syscall!.Timer);
+        string text = TextOf(result);
+        Assert.StartsWith("IDLE: nothing in the tree of bash 9304 moved (single sample, so progress was not measured), and every wait ends in a timer or outside the tree: sleep 9310 sleeps", text, StringComparison.Ordinal);
     }
 
     [Theory]
