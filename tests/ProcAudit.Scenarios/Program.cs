@@ -60,6 +60,15 @@ internal static class Program
             case "threading-lock-inversion":
                 ThreadingLockInversion.Run();
                 break;
+            case "wait-for-exit-background":
+                Verdicts.WaitForExitWithBackgroundGrandchild();
+                break;
+            case "idle-server":
+                Verdicts.IdleServer();
+                break;
+            case "timer-loop":
+                Verdicts.TimerLoop();
+                break;
             default:
                 return Usage();
         }
@@ -75,6 +84,7 @@ internal static class Program
     {
         Console.Error.WriteLine(
             "usage: ProcAudit.Scenarios pipe-inversion|wait-before-drain|healthy|sleep|lock-order-inversion|monitor-held|threading-lock-inversion|queue-chain "
+            + "|wait-for-exit-background|idle-server|timer-loop "
             + "(children: flood-stderr|flood-stdout|chatter)");
         return 2;
     }

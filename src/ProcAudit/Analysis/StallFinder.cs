@@ -137,20 +137,24 @@ internal static class StallFinder
         who ??= d.Process(reader.Pid);
         string because = inferred is null ? "" : $" (inferred: {inferred})";
         List<Holder> writers = pipe.Holders.Where(h => h.Role == "writer").ToList();
-        List<Holder> outside = writers.Where(h => snapshot.FindProcess(h.Pid)?.InTree == false).ToList();
+        // Outside the tree, or an orphan the subreaper (procaudit run) adopted into it: no longer the reader's to wait for.
+        List<Holder> outside = writers.Where(h => snapshot.FindProcess(h.Pid) is ProcessInfo p && h.Pid != reader.Pid
+            && (!p.InTree || (snapshot.Adopter is int adopter && p.PPid == adopter && h.Pid != snapshot.Root))).ToList();
         List<Holder> own = writers.Where(h => h.Pid == reader.Pid).ToList();
         string stream = d.StreamName(pipe.Id);
         if (outside.Count > 0)
         {
             Holder first = outside[0];
             ProcessInfo holder = snapshot.FindProcess(first.Pid)!;
-            string orphan = holder.PPid == 1 ? "an orphan (its parent is now pid 1) " : "";
+            string orphan = holder.PPid == 1 ? "an orphan (its parent is now pid 1) "
+                : holder.PPid == snapshot.Adopter ? $"an orphan (adopted by procaudit run, pid {holder.PPid}), " : "";
+            string where = holder.InTree ? "" : "outside the audited tree, ";
             string more = outside.Count > 1 ? $" (and {outside.Count - 1} more outside holders)" : "";
             return new Finding("leaked-write-end",
                 outside.Select(h => h.Pid).Distinct().Append(reader.Pid).ToImmutableArray(),
                 pipe.Id,
                 $"{who} waits for EOF on {stream} (fd {fd}, {pipe.Id}, {d.Fill(pipe.Id, false)}), but {d.Process(holder.Pid)} " +
-                $"(`{d.Command(holder.Pid)}`), {orphan}outside the audited tree, still holds its write end as fd {first.Fd}{more}, so EOF never comes{because}.",
+                $"(`{d.Command(holder.Pid)}`), {orphan}{where}still holds its write end as fd {first.Fd}{more}, so EOF never comes{because}.",
                 $"Stop {holder.Name} {holder.Pid}, or start background processes with their output redirected away from {stream} (e.g. `cmd >/dev/null 2>&1 &`), or stop waiting for EOF once the direct child has exited.");
         }
         if (own.Count > 0 && !looksLikeRuntimeLoop && writers.All(h => h.Pid == reader.Pid))

@@ -166,6 +166,7 @@ internal sealed partial class ProcessTreeCapture
         {
             CapturedAt = now,
             Root = root,
+            Adopter = adopter,
             Arch = _arch == SyscallArch.Arm64 ? "arm64" : "x64",
             RootExited = !_procfs.Exists(root.ToString(System.Globalization.CultureInfo.InvariantCulture)) || stats[root].State == "Z",
             Processes = processes.ToImmutable(),

@@ -118,6 +118,7 @@ public static class ReportBuilder
             Analysis.Verdict.Deadlock => $"DEADLOCK in the tree of {root}: {a.Cycles.Length} wait cycle{(a.Cycles.Length == 1 ? "" : "s")} ({string.Join(", ", a.Cycles.Select(c => c.Pattern).Distinct())}).",
             Analysis.Verdict.Stalled => $"STALLED: the tree of {root} is blocked with no wait cycle ({string.Join(", ", a.Findings.Select(f => f.Kind).Distinct())}).",
             Analysis.Verdict.Exited => $"EXITED: {root} has exited.",
+            Analysis.Verdict.Idle when a.Ends.IsDefaultOrEmpty => $"IDLE: no thread in the tree of {root} waits on anything ProcAudit follows (kernel threads and zombies have no user side).",
             Analysis.Verdict.Idle => $"IDLE: nothing in the tree of {root} moved{Sampled(result)}, and every wait ends in a timer or outside the tree: {Ends(a, k => k is WaitEndKind.Timer or WaitEndKind.Outside)}.",
             Analysis.Verdict.Blocked => $"BLOCKED: nothing in the tree of {root} moved{Sampled(result)}, and {Count(a.Ends.Count(e => e.End != WaitEndKind.Moved && e.End != WaitEndKind.Timer && e.End != WaitEndKind.Outside), "wait")} lead{(a.Ends.Count(e => e.End != WaitEndKind.Moved && e.End != WaitEndKind.Timer && e.End != WaitEndKind.Outside) == 1 ? "s" : "")} somewhere ProcAudit cannot explain ({EndFindingsKind}).",
             _ => result.Snapshot.IntervalMs > 0

@@ -20,6 +20,12 @@ public sealed record Snapshot
     /// <summary>Milliseconds between the two samples that progress was measured over; 0 for a single sample.</summary>
     public int IntervalMs { get; init; }
 
+    /// <summary>
+    /// The child subreaper the tree was captured for (procaudit run), when there was one: its
+    /// other children are orphans of the tree that it adopted.
+    /// </summary>
+    public int? Adopter { get; init; }
+
     /// <summary>True when the root process was gone by the time the capture finished.</summary>
     public bool RootExited { get; init; }
 

@@ -17,8 +17,11 @@ public sealed class PermissionTests
         CliRun run = Infrastructure.Cli.RunProgram(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp",
             Infrastructure.Cli.DotnetHost(), Infrastructure.Cli.ToolDll, tree.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--interval", "0");
 
-        Assert.Equal(0, run.ExitCode);
+        // What cannot be seen is never called running: blocked, with the reason.
+        Assert.Equal(6, run.ExitCode);
         Assert.Equal("", run.Stderr);
+        Assert.StartsWith($"BLOCKED: nothing in the tree of sh {tree.Pid} moved (single sample, so progress was not measured), and 3 waits lead somewhere ProcAudit cannot explain (unexplained-wait).", run.Stdout);
+        Assert.Contains("could not be looked into (another user's process)", run.Stdout);
         Assert.Contains("Incomplete: 3 processes could not be looked into (another user's; run as that user or as root).", run.Stdout.Split('\n')[0]);
         Assert.Contains($"denied: could not read the fds, kernel stacks, runtime views, syscalls of sh {tree.Pid} (uid 0): run as the same user, or as root", run.Stdout);
         Assert.Contains("yes | sleep 600", run.Stdout);
@@ -36,8 +39,9 @@ public sealed class PermissionTests
         CliRun run = Infrastructure.Cli.RunProgram(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp",
             Infrastructure.Cli.DotnetHost(), Infrastructure.Cli.ToolDll, tree.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--interval", "0");
 
-        // The deadlock between its goroutines cannot be seen from outside; the report says why, and what would allow it.
-        Assert.Equal(0, run.ExitCode);
+        // The deadlock between its goroutines cannot be seen from outside; the report says so (blocked, not running), and what would allow it.
+        Assert.Equal(6, run.ExitCode);
+        Assert.StartsWith("BLOCKED: nothing in the tree of go-transfer-lock-order ", run.Stdout);
         Assert.Equal("", run.Stderr);
         // The kernel cuts comm at 15 bytes; the report's own lines use the program's full name from its command line.
         Assert.Contains($"denied: could not read the fds, kernel stacks, runtime views, syscalls of go-transfer-loc {tree.Pid} (uid 0): run as the same user, or as root", run.Stdout);

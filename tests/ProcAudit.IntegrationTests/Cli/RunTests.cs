@@ -54,6 +54,18 @@ public sealed class RunTests
     }
 
     [Fact]
+    public void A_stall_of_observed_waits_that_holds_stops_the_command_with_125_naming_the_holder()
+    {
+        // x=$(...) waits for EOF that a background sleep will not give for 600 s: not a cycle, a stall.
+        CliRun run = Infrastructure.Cli.Run("run", "--timeout", "1h", "--deadlock-after", "2s", "--interval", "500ms", "--",
+            "/bin/bash", "-c", "x=$(sh -c 'sleep 600 & echo hi'); echo \"$x\"");
+
+        Assert.Equal(125, run.ExitCode);
+        Assert.StartsWith("procaudit: stopping the command: the same stall (leaked-write-end) held for ", run.Stderr);
+        Assert.Matches(@"\[leaked-write-end\] bash \d+ waits for EOF on stdout \(fd \d+, pipe:\[\d+\], empty\), but sleep \d+ \(`sleep 600`\)", run.Stderr);
+    }
+
+    [Fact]
     public void A_command_that_times_out_is_audited_then_killed_with_exit_124()
     {
         Stopwatch clock = Stopwatch.StartNew();
@@ -61,7 +73,9 @@ public sealed class RunTests
         Assert.Equal(124, run.ExitCode);
         Assert.InRange(clock.Elapsed.TotalSeconds, 2, 15);
         Assert.StartsWith("procaudit: the command ran past --timeout 2s; its tree, before it was killed:", run.Stderr);
-        Assert.Contains("RUNNING: no deadlock or stall found in the tree of sh ", run.Stderr);
+        // A sleep is idle, not hung: only the timeout stopped it, never --deadlock-after.
+        Assert.Contains("IDLE: nothing in the tree of sh ", run.Stderr);
+        Assert.Contains(" sleeps for 600 s (", run.Stderr);
         Assert.Contains("sleep [S] child of", run.Stderr);
         Assert.Empty(ProcessesRunning("sleep 600"));
     }

@@ -24,6 +24,30 @@ public sealed class WatchTests
     }
 
     [Fact]
+    public void Watch_reports_a_stall_that_holds_with_exit_3_and_never_an_idle_tree()
+    {
+        // The writer of a pipeline stopped (as by Ctrl-Z): no cycle, but nothing moves until SIGCONT.
+        using Scenario stalled = Scenario.StartShell("yes | cat > /dev/null");
+        Assert.True(Scenario.WaitUntil(() => stalled.Descendants().Count == 2, TimeSpan.FromSeconds(10)), "the pipeline did not start");
+        int yes = stalled.Descendants().Single(pid => File.ReadAllText($"/proc/{pid}/comm").Trim() == "yes");
+        Assert.Equal(0, Signals.Kill(yes, Signals.SigStop));
+
+        CliRun run = Infrastructure.Cli.Run("watch", stalled.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--deadlock-after", "2s", "--interval", "500ms", "--timeout", "1m");
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.StartsWith("procaudit: the same stall (stopped-process) held for ", run.Stdout);
+        Assert.Contains($"[stopped-process] yes {yes} is stopped", run.Stdout);
+
+        // A sleeping tree is idle: watched past deadlock-after, it is reported only at the timeout.
+        using Scenario idle = Scenario.StartProgram("/bin/bash", "-c", "sleep 600; echo done");
+        CliRun quiet = Infrastructure.Cli.Run("watch", idle.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--deadlock-after", "1s", "--interval", "300ms", "--timeout", "4s");
+        Assert.Equal(124, quiet.ExitCode);
+        Assert.StartsWith($"IDLE: nothing in the tree of bash {idle.Pid}", quiet.Stdout);
+    }
+
+    [Fact]
     public void Watch_ends_with_0_when_the_process_exits_and_never_reports_a_busy_tree()
     {
         using Scenario tree = Scenario.StartShell("head -c 300000000 /dev/zero | gzip -1 > /dev/null; sleep 1");
