@@ -229,6 +229,61 @@ public sealed class GoroutineWaitAuditTests
         }
     }
 
+    [Theory(Timeout = 240_000)]
+    [MemberData(nameof(Toolchains))]
+    public async Task OutputOfACommandThatLeftABackgroundProcessIsALeakedWriteEndOnBothStreams(string toolchain)
+    {
+        // Before: the right edges, the sleep listed as outside the tree, and the verdict "running".
+        (int pid, string source, AuditResult result) = await AuditHung("go-output-background.go", toolchain,
+            r => r.Analysis.Findings.Count(f => f.Kind == "leaked-write-end") == 2);
+
+        Assert.Equal(Verdict.Stalled, result.Analysis.Verdict);
+        ProcessInfo sleep = Assert.Single(result.Snapshot.Processes, p => p.Name == "sleep");
+        Assert.False(sleep.InTree);
+        string stdout = result.Snapshot.Pipes.Single(p => p.Holders.Contains(new Holder(sleep.Pid, 1, "writer"))).Id;
+        string stderr = result.Snapshot.Pipes.Single(p => p.Holders.Contains(new Holder(sleep.Pid, 2, "writer"))).Id;
+        foreach ((string pipe, string stream, int fd) in new[] { (stdout, "stdout", 1), (stderr, "stderr", 2) })
+        {
+            Finding f = Assert.Single(result.Analysis.Findings, x => x.Object == pipe);
+            Assert.Equal(("leaked-write-end", Certainty.Observed), (f.Kind, f.Certainty));
+            Assert.Equal(new[] { sleep.Pid, pid }, f.Pids);
+            WaitEdge edge = Assert.Single(f.Waits);
+            GoroutineInfo reader = Assert.Single(result.Snapshot.FindProcess(pid)!.Goroutines, g => g.Id == edge.From.Goroutine);
+            Assert.Equal(("IO wait", "read"), (reader.WaitReason, reader.FdMode));
+            Assert.Contains($" goroutine {reader.Id} (", f.Summary);
+            Assert.Contains($" waits for EOF on {stream} (fd {reader.Fd}, {pipe}, empty), but sleep {sleep.Pid} (`sleep 600`), an orphan (its parent is now pid 1) outside the audited tree, still holds its write end as fd {fd}, so EOF never comes.", f.Summary);
+        }
+        // The main goroutine is where the program's own line waits.
+        GoroutineInfo main = Assert.Single(result.Snapshot.FindProcess(pid)!.Goroutines, g => g.Id == 1);
+        Assert.Contains(main.Frames, f => f.Function == "main.main" && f.Line == SourceMarkers.Line(source, "output"));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task OutputOfACommandThatLeftABackgroundProcessIsFoundWithoutTheGoroutinesToo()
+    {
+        // --no-runtime: the netpoller's epoll set says which read ends the parked process waits on; inferred, and it says so.
+        using GoProcess target = GoProcess.Start(GoPrograms.Build("go-output-background.go"));
+        Auditor kernelOnly = new(new AuditOptions { Interval = TimeSpan.FromMilliseconds(300) });
+        Stopwatch clock = Stopwatch.StartNew();
+        AuditResult result;
+        do
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(300));
+            result = kernelOnly.Audit(target.Pid);
+        }
+        while (result.Analysis.Findings.Length < 2 && clock.Elapsed < s_formTimeout);
+
+        Assert.Equal(Verdict.Stalled, result.Analysis.Verdict);
+        Assert.Equal(2, result.Analysis.Findings.Length);
+        Assert.All(result.Analysis.Findings, f =>
+        {
+            Assert.Equal(("leaked-write-end", Certainty.Inferred), (f.Kind, f.Certainty));
+            Assert.Contains("(inferred: every thread is parked in epoll/futex; epoll fd ", f.Summary);
+            Assert.Contains("whose writer ", f.Summary);
+            Assert.Contains(" sleeps).", f.Summary);
+        });
+    }
+
     /// <summary>Every toolchain the tests build with, as theory data.</summary>
     public static TheoryData<string> Toolchains => new(GoPrograms.Toolchains);
 
