@@ -76,6 +76,46 @@ public sealed class VerdictTests
     }
 
     [Fact]
+    public void A_child_held_in_a_tracing_stop_is_stalled_naming_its_tracer()
+    {
+        // A debugger attached and never continued: the tracee sits in state t, TracerPid names the tracer.
+        string dir = Directory.CreateTempSubdirectory("procaudit-tracer-").FullName;
+        try
+        {
+            string exe = CPrograms.Compile(dir, "tracer", """
+                #include <signal.h>
+                #include <sys/ptrace.h>
+                #include <sys/wait.h>
+                #include <unistd.h>
+                int main(void) {
+                    pid_t child = fork();
+                    if (child == 0) { execlp("sleep", "sleep", "600", (char *)0); _exit(127); }
+                    usleep(200000);
+                    ptrace(PTRACE_ATTACH, child, 0, 0);
+                    waitpid(child, 0, __WALL);
+                    pause();
+                    return 0;
+                }
+                """);
+            using Scenario tree = Scenario.StartProgram(exe);
+
+            AuditResult result = Audits.Until(tree.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "stopped-process"));
+
+            Assert.Equal(Verdict.Stalled, result.Analysis.Verdict);
+            ProcessInfo sleep = Audits.Child(result.Snapshot, tree.Pid, "sleep");
+            Assert.Equal(("t", tree.Pid), (sleep.State, sleep.TracerPid));
+            Finding f = Assert.Single(result.Analysis.Findings);
+            Assert.Equal(new[] { sleep.Pid }, f.Pids);
+            Assert.Equal($"sleep {sleep.Pid} is stopped by its tracer tracer {tree.Pid} (state t): nothing moves until it is resumed.", f.Summary);
+            Assert.Contains($"in its tracer tracer {tree.Pid}", f.Hint);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_parent_waiting_for_a_sleeping_child_is_idle_with_the_time_left_and_exit_code_0()
     {
         using Scenario tree = Scenario.StartProgram("/bin/bash", "-c", "sleep 600; echo done");
