@@ -9,7 +9,7 @@ namespace ProcAudit.Cli;
 /// <summary>
 /// The .NET view of one process, for the native build of this tool: ClrMD and TraceEvent need code
 /// generated at run time, so the native tool runs this verb of its JIT-compiled copy (see
-/// <see cref="OutOfProcessDotNetEnricher"/>). Reads the process as JSON on stdin, writes the view as JSON on stdout.
+/// <see cref="Views.OutOfProcessDotNetView"/>). Reads the process as JSON on stdin, writes the view as JSON on stdout.
 /// </summary>
 [Command(Verb, ShowInHelpText = false)]
 internal sealed class DotNetViewCommand : CommandBase

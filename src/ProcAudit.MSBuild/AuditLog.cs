@@ -15,8 +15,8 @@ internal sealed class AuditLog
     /// <summary>The audit must never hang the build: past this, the tool is stopped without it.</summary>
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
-    /// <summary>Goroutines for Go processes (go build, go test): read from memory, no dependency beyond the framework.</summary>
-    private static readonly ProcAudit.Enrichment.IRuntimeEnricher[] s_enrichers = [new ProcAudit.Go.GoEnricher()];
+    /// <summary>The views every front end adds: goroutines in process, the .NET view through the tool copy the package carries in managed/.</summary>
+    private static readonly IReadOnlyList<ProcAudit.Enrichment.IRuntimeEnricher> s_enrichers = ProcAudit.Views.RuntimeViews.Default();
 
     private readonly TaskLoggingHelper _log;
 

@@ -257,45 +257,7 @@ internal sealed class Scenario : IDisposable
         throw new InvalidOperationException("cannot find the dotnet host to run the scenarios");
     }
 
-    private static string LocateScenariosAssembly()
-    {
-        // The test project references the scenarios with ReferenceOutputAssembly=false: MSBuild
-        // builds them but does not copy them here, so find their own output in the repository,
-        // built with the same configuration and target framework as these tests.
-        string testDirectory = AppContext.BaseDirectory.TrimEnd('/');
-        string targetFramework = Path.GetFileName(testDirectory);
-        string configuration = typeof(Scenario).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration
-            ?? "Debug";
-
-        DirectoryInfo? directory = new DirectoryInfo(testDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ProcAudit.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        if (directory is null)
-        {
-            throw new InvalidOperationException($"cannot find the repository root (ProcAudit.sln) above {testDirectory}");
-        }
-
-        string outputDirectory = Path.Combine(directory.FullName, "tests", ScenariosAssemblyName, "bin");
-        string[] candidates =
-        [
-            Path.Combine(outputDirectory, configuration, targetFramework, ScenariosAssemblyName + ".dll"),
-            Path.Combine(outputDirectory, configuration, "net10.0", ScenariosAssemblyName + ".dll"),
-        ];
-        foreach (string candidate in candidates)
-        {
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException(
-            $"{ScenariosAssemblyName}.dll not found; build tests/{ScenariosAssemblyName} ({configuration})",
-            candidates[0]);
-    }
+    private static string LocateScenariosAssembly() => ScenarioPrograms.AssemblyPath(typeof(Scenario).Assembly);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);

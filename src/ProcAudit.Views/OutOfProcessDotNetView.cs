@@ -4,19 +4,26 @@ using System.Globalization;
 using ProcAudit.Enrichment;
 using ProcAudit.Reporting;
 
-namespace ProcAudit.Cli;
+namespace ProcAudit.Views;
 
 /// <summary>
-/// The .NET view in the native build of the tool: ClrMD's data target and TraceEvent's parsers
-/// need code generated at run time, which a native binary cannot do, so the view is taken by the
-/// JIT-compiled copy of this tool that the native package carries in managed/ (its
-/// <see cref="DotNetViewCommand"/> verb), run with the dotnet host. Costs that copy's start-up
-/// (about 0.3 s) only when the tree holds a .NET process; the view itself takes seconds anyway.
+/// The .NET view taken by another process: the native build of the tool cannot (ClrMD's data
+/// target and TraceEvent's parsers need code generated at run time), and a task inside MSBuild
+/// must not (ClrMD's dependencies would load into the build's own process). The JIT-compiled copy
+/// of the tool, carried in managed/ by both packages, takes it with its hidden dotnet-view verb,
+/// run with the dotnet host: the process as JSON on stdin, the view as JSON on stdout. Costs that
+/// copy's start-up (about 0.3 s), only when the tree holds a .NET process.
 /// </summary>
-internal sealed class OutOfProcessDotNetEnricher : IRuntimeEnricher
+public sealed class OutOfProcessDotNetView : IRuntimeEnricher
 {
-    /// <summary>Beside the native binary, where the tool package puts the JIT-compiled copy.</summary>
-    public static string ManagedCopy => Path.Combine(AppContext.BaseDirectory, "managed", "dotnet-procaudit.dll");
+    private const string Verb = "dotnet-view";
+    private readonly string _managedCopy;
+
+    /// <summary>A view taken by the JIT-compiled tool at <paramref name="managedCopy"/> (its hidden dotnet-view verb).</summary>
+    public OutOfProcessDotNetView(string managedCopy)
+    {
+        _managedCopy = managedCopy;
+    }
 
     /// <inheritdoc />
     public string Runtime => "dotnet";
@@ -24,9 +31,9 @@ internal sealed class OutOfProcessDotNetEnricher : IRuntimeEnricher
     /// <inheritdoc />
     public RuntimeView Enrich(ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken)
     {
-        if (!File.Exists(ManagedCopy))
+        if (!File.Exists(_managedCopy))
         {
-            return Failed(process, "unsupported", $"the .NET view needs the JIT-compiled copy of the tool at {ManagedCopy}, which is missing");
+            return Failed(process, "unsupported", $"the .NET view needs the JIT-compiled copy of the tool at {_managedCopy}, which is missing");
         }
         ProcessStartInfo start = new(DotnetHost())
         {
@@ -35,8 +42,8 @@ internal sealed class OutOfProcessDotNetEnricher : IRuntimeEnricher
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(ManagedCopy);
-        start.ArgumentList.Add(DotNetViewCommand.Verb);
+        start.ArgumentList.Add(_managedCopy);
+        start.ArgumentList.Add(Verb);
         start.ArgumentList.Add(((int)budget.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
         using Process? helper = StartOrNull(start);
         if (helper is null)
@@ -54,7 +61,7 @@ internal sealed class OutOfProcessDotNetEnricher : IRuntimeEnricher
             return Failed(process, "timeout", "the .NET view did not finish in time");
         }
         helper.WaitForExit();
-        if (helper.ExitCode != ExitCodes.Ok)
+        if (helper.ExitCode != 0)
         {
             return Failed(process, "unreadable", $"the .NET view failed (exit {helper.ExitCode}): {stderr.Result.Trim()}");
         }
