@@ -1,5 +1,6 @@
 using McMaster.Extensions.CommandLineUtils;
 using ProcAudit.Capture;
+using ProcAudit.Fixtures;
 
 namespace ProcAudit.Cli;
 

@@ -2,8 +2,8 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using McMaster.Extensions.CommandLineUtils;
-using ProcAudit.Control;
 using ProcAudit.Reporting;
+using ProcAudit.Supervision;
 using ProcAudit.Watching;
 
 namespace ProcAudit.Cli;
@@ -13,8 +13,6 @@ namespace ProcAudit.Cli;
     ExtendedHelpText = "\nExample: procaudit run --timeout 1h --deadlock-after 10s -- make test\n\nExit codes: the command's own; 124 timed out; 125 stopped on a deadlock; 126 cannot execute; 127 not found; 1 usage.")]
 internal sealed class RunCommand : CommandBase
 {
-    private static readonly TimeSpan s_signalGrace = TimeSpan.FromSeconds(5);
-
     [Option("-t|--timeout <DURATION>", Description = "Audit, report and kill the tree after this long (e.g. 30m). Default: none.")]
     public string? Timeout { get; set; }
 
@@ -45,101 +43,35 @@ internal sealed class RunCommand : CommandBase
             throw new CliException(ExitCodes.Usage, $"unrecognized option '{command[0]}' (put the command after --)");
         }
         WatchSettings settings = WatchSettings.Parse(Timeout, DeadlockAfter, Interval);
-        int self = Environment.ProcessId;
-        if (!ProcessTree.BecomeSubreaper())
-        {
-            stderr.WriteLine("procaudit: could not become the child subreaper; descendants that daemonize will not be followed");
-        }
-
-        using Process child = Start(command);
-        int signal = 0;
-        void Forward(PosixSignalContext c)
-        {
-            // Stay alive to clean up: the command gets the signal and a moment to act on it.
-            c.Cancel = true;
-            signal = c.Signal == PosixSignal.SIGTERM ? 15 : 2;
-            ProcessTree.Signal(child.Id, adopter: null, signal);
-        }
-        using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward);
-        using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward);
-
-        TreeWatcher watcher = new(child.Id, settings.ToOptions(self));
-        Stopwatch clock = Stopwatch.StartNew();
-        // The first look comes early (a pipe deadlock forms in milliseconds), then one per interval.
-        TimeSpan wait = settings.Interval / 4;
-        try
-        {
-            while (!child.WaitForExit(wait))
-            {
-                wait = settings.Interval;
-                if (signal != 0)
-                {
-                    return AfterSignal(child, signal, self);
-                }
-                if (settings.Timeout is TimeSpan limit && clock.Elapsed >= limit)
-                {
-                    AuditResult audit = new Auditor(new AuditOptions { Adopter = self, Enrichers = Runtimes.For(skip: false) }).Audit(child.Id);
-                    stderr.WriteLine($"procaudit: the command ran past --timeout {Timeout}; its tree, before it was killed:");
-                    Report(audit, stderr);
-                    return ExitCodes.TimedOut;
-                }
-                PersistentHang? stuck;
-                try
-                {
-                    stuck = watcher.Look(DateTime.UtcNow);
-                }
-                catch (AuditException)
-                {
-                    continue; // exited between the wait and the look
-                }
-                if (stuck is not null)
-                {
-                    stderr.WriteLine($"procaudit: stopping the command: the same {(stuck.Cycle is null ? "stall" : "wait cycle")} ({stuck.Pattern}) held for {stuck.HeldFor.TotalSeconds:0.#} s over {stuck.Looks} looks with no thread moving:");
-                    Report(watcher.Last!, stderr);
-                    return ExitCodes.StoppedDeadlock;
-                }
-            }
-            if (signal != 0)
-            {
-                return AfterSignal(child, signal, self);
-            }
-            child.WaitForExit();
-            return child.ExitCode;
-        }
-        finally
-        {
-            // Whatever happened, nothing the command started outlives procaudit run.
-            ProcessTree.KillAll(child.Id, self, TimeSpan.FromSeconds(5));
-        }
-    }
-
-    private void Report(AuditResult result, TextWriter stderr)
-    {
-        Report report = ReportBuilder.Build(result);
-        TextReport.Write(report, stderr);
-        ReportFiles.Write(report, Json, Markdown, WriteFile);
-    }
-
-    private static int AfterSignal(Process child, int signal, int self)
-    {
-        if (child.WaitForExit(s_signalGrace))
-        {
-            child.WaitForExit();
-            return child.ExitCode;
-        }
-        return 128 + signal;
-    }
-
-    private static Process Start(string[] command)
-    {
-        ProcessStartInfo start = new(command[0]) { UseShellExecute = false };
+        ProcessStartInfo start = new(command[0]);
         foreach (string arg in command.Skip(1))
         {
             start.ArgumentList.Add(arg);
         }
+        SupervisedRun run = new(start, new SupervisionOptions
+        {
+            Timeout = settings.Timeout,
+            DeadlockAfter = settings.DeadlockAfter,
+            Interval = settings.Interval,
+            Subreaper = true,
+            Views = Runtimes.For(skip: false),
+            AuditInterval = TimeSpan.FromMilliseconds(500),
+            AuditDeadline = TimeSpan.FromSeconds(30),
+            OnWarning = warning => stderr.WriteLine("procaudit: " + warning),
+        });
+        // Stay alive to clean up: the command gets the signal and a moment to act on it.
+        void Forward(PosixSignalContext c)
+        {
+            c.Cancel = true;
+            run.Forward(c.Signal == PosixSignal.SIGTERM ? 15 : 2);
+        }
+        using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward);
+        using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward);
+
+        SupervisionResult result;
         try
         {
-            return Process.Start(start) ?? throw new CliException(ExitCodes.CannotExecute, $"could not start {command[0]}");
+            result = run.Run();
         }
         catch (Win32Exception e) when (e.NativeErrorCode == 2)
         {
@@ -149,5 +81,33 @@ internal sealed class RunCommand : CommandBase
         {
             throw new CliException(ExitCodes.CannotExecute, $"cannot execute {command[0]}: {e.Message}");
         }
+        switch (result.End)
+        {
+            case SupervisionEnd.TimedOut:
+                stderr.WriteLine($"procaudit: the command ran past --timeout {Timeout}; its tree, before it was killed:");
+                Report(result.Audit, stderr);
+                return ExitCodes.TimedOut;
+            case SupervisionEnd.Hung:
+                PersistentHang hang = result.Hang!;
+                stderr.WriteLine($"procaudit: stopping the command: the same {(hang.Cycle is null ? "stall" : "wait cycle")} ({hang.Pattern}) held for {hang.HeldFor.TotalSeconds:0.#} s over {hang.Looks} looks with no thread moving:");
+                Report(result.Audit, stderr);
+                return ExitCodes.StoppedDeadlock;
+            case SupervisionEnd.Signalled:
+                return 128 + result.Signal;
+            default:
+                return result.ExitCode ?? ExitCodes.CannotExecute;
+        }
+    }
+
+    private void Report(AuditResult? result, TextWriter stderr)
+    {
+        if (result is null)
+        {
+            stderr.WriteLine("procaudit: the command's tree was gone before it could be audited");
+            return;
+        }
+        Report report = ReportBuilder.Build(result);
+        TextReport.Write(report, stderr);
+        ReportFiles.Write(report, Json, Markdown, WriteFile);
     }
 }

@@ -12,11 +12,11 @@ namespace ProcAudit.MSBuild;
 /// </summary>
 internal sealed class AuditLog
 {
-    /// <summary>The audit must never hang the build: past this, the tool is stopped without it.</summary>
+    /// <summary>The audit must never hang the build: past this, it reports what it has seen (AuditOptions.Deadline).</summary>
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
     /// <summary>The views every front end adds: goroutines in process, the .NET view through the tool copy the package carries in managed/.</summary>
-    private static readonly IReadOnlyList<ProcAudit.Enrichment.IRuntimeEnricher> s_enrichers = ProcAudit.Views.RuntimeViews.Default();
+    public static readonly IReadOnlyList<ProcAudit.Enrichment.IRuntimeEnricher> Views = ProcAudit.Views.RuntimeViews.Default();
 
     private readonly TaskLoggingHelper _log;
 
@@ -25,31 +25,19 @@ internal sealed class AuditLog
         _log = log;
     }
 
-    /// <summary>Audits the tree under <paramref name="pid"/>; null (with a warning) when the audit failed or ran out of time.</summary>
+    /// <summary>Audits the tree under <paramref name="pid"/> within <see cref="Deadline"/>; null (with a warning) when the audit failed.</summary>
+    /// <exception cref="AuditException">There is no such process.</exception>
     public AuditResult? Audit(int pid, TimeSpan interval)
     {
-        System.Threading.Tasks.Task<AuditResult> audit = System.Threading.Tasks.Task.Run(() => new Auditor(new AuditOptions { Interval = interval, Enrichers = s_enrichers }).Audit(pid));
         try
         {
-            if (audit.Wait(Deadline))
-            {
-                return audit.Result;
-            }
-            Warning(Codes.AuditFailed, $"ProcAudit could not finish auditing process {pid} within {Deadline.TotalSeconds:0} s; it was stopped without a diagnosis.");
+            return new Auditor(new AuditOptions { Interval = interval, Enrichers = Views, Deadline = Deadline }).Audit(pid);
         }
-        catch (AggregateException e) when (e.InnerException is AuditException a)
+        catch (AuditException a) when (a.Error != AuditError.NoSuchProcess)
         {
-            if (a.Error == AuditError.NoSuchProcess)
-            {
-                throw a;
-            }
             Warning(Codes.AuditFailed, $"ProcAudit could not audit process {pid}: {a.Message}");
+            return null;
         }
-        catch (AggregateException e)
-        {
-            Warning(Codes.AuditFailed, $"ProcAudit could not audit process {pid}: {e.InnerException?.Message ?? e.Message}");
-        }
-        return null;
     }
 
     /// <summary>Logs each cycle and finding (as errors or warnings), the detail as messages; returns the report's path, if written.</summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using ProcAudit.Supervision;
 
 namespace ProcAudit.MSBuild;
 
@@ -15,9 +16,6 @@ namespace ProcAudit.MSBuild;
 /// </summary>
 public sealed class ProcAuditExec : ToolTask
 {
-    private static readonly TimeSpan s_leakCheckAfter = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_drainAfterKill = TimeSpan.FromSeconds(2);
-
     private readonly List<ITaskItem> _consoleOutput = new();
     private string? _script;
     private bool _timeoutSet;
@@ -48,6 +46,12 @@ public sealed class ProcAuditExec : ToolTask
     /// written is always read before giving up.
     /// </summary>
     public int StopWaitingAfterExit { get; set; } = -1;
+
+    /// <summary>
+    /// Milliseconds the same wait cycle, or stall, of observed waits must hold before the command is
+    /// audited and stopped, without waiting for the timeout; 0 (default) waits for the timeout.
+    /// </summary>
+    public int DeadlockAfter { get; set; }
 
     /// <summary>The command's output lines, when <see cref="ConsoleToMSBuild"/> is set.</summary>
     [Output]
@@ -127,122 +131,70 @@ public sealed class ProcAuditExec : ToolTask
     protected override void LogToolCommand(string message) => Log.LogCommandLine(MessageImportance.Normal, Command);
 
     /// <summary>
-    /// Runs the command and pumps its output on this thread, so the task can at any moment stop
-    /// waiting: at the timeout, at cancellation, or after the grace period once the command has exited.
+    /// Runs the command under the shared supervision (SupervisedRun), reading its output on this
+    /// thread, so the task can at any moment stop waiting: at the timeout, at cancellation, at a
+    /// held deadlock (DeadlockAfter), or after the grace period once the command has exited.
     /// </summary>
     protected override int ExecuteTool(string pathToTool, string responseFileCommands, string commandLineCommands)
     {
         ProcessStartInfo start = GetProcessStartInfo(pathToTool, commandLineCommands, null!);
-        // Output comes to us; stdin is closed at once so a command that reads it sees EOF, not the build's terminal.
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.RedirectStandardInput = true;
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException("could not start /bin/sh");
-        bool done = false;
+        AuditLog log = new(Log);
+        SupervisedRun run = new(start, new SupervisionOptions
+        {
+            Timeout = Timeout == System.Threading.Timeout.Infinite ? null : TimeSpan.FromMilliseconds(Timeout),
+            DeadlockAfter = TimeSpan.FromMilliseconds(Math.Max(0, DeadlockAfter)),
+            Interval = TimeSpan.FromSeconds(1),
+            OnOutputLine = OnOutputLine,
+            StdoutEncoding = StandardOutputEncoding,
+            StderrEncoding = StandardErrorEncoding,
+            StopWaitingAfterExit = StopWaitingAfterExit >= 0 ? TimeSpan.FromMilliseconds(StopWaitingAfterExit) : null,
+            OnLeakedOutput = leak => log.Warning(Codes.LeakedWriteEnd, leak.Summary + " " + (StopWaitingAfterExit >= 0
+                ? $"ProcAuditExec stops waiting {StopWaitingAfterExit} ms after the exit."
+                : "Set StopWaitingAfterExit to stop waiting after a grace period.")),
+            Views = AuditLog.Views,
+            AuditDeadline = AuditLog.Deadline,
+        });
+        using CancellationTokenSource cancel = new();
+        RegisteredWaitHandle onCancel = ThreadPool.RegisterWaitForSingleObject(ToolCanceled, (_, _) => cancel.Cancel(), null, -1, executeOnlyOnce: true);
         try
         {
-            int exitCode = Pump(process);
-            done = true;
-            return exitCode;
+            return Report(run.Run(cancel.Token), log);
         }
         finally
         {
-            if (!done)
-            {
-                // Whatever went wrong in here, the build must not leave the command's tree running.
-                KillTree(process);
-            }
+            onCancel.Unregister(null);
         }
     }
 
-    private int Pump(Process process)
+    private int Report(SupervisionResult result, AuditLog log)
     {
-        process.StandardInput.Close();
-        OutputPump pump = new(process.StandardOutput.BaseStream, process.StandardError.BaseStream,
-            StandardOutputEncoding, StandardErrorEncoding, OnOutputLine);
-        Stopwatch clock = Stopwatch.StartNew();
-        TimeSpan? exitedAt = null;
-        bool leakChecked = false;
-        while (true)
+        string why = result.End switch
         {
-            pump.Pump(100);
-            bool exited = process.HasExited;
-            if (exited && pump.Closed)
-            {
-                process.WaitForExit();
-                return process.ExitCode;
-            }
-            bool cancelled = ToolCanceled.WaitOne(0);
-            bool timedOut = Timeout != System.Threading.Timeout.Infinite && clock.ElapsedMilliseconds >= Timeout;
-            if (!exited)
-            {
-                if (cancelled || timedOut)
+            SupervisionEnd.Cancelled => "The build was cancelled while the command ran",
+            SupervisionEnd.Hung => $"The command held the same {(result.Hang!.Cycle is null ? "stall" : "wait cycle")} ({result.Hang.Pattern}) for {result.Hang.HeldFor.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s (DeadlockAfter)",
+            _ => $"The command timed out after {Timeout} ms",
+        };
+        switch (result.End)
+        {
+            case SupervisionEnd.Exited:
+                return result.ExitCode ?? -1;
+            case SupervisionEnd.StoppedWaiting:
+            case SupervisionEnd.TimedOut or SupervisionEnd.Cancelled when result.ExitCode is not null:
+                string when = result.End == SupervisionEnd.StoppedWaiting ? $"{StopWaitingAfterExit} ms after the command exited (StopWaitingAfterExit)"
+                    : result.End == SupervisionEnd.Cancelled ? "because the build was cancelled" : $"at the timeout ({Timeout} ms)";
+                log.Warning(Codes.StoppedWaiting, $"ProcAuditExec stopped waiting for the end of the command's output {when}; every byte written until then was read and kept.");
+                return result.End == SupervisionEnd.StoppedWaiting ? result.ExitCode!.Value : -1;
+            default:
+                _stoppedByUs = true;
+                if (result.Audit is not AuditResult audit)
                 {
-                    return StopTool(process, pump, cancelled);
+                    log.Error(Codes.TimedOut, why + ".");
+                    return -1;
                 }
-                continue;
-            }
-
-            // The command has exited but its output has not reached EOF: someone still holds a write end.
-            exitedAt ??= clock.Elapsed;
-            TimeSpan since = clock.Elapsed - exitedAt.Value;
-            if (!leakChecked && since >= s_leakCheckAfter)
-            {
-                leakChecked = true;
-                ReportLeakedWriteEnds(pump, since);
-            }
-            bool graceOver = StopWaitingAfterExit >= 0 && since.TotalMilliseconds >= StopWaitingAfterExit;
-            if (graceOver || cancelled || timedOut)
-            {
-                pump.Drain();
-                string why = graceOver ? $"{StopWaitingAfterExit} ms after the command exited (StopWaitingAfterExit)"
-                    : cancelled ? "because the build was cancelled" : $"at the timeout ({Timeout} ms)";
-                new AuditLog(Log).Warning(Codes.StoppedWaiting,
-                    $"ProcAuditExec stopped waiting for the end of the command's output {why}; every byte written until then was read and kept.");
-                return graceOver ? process.ExitCode : -1;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Audit first, then kill the whole tree. (ToolTask's own KillToolProcessOnTimeout is private in
-    /// every Microsoft.Build.Utilities.Core from 17.7 to 18.12, so the task stops the tool itself.)
-    /// </summary>
-    private void AuditThenKill(Process proc, bool isBeingCancelled)
-    {
-        AuditLog log = new(Log);
-        string why = isBeingCancelled ? "The build was cancelled while the command ran" : $"The command timed out after {Timeout} ms";
-        AuditResult? result = null;
-        try
-        {
-            result = log.Audit(proc.Id, TimeSpan.FromMilliseconds(300));
-        }
-        catch (AuditException)
-        {
-            // Exited just now: nothing left to audit or to kill.
-        }
-        if (result is null)
-        {
-            log.Error(Codes.TimedOut, why + ".");
-        }
-        else
-        {
-            log.Error(Codes.TimedOut, $"{why}; ProcAudit audited its process tree before stopping it: {Reporting.ReportBuilder.Headline(result)}");
-            string? report = log.Log(result, asErrors: true, AuditLog.ReportPathIn(ReportDirectoryOrDefault(), proc.Id));
-            AuditReport = report is null ? null : new TaskItem(report);
-        }
-        KillTree(proc);
-    }
-
-    private static void KillTree(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // It exited on its own meanwhile.
+                log.Error(Codes.TimedOut, $"{why}; ProcAudit audited its process tree before stopping it: {Reporting.ReportBuilder.Headline(audit)}");
+                string? report = log.Log(audit, asErrors: true, AuditLog.ReportPathIn(ReportDirectoryOrDefault(), audit.Snapshot.Root));
+                AuditReport = report is null ? null : new TaskItem(report);
+                return -1;
         }
     }
 
@@ -282,55 +234,6 @@ public sealed class ProcAuditExec : ToolTask
             _consoleOutput.Add(new TaskItem(Escape(line)));
         }
         LogEventsFromTextOutput(line, fromStderr ? StandardErrorImportanceToUse : StandardOutputImportanceToUse);
-    }
-
-    private int StopTool(Process process, OutputPump pump, bool cancelled)
-    {
-        _stoppedByUs = true;
-        AuditThenKill(process, cancelled);
-        // Keep what the tree wrote up to its death: read until EOF, or a little while if a survivor holds on.
-        Stopwatch drain = Stopwatch.StartNew();
-        while (!pump.Closed && drain.Elapsed < s_drainAfterKill)
-        {
-            pump.Pump(100);
-        }
-        pump.Drain();
-        return -1;
-    }
-
-    private void ReportLeakedWriteEnds(OutputPump pump, TimeSpan since)
-    {
-        Auditor auditor = new();
-        int self = Environment.ProcessId;
-        List<(string Stream, string Pipe, List<PipeHolder> Writers)> held = new();
-        foreach ((int fd, string stream) in pump.OpenDescriptors)
-        {
-            PipeHolders? holders = auditor.FindPipeHolders(self, fd);
-            List<PipeHolder> writers = holders?.Writers.Where(w => w.Pid != self).ToList() ?? new List<PipeHolder>();
-            if (writers.Count > 0)
-            {
-                held.Add((stream, holders!.PipeId, writers));
-            }
-        }
-        if (held.Count == 0)
-        {
-            return;
-        }
-        PipeHolder first = held[0].Writers[0];
-        string command = first.Cmdline.IsDefaultOrEmpty ? first.Name : string.Join(' ', first.Cmdline);
-        string orphan = first.PPid == 1 ? ", an orphan now parented by pid 1," : "";
-        string streams = string.Join(" and ", held.Select(h => $"{h.Stream} ({h.Pipe})"));
-        List<string> firstFds = held.SelectMany(h => h.Writers).Where(w => w.Pid == first.Pid).Select(w => w.Fd.ToString(CultureInfo.InvariantCulture)).Distinct().ToList();
-        string fds = (firstFds.Count == 1 ? "fd " : "fds ") + string.Join(" and ", firstFds);
-        List<string> others = held.SelectMany(h => h.Writers).Where(w => w.Pid != first.Pid).Select(w => $"{w.Name} {w.Pid}").Distinct().ToList();
-        string also = others.Count > 0 ? $" Also holding it: {string.Join(", ", others)}." : "";
-        string advice = StopWaitingAfterExit >= 0
-            ? $"ProcAuditExec stops waiting {StopWaitingAfterExit} ms after the exit."
-            : "Set StopWaitingAfterExit to stop waiting after a grace period.";
-        new AuditLog(Log).Warning(Codes.LeakedWriteEnd,
-            $"The command exited {since.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ago, but its {streams} {(held.Count == 1 ? "is" : "are")} still held open by " +
-            $"{first.Name} {first.Pid} (`{command}`){orphan} through its {fds}, so the output never ends and the build waits until that process exits or closes it.{also} " +
-            $"Start background processes with their output redirected (e.g. `cmd >/dev/null 2>&1 &`). {advice}");
     }
 
     private string ReportDirectoryOrDefault() =>

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using ProcAudit.Capture;
 
 namespace ProcAudit.Reporting;
 
@@ -7,11 +6,10 @@ namespace ProcAudit.Reporting;
 /// The JSON metadata of every document ProcAudit writes or reads, generated at compile time: no
 /// serializer is built by reflection at run time, which costs start-up and is not possible in a
 /// Native AOT build of the tool. The naming and enum settings live in the options that use it
-/// (<see cref="ReportJson.Options"/>, <see cref="FixtureManifest.JsonOptions"/>).
+/// (<see cref="ReportJson.Options"/>).
 /// </summary>
 [JsonSerializable(typeof(Report))]
 [JsonSerializable(typeof(Snapshot))]
-[JsonSerializable(typeof(FixtureManifest))]
 [JsonSerializable(typeof(Enrichment.RuntimeView))]
 [JsonSerializable(typeof(ProcessInfo))]
 internal sealed partial class ProcAuditJsonContext : JsonSerializerContext

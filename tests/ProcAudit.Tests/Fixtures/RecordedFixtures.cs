@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ProcAudit.Capture;
+using ProcAudit.Fixtures;
 using ProcAudit.Capture.Procfs;
 
 namespace ProcAudit.Tests.Fixtures;

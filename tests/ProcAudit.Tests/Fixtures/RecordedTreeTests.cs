@@ -1,5 +1,6 @@
 using ProcAudit.Analysis;
 using ProcAudit.Capture;
+using ProcAudit.Fixtures;
 using ProcAudit.Reporting;
 using Xunit.Abstractions;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ProcAudit.Capture;
+using ProcAudit.Fixtures;
 using ProcAudit.Tests.Fixtures;
 
 namespace ProcAudit.Tests.Hardening;

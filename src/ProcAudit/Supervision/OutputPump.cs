@@ -1,7 +1,7 @@
 using System.IO.Pipes;
 using System.Text;
 
-namespace ProcAudit.MSBuild;
+namespace ProcAudit.Supervision;
 
 /// <summary>
 /// Reads the tool's stdout and stderr on the task's own thread, with poll, so that the task can

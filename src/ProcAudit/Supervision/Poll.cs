@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace ProcAudit.MSBuild;
+namespace ProcAudit.Supervision;
 
 /// <summary>poll(2): wait for output on the tool's pipes while still watching the clock, the exit and cancellation.</summary>
 internal static unsafe partial class Poll

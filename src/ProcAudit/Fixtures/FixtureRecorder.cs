@@ -3,9 +3,10 @@ using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using ProcAudit.Analysis;
+using ProcAudit.Capture;
 using ProcAudit.Capture.Procfs;
 
-namespace ProcAudit.Capture;
+namespace ProcAudit.Fixtures;
 
 /// <summary>
 /// Records a live audit as a fixture tree: every /proc file and link the capture read (for the

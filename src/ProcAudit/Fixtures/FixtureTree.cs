@@ -1,6 +1,7 @@
 using System.Text.Json;
+using ProcAudit.Capture;
 
-namespace ProcAudit.Capture;
+namespace ProcAudit.Fixtures;
 
 /// <summary>A recorded tree (proc/ plus fixture.json) that can be audited exactly like a live machine.</summary>
 internal sealed class FixtureTree
