@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace ProcAudit.TestSupport;
 
@@ -44,10 +43,10 @@ internal static class GoPrograms
     }
 
     /// <summary>Symbol addresses from `go tool nm`: the linker's view, used as ground truth.</summary>
-    public static Dictionary<string, ulong> Symbols(string executable)
+    public static Dictionary<string, ulong> Symbols(string executable, string toolchain = "")
     {
         Dictionary<string, ulong> symbols = new Dictionary<string, ulong>(StringComparer.Ordinal);
-        foreach (string line in Run(["tool", "nm", executable], Path.GetTempPath()).Split('\n'))
+        foreach (string line in Run(["tool", "nm", executable], Path.GetTempPath(), toolchain).Split('\n'))
         {
             string[] parts = line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length >= 3 && ulong.TryParse(parts[0], System.Globalization.NumberStyles.HexNumber, null, out ulong address))
@@ -74,45 +73,29 @@ internal static class GoPrograms
     {
         string go = toolchain.Length == 0
             ? Locate() ?? throw new InvalidOperationException(
-                "go is needed: these tests build real Go programs with the machine's `go` (install golang-go, or put go on PATH)")
+                "go is needed: these tests build real Go programs with the machine's `go` (install golang-go, as .ci/run does, or put go on PATH)")
             : File.Exists($"/usr/lib/go-{toolchain}/bin/go") ? $"/usr/lib/go-{toolchain}/bin/go" : throw new InvalidOperationException(
                 $"Go {toolchain} is needed: these tests check the reader against each supported release (install golang-{toolchain}-go from bookworm-backports, as .ci/run does)");
-        ProcessStartInfo startInfo = new ProcessStartInfo(go)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (string arg in args)
-        {
-            startInfo.ArgumentList.Add(arg);
-        }
 
         // Module mode off: the fixtures are single files with no dependencies.
-        startInfo.Environment["GO111MODULE"] = "off";
-        startInfo.Environment["CGO_ENABLED"] = "0";
-        startInfo.Environment["GOTOOLCHAIN"] = "local";
+        Dictionary<string, string?> environment = new Dictionary<string, string?>
+        {
+            ["GO111MODULE"] = "off",
+            ["CGO_ENABLED"] = "0",
+            ["GOTOOLCHAIN"] = "local",
+        };
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GOCACHE")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("HOME")))
         {
-            startInfo.Environment["GOCACHE"] = Path.Combine(Path.GetTempPath(), "procaudit-go-cache");
+            environment["GOCACHE"] = Path.Combine(Path.GetTempPath(), "procaudit-go-cache");
         }
 
-        using Process process = Process.Start(startInfo) ?? throw new InvalidOperationException("failed to start go");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(s_buildTimeout))
+        CommandResult result = BoundedCommand.Run(go, args, s_buildTimeout, workingDirectory, environment);
+        if (result.ExitCode != 0)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"go {string.Join(' ', args)} took longer than {s_buildTimeout}");
+            throw new InvalidOperationException($"go {string.Join(' ', args)} failed ({result.ExitCode}): {result.Stderr}");
         }
 
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"go {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result}");
-        }
-
-        return stdout.Result;
+        return result.Stdout;
     }
 
     private static string? Locate()

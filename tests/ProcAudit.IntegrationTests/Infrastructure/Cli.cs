@@ -1,14 +1,16 @@
-using System.Diagnostics;
-
 namespace ProcAudit.IntegrationTests.Infrastructure;
 
 /// <summary>What a run of the command-line tool printed and returned.</summary>
-internal sealed record CliRun(int ExitCode, string Stdout, string Stderr);
+/// <param name="Survivors">Live processes still in the run's session after the tool exited, before they were killed.</param>
+internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, IReadOnlyList<ProcStat> Survivors);
 
-/// <summary>Runs the real dotnet-procaudit, as a user would, bounded in time.</summary>
+/// <summary>Runs the real dotnet-procaudit, as a user would, bounded in time, in a session of its own that is killed afterwards.</summary>
 internal static class Cli
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long processes the tool killed on its way out get to go away before they count as survivors.</summary>
+    private static readonly TimeSpan s_survivorSettle = TimeSpan.FromSeconds(5);
 
     public static string ToolDll => Path.Combine(AppContext.BaseDirectory, "dotnet-procaudit.dll");
 
@@ -18,38 +20,20 @@ internal static class Cli
 
     public static CliRun RunProgram(TimeSpan timeout, string file, params string[] args)
     {
-        ProcessStartInfo start = new(file)
+        Dictionary<string, string?> environment = new Dictionary<string, string?>
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_NOLOGO"] = "1",
         };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            if (!process.WaitForExit(timeout))
-            {
-                throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {timeout.TotalSeconds} s");
-            }
-            process.WaitForExit();
-            return new CliRun(process.ExitCode, stdout.Result, stderr.Result);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        CommandResult result = BoundedCommand.Run(file, args, timeout, environment: environment, survivorSettle: s_survivorSettle);
+        return new CliRun(result.ExitCode, result.Stdout, result.Stderr, result.Survivors);
+    }
+
+    /// <summary>N in "<paramref name="prefix"/>N s ...": a duration the tool reports by its own clock.</summary>
+    public static double SecondsAfter(string text, string prefix)
+    {
+        int start = text.IndexOf(prefix, StringComparison.Ordinal) + prefix.Length;
+        return double.Parse(text[start..text.IndexOf(" s", start, StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static string DotnetHost() =>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -20,8 +19,6 @@ namespace ProcAudit.IntegrationTests.Infrastructure;
 /// </remarks>
 internal sealed class Scenario : IDisposable
 {
-    private const int Sigkill = 9;
-    private const string ScenariosAssemblyName = "ProcAudit.Scenarios";
 
     // `exec "$@"` keeps the pid; $0 only names the wrapper in error messages.
     private const string StdioWrapper = "exec \"$@\" </dev/null >/dev/null 2>&1";
@@ -42,7 +39,7 @@ internal sealed class Scenario : IDisposable
         // Nobody else can reap the root, and .NET reaps it only after it exits, so unless
         // it already died the stat read here belongs to our process.
         _rootStartTime = ProcStat.Read(Pid)?.StartTime;
-        Tracker.Add(this);
+        Sessions.DisposeAtExit(this);
     }
 
     /// <summary>The root of the tree, which is also its process group id and session id.</summary>
@@ -159,7 +156,7 @@ internal sealed class Scenario : IDisposable
     /// <summary>Live (non-zombie) processes in this scenario's session.</summary>
     public IReadOnlyList<ProcStat> SessionMembers()
     {
-        return ProcStat.ReadAll().Where(s => s.Session == Pid && !s.IsDead).ToList();
+        return Sessions.LiveMembers(Pid);
     }
 
     public void Dispose()
@@ -189,7 +186,7 @@ internal sealed class Scenario : IDisposable
         }
 
         _root.Dispose();
-        Tracker.Remove(this);
+        Sessions.Forget(this);
     }
 
     private void KillTree()
@@ -197,30 +194,13 @@ internal sealed class Scenario : IDisposable
         // The kernel does not hand out a pid while it is still in use as a pgid or sid, so a
         // different process now owning our pid proves our session is entirely gone, and
         // killing by that id would hit a stranger.
-        if (_rootStartTime is ulong startTime
-            && ProcStat.Read(Pid) is ProcStat current
-            && current.StartTime != startTime)
+        ProcStat? current = ProcStat.Read(Pid);
+        if (_rootStartTime is ulong startTime && current is ProcStat other && other.StartTime != startTime)
         {
             return;
         }
 
-        kill(-Pid, Sigkill);
-
-        // Processes that moved to another process group (e.g. a job-control shell's jobs)
-        // escape kill(-pgid) but keep the session. Loop because a member may fork between
-        // the scan and the kill.
-        WaitUntil(
-            () =>
-            {
-                IReadOnlyList<ProcStat> members = SessionMembers();
-                foreach (ProcStat member in members)
-                {
-                    kill(member.Pid, Sigkill);
-                }
-
-                return members.Count == 0;
-            },
-            s_sweepTimeout);
+        Sessions.KillAll(Pid, leaderIsOurs: current is not null && _rootStartTime is not null, s_sweepTimeout);
     }
 
     private static string LocateDotnetHost()
@@ -258,39 +238,4 @@ internal sealed class Scenario : IDisposable
     }
 
     private static string LocateScenariosAssembly() => ScenarioPrograms.AssemblyPath(typeof(Scenario).Assembly);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
-
-    /// <summary>
-    /// Kills whatever a test forgot to dispose (or could not, because it crashed) when the
-    /// test host exits, so hanging scenarios never outlive the run.
-    /// </summary>
-    private static class Tracker
-    {
-        private static readonly ConcurrentDictionary<Scenario, byte> s_live = new ConcurrentDictionary<Scenario, byte>();
-
-        static Tracker()
-        {
-            AppDomain.CurrentDomain.ProcessExit += static (_, _) => DisposeAll();
-        }
-
-        public static void Add(Scenario scenario)
-        {
-            s_live.TryAdd(scenario, 0);
-        }
-
-        public static void Remove(Scenario scenario)
-        {
-            s_live.TryRemove(scenario, out _);
-        }
-
-        private static void DisposeAll()
-        {
-            foreach (Scenario scenario in s_live.Keys)
-            {
-                scenario.Dispose();
-            }
-        }
-    }
 }

@@ -207,17 +207,17 @@ public sealed class ScenarioTests
         int? child = null;
         Assert.True(
             Scenario.WaitUntil(
-                () => (child = scenario.ChildByComm("dotnet")) is not null && ReadIoCounter(child.Value, "wchar") > 0,
+                () => (child = scenario.ChildByComm("dotnet")) is not null && Workload.Io(child.Value, "wchar") > 0,
                 s_dotnetTreeTimeout),
             "the chatter child should start writing");
 
         int childPid = child!.Value;
-        long childWritten = ReadIoCounter(childPid, "wchar");
-        long parentRead = ReadIoCounter(scenario.Pid, "rchar");
+        long childWritten = Workload.Io(childPid, "wchar");
+        long parentRead = Workload.Io(scenario.Pid, "rchar");
         Assert.True(
             Scenario.WaitUntil(
-                () => ReadIoCounter(childPid, "wchar") > childWritten + (64 * 1024)
-                    && ReadIoCounter(scenario.Pid, "rchar") > parentRead + (64 * 1024),
+                () => Workload.Io(childPid, "wchar") > childWritten + (64 * 1024)
+                    && Workload.Io(scenario.Pid, "rchar") > parentRead + (64 * 1024),
                 TimeSpan.FromSeconds(10)),
             "more than a pipe's worth should flow while the parent keeps draining");
     }
@@ -291,26 +291,6 @@ public sealed class ScenarioTests
         {
             return null;
         }
-    }
-
-    private static long ReadIoCounter(int pid, string name)
-    {
-        try
-        {
-            foreach (string line in File.ReadLines($"/proc/{pid}/io"))
-            {
-                if (line.StartsWith(name + ":", StringComparison.Ordinal))
-                {
-                    return long.Parse(line[(name.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // The process is gone; callers treat that as no progress.
-        }
-
-        return -1;
     }
 
     private readonly record struct ProcessIdentity(int Pid, ulong StartTime)

@@ -98,7 +98,9 @@ public sealed class FileLockTests
             string lockFile = Path.Combine(dir, "l");
             File.WriteAllText(Path.Combine(dir, "busy.py"), Busy);
             using Scenario tree = Scenario.StartShell($"cd '{dir}'; for i in 1 2 3 4; do python3 busy.py '{lockFile}' & done; wait");
-            Thread.Sleep(700);
+
+            // All four have opened the lock file: they are in their lock/unlock loop.
+            Workload.WaitUntilStarted(tree, "the four lockers", () => tree.Descendants().Count(pid => Workload.HasOpen(pid, lockFile)) == 4);
             for (int i = 0; i < 3; i++)
             {
                 AuditResult result = new Auditor().Audit(tree.Pid);

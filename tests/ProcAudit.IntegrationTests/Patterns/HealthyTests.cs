@@ -10,7 +10,12 @@ public sealed class HealthyTests
     public void A_busy_shell_pipeline_is_running()
     {
         using Scenario tree = Scenario.StartShell("yes | gzip -1 | cat > /dev/null");
-        Thread.Sleep(300);
+
+        // Data has gone all the way through: cat has read what gzip wrote.
+        Workload.WaitUntilStarted(tree, "the pipeline", () =>
+            tree.Descendants().Select(pid => (Pid: pid, ProcStat.Read(pid)?.Comm)).ToList() is var stages
+            && stages.Select(s => s.Comm).Order().SequenceEqual(["cat", "gzip", "yes"])
+            && Workload.Io(stages.Single(s => s.Comm == "cat").Pid, "rchar") > 0);
 
         // Several audits, not one: a healthy pipeline must never be called stuck.
         for (int i = 0; i < 3; i++)
@@ -27,8 +32,10 @@ public sealed class HealthyTests
     public void A_dotnet_parent_draining_both_streams_asynchronously_is_running()
     {
         using Scenario tree = Scenario.StartScenarioVerb("healthy");
-        Assert.True(Scenario.WaitUntil(() => tree.Descendants().Count > 0, TimeSpan.FromSeconds(10)), "the chatter child did not start");
-        Thread.Sleep(500);
+
+        // More than both pipes hold has gone through them: the child chatters and the parent drains.
+        const long MoreThanTwoFullPipes = 4 * 64 * 1024;
+        Workload.WaitUntilStarted(tree, "the chatter child", () => tree.Descendants().Any(pid => Workload.Io(pid, "wchar") > MoreThanTwoFullPipes));
 
         for (int i = 0; i < 3; i++)
         {

@@ -64,7 +64,9 @@ public sealed class MutexTests
         try
         {
             using Scenario tree = Scenario.StartProgram(CPrograms.Compile(dir, "contended", Contended));
-            Thread.Sleep(500);
+
+            // The main thread and its four workers exist, and the workers have run.
+            Workload.WaitUntilStarted(tree, "the four workers", () => Workload.Threads(tree.Pid) == 5 && Workload.CpuTicks(tree.Pid) > 0);
             for (int i = 0; i < 3; i++)
             {
                 AuditResult result = new Auditor().Audit(tree.Pid);

@@ -158,7 +158,9 @@ public sealed class SocketTests
                     got += len(a.recv(65536))
             """;
         using Scenario tree = Scenario.StartProgram(Python(), "-c", Script);
-        Thread.Sleep(500);
+
+        // The echoing child exists and has run (its CPU time counts from the fork: its loop, not the start-up).
+        Workload.WaitUntilStarted(tree, "the echo pair", () => tree.Descendants() is [int child] && Workload.CpuTicks(child) > 0);
 
         for (int i = 0; i < 3; i++)
         {
@@ -172,15 +174,11 @@ public sealed class SocketTests
     /// <summary>The bytes the client sent, made again the way it made them (Python's random.Random(7).randbytes).</summary>
     private static byte[] ClientBytes(int count)
     {
-        System.Diagnostics.ProcessStartInfo start = new(Python()) { RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"import random,sys; sys.stdout.buffer.write(random.Random(7).randbytes({count}))");
-        using System.Diagnostics.Process p = System.Diagnostics.Process.Start(start)!;
-        using MemoryStream bytes = new();
-        p.StandardOutput.BaseStream.CopyTo(bytes);
-        p.WaitForExit();
-        return bytes.ToArray();
+        string script = $"import random,sys; sys.stdout.buffer.write(random.Random(7).randbytes({count}).hex().encode())";
+        CommandResult made = BoundedCommand.Run(Python(), ["-c", script], TimeSpan.FromSeconds(60));
+        Assert.True(made.ExitCode == 0, made.Stderr);
+        return Convert.FromHexString(made.Stdout);
     }
 
-    private static string Python() => Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
+    private static string Python() => Prerequisites.Python3();
 }

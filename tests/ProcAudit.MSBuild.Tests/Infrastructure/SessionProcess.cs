@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
@@ -18,7 +17,6 @@ namespace ProcAudit.MSBuild.Tests.Infrastructure;
 internal sealed class SessionProcess : IDisposable
 {
     private const int Sigint = 2;
-    private const int Sigkill = 9;
 
     private static readonly TimeSpan s_sessionStartTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_sweepTimeout = TimeSpan.FromSeconds(10);
@@ -43,7 +41,7 @@ internal sealed class SessionProcess : IDisposable
         // Nobody else can reap the leader, and .NET reaps it only after it exits, so unless it
         // died already the stat read here is our process's.
         _leaderStartTime = ProcessTable.Read(SessionId)?.StartTime;
-        Tracker.Add(this);
+        Sessions.DisposeAtExit(this);
 
         _stdoutPump = Task.Run(() => Pump(process.StandardOutput));
         _stderrPump = Task.Run(() => Pump(process.StandardError));
@@ -216,7 +214,7 @@ internal sealed class SessionProcess : IDisposable
         }
 
         _process.Dispose();
-        Tracker.Remove(this);
+        Sessions.Forget(this);
     }
 
     private void WaitForOwnSession()
@@ -244,31 +242,10 @@ internal sealed class SessionProcess : IDisposable
         // Kill the process group at once while its leader is surely ours: the kernel does not
         // reuse a pid still in use as a pgid or sid, but once the leader is gone and reaped, a
         // stranger may own the pid, and kill(-pid) would hit the stranger's group.
-        if (_leaderStartTime is ulong startTime
+        bool leaderIsOurs = _leaderStartTime is ulong startTime
             && ProcessTable.Read(SessionId) is ProcessEntry leader
-            && leader.StartTime == startTime)
-        {
-            kill(-SessionId, Sigkill);
-        }
-
-        // Processes that moved to another process group keep the session. Loop because a member
-        // may fork between the scan and the kill.
-        Stopwatch waited = Stopwatch.StartNew();
-        while (waited.Elapsed < s_sweepTimeout)
-        {
-            IReadOnlyList<ProcessEntry> members = ProcessTable.LiveSessionMembers(SessionId);
-            if (members.Count == 0)
-            {
-                return;
-            }
-
-            foreach (ProcessEntry member in members)
-            {
-                kill(member.Pid, Sigkill);
-            }
-
-            Thread.Sleep(s_pollInterval);
-        }
+            && leader.StartTime == startTime;
+        Sessions.KillAll(SessionId, leaderIsOurs, s_sweepTimeout);
     }
 
     private void Pump(StreamReader reader)
@@ -302,36 +279,4 @@ internal sealed class SessionProcess : IDisposable
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
-
-    /// <summary>
-    /// Kills whatever a test could not dispose (because the host is going down) when the test
-    /// host exits, so no build and nothing it started outlives the run.
-    /// </summary>
-    private static class Tracker
-    {
-        private static readonly ConcurrentDictionary<SessionProcess, byte> s_live = new ConcurrentDictionary<SessionProcess, byte>();
-
-        static Tracker()
-        {
-            AppDomain.CurrentDomain.ProcessExit += static (_, _) => DisposeAll();
-        }
-
-        public static void Add(SessionProcess process)
-        {
-            s_live.TryAdd(process, 0);
-        }
-
-        public static void Remove(SessionProcess process)
-        {
-            s_live.TryRemove(process, out _);
-        }
-
-        private static void DisposeAll()
-        {
-            foreach (SessionProcess process in s_live.Keys)
-            {
-                process.Dispose();
-            }
-        }
-    }
 }

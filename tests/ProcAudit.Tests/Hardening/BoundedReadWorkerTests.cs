@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ProcAudit.Capture.Procfs;
 
 namespace ProcAudit.Tests.Hardening;
@@ -11,7 +10,8 @@ public sealed class BoundedReadWorkerTests
     [Fact]
     public void Many_reads_in_a_row_share_one_thread()
     {
-        BoundedReadWorker worker = new();
+        // An idle time no pause of a loaded machine between two reads reaches: only idleness may end the thread.
+        BoundedReadWorker worker = new(TimeSpan.FromMinutes(5));
         HashSet<Thread> threads = new();
 
         for (int i = 0; i < 500; i++)
@@ -32,6 +32,9 @@ public sealed class BoundedReadWorkerTests
         try
         {
             ProcText? abandoned = worker.Run(() => { stuck = Thread.CurrentThread; release.Wait(); return s_ok; }, TimeSpan.FromMilliseconds(100));
+
+            // On a loaded machine the worker may reach the read only after the caller gave up on it.
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref stuck) is not null, TimeSpan.FromSeconds(30)), "the abandoned read never started");
             Thread? next = null;
             ProcText? answered = worker.Run(() => { next = Thread.CurrentThread; return s_ok; }, TimeSpan.FromSeconds(10));
 

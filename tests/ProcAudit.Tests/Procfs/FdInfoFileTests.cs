@@ -122,13 +122,14 @@ public sealed class FdInfoFileTests
     public void EveryPrefixOfARecordedEpollFdinfoParsesOrGivesNull()
     {
         string text = RecordedFixtures.ReadProc(RecordedFixtures.Epoll, "17963/fdinfo/5");
-        for (int length = 0; length <= text.Length; length++)
+        FdInfoRecord? whole = FdInfoFile.Parse(text);
+        Assert.NotNull(whole);
+        Assert.Single(whole.Watches);
+
+        for (int length = 0; length < text.Length; length++)
         {
             FdInfoRecord? record = FdInfoFile.Parse(text[..length]);
-            if (record is not null)
-            {
-                Assert.True(record.Watches.Length <= 1);
-            }
+            Assert.True(record is null || record.Watches.Length <= 1, $"the first {length} characters parsed with {record?.Watches.Length} watches");
         }
     }
 }

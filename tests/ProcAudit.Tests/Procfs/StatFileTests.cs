@@ -133,14 +133,15 @@ public sealed class StatFileTests
     {
         // A read cut short (the process died mid-read) must never throw.
         string text = RecordedFixtures.ReadProc(RecordedFixtures.HostileName, "17919/stat");
-        for (int length = 0; length <= text.Length; length++)
+        StatRecord? whole = StatFile.Parse(text);
+        Assert.NotNull(whole);
+        Assert.Equal(17919, whole.Pid);
+        Assert.Equal("a) b (c", whole.Comm);
+
+        for (int length = 0; length < text.Length; length++)
         {
             StatRecord? stat = StatFile.Parse(text[..length]);
-            if (stat is not null)
-            {
-                Assert.Equal(17919, stat.Pid);
-                Assert.Equal("a) b (c", stat.Comm);
-            }
+            Assert.True(stat is null || (stat.Pid, stat.Comm) == (17919, "a) b (c"), $"the first {length} characters parsed as {stat}");
         }
     }
 }

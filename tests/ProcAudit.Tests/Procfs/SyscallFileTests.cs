@@ -118,13 +118,14 @@ public sealed class SyscallFileTests
     public void EveryPrefixOfARecordedLineParsesOrGivesNull()
     {
         string text = RecordedFixtures.ReadProc(RecordedFixtures.PipeOrderInversion, "17635/task/17635/syscall");
-        for (int length = 0; length <= text.Length; length++)
+        SyscallRecord? whole = SyscallFile.Parse(text);
+        Assert.NotNull(whole);
+        Assert.Equal(1, whole.Number);
+
+        for (int length = 0; length < text.Length; length++)
         {
             SyscallRecord? record = SyscallFile.Parse(text[..length]);
-            if (record is not null)
-            {
-                Assert.Equal(1, record.Number);
-            }
+            Assert.True(record is null || record.Number == 1, $"the first {length} characters parsed as syscall {record?.Number}");
         }
     }
 }

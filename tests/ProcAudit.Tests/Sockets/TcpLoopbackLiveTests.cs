@@ -86,10 +86,7 @@ public sealed class TcpLoopbackLiveTests
     [Fact]
     public void Ipv4ClientOfADualStackListenerPairsWithItsMappedServer()
     {
-        if (!Socket.OSSupportsIPv6)
-        {
-            return;
-        }
+        Assert.True(Socket.OSSupportsIPv6, "IPv6 is needed: this test pairs an IPv4 client with a dual-stack (IPv6) listener, and this machine has IPv6 disabled (net.ipv6.conf.all.disable_ipv6=1 or no ipv6 module).");
         using Socket listener = new(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
         listener.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
         listener.Listen(1);

@@ -11,10 +11,20 @@ namespace ProcAudit.Capture.Procfs;
 /// </summary>
 internal sealed class BoundedReadWorker
 {
-    private static readonly TimeSpan s_idle = TimeSpan.FromSeconds(1);
-
+    private readonly TimeSpan _idle;
     private readonly object _gate = new();
     private BlockingCollection<Request>? _queue;
+
+    public BoundedReadWorker()
+        : this(TimeSpan.FromSeconds(1))
+    {
+    }
+
+    /// <summary>A worker whose thread ends after <paramref name="idle"/> without a read (tests choose it, so that a pause of a loaded machine between two reads is not taken for idleness).</summary>
+    internal BoundedReadWorker(TimeSpan idle)
+    {
+        _idle = idle;
+    }
 
     /// <summary>Runs <paramref name="read"/> on the worker; null when it did not finish within <paramref name="timeout"/>.</summary>
     public ProcText? Run(Func<ProcText> read, TimeSpan timeout)
@@ -73,7 +83,7 @@ internal sealed class BoundedReadWorker
                 }
             }
 
-            if (request is null && !queue.TryTake(out request, s_idle))
+            if (request is null && !queue.TryTake(out request, _idle))
             {
                 lock (_gate)
                 {
