@@ -130,6 +130,20 @@ public sealed class DeadlockTests
         Assert.True(left.Count == 0, $"still running after the build:\n{string.Join('\n', left)}\n{build}");
     }
 
+    [Fact]
+    public void With_DeadlockAfter_the_step_is_stopped_once_the_cycle_has_held_not_at_its_two_minute_timeout()
+    {
+        BuildResult build = _builds.RunShared("hangs", "DeadlockEarly", TimeSpan.FromSeconds(100));
+
+        // The build's bound is shorter than the task's 120 s timeout: only DeadlockAfter can end it in time.
+        Assert.False(build.TimedOut, $"the build ran into its bound, so the task waited for its timeout:\n{build}");
+        string? stopped = build.LinesContaining("error PA1000: The command held the same wait cycle (pipe-order-inversion) for ").FirstOrDefault();
+        Assert.True(stopped is not null, $"no PA1000 saying the cycle held (DeadlockAfter):\n{build}");
+        Assert.Contains("ProcAudit audited its process tree before stopping it: DEADLOCK", stopped);
+        Assert.NotEmpty(build.LinesContaining("error PA1001: pipe-order-inversion:"));
+        Assert.True(build.Survivors.All(p => !p.CommandLine.Contains("deadlock.py", StringComparison.Ordinal)), $"the tree outlived the build:\n{build}");
+    }
+
     private BuildResult Build()
     {
         return _builds.RunShared("hangs", "Deadlock", s_buildBound);

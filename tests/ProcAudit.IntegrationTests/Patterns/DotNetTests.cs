@@ -67,7 +67,9 @@ public sealed class DotNetTests
     {
         using Scenario tree = Scenario.StartScenarioVerb("queue-chain");
 
-        AuditResult result = Until(tree.Pid, r => r.Analysis.Findings.Length == 2);
+        // The joiner comes a second after the others: wait for both findings by name, then check there are no more.
+        AuditResult result = Until(tree.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "lock-holder-blocked") && r.Analysis.Findings.Any(f => f.Kind == "peer-not-reading"));
+        Assert.True(result.Analysis.Findings.Length == 2, string.Join("\n", result.Analysis.Findings.Select(f => $"{f.Kind} ({f.Certainty}): {f.Summary}")));
 
         ProcessInfo process = result.Snapshot.FindProcess(tree.Pid)!;
         ProcessInfo sink = Audits.Child(result.Snapshot, tree.Pid);
