@@ -52,8 +52,11 @@ public sealed class PythonReaderTests
         {
             Assert.NotNull(view.GilNativeId);
 
-            // The holder takes the GIL (and keeps it, in libc's sleep through ctypes.PyDLL) just after the view.
-            PythonProcessView read = Views.ReadUntil(target.Pid, r => r.Threads.Any(t => t.HoldsGil == true), TimeSpan.FromSeconds(30));
+            // The holder takes the GIL just after the view and keeps it in libc's sleep (through ctypes.PyDLL): once
+            // the kernel has it in that sleep, no other thread can run Python until the process is killed.
+            target.WaitForSyscall(view.GilNativeId.Value, PythonProcess.SleepSyscall);
+            PythonProcessView read = PythonReader.Read(target.Pid, Views.Budget);
+            Assert.Empty(read.Notes);
             PythonThread holder = Assert.Single(read.Threads, t => t.HoldsGil == true);
             Assert.Equal(view.GilNativeId, holder.NativeThreadId);
             Assert.Equal(("hold_gil", Markers.Line("gil")), (holder.Frames[0].Function, holder.Frames[0].Line));

@@ -9,7 +9,14 @@ namespace ProcAudit.Python.Tests.Infrastructure;
 internal sealed class PythonProcess : IDisposable
 {
     private const string Redirect = "exec \"$@\" </dev/null >\"$0\" 2>&1";
+
+    /// <summary>read(2) on x86-64.</summary>
+    public const int ReadSyscall = 0;
+
+    /// <summary>clock_nanosleep(2) on x86-64: libc's sleep().</summary>
+    public const int SleepSyscall = 230;
     private static readonly TimeSpan s_reapTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_blockTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Process _process;
     private readonly string _outputPath;
@@ -39,7 +46,16 @@ internal sealed class PythonProcess : IDisposable
         PythonProcess process = Start(stem, python, [GoPrograms.Source("python-thread-waits.py"), mode, stem + ".json", .. more]);
         try
         {
-            return (process, process.WaitForView(TimeSpan.FromSeconds(60)));
+            InterpreterView view = process.WaitForView(TimeSpan.FromSeconds(60));
+
+            // The view is written just before main blocks in its read, on the same line; until main is in the read
+            // it still runs Python (and holds the GIL). In "gil" mode main waits for the GIL instead.
+            if (mode != "gil")
+            {
+                process.WaitForSyscall(process.Pid, ReadSyscall);
+            }
+
+            return (process, view);
         }
         catch
         {
@@ -85,6 +101,27 @@ internal sealed class PythonProcess : IDisposable
         }
 
         return new PythonProcess(Process.Start(start) ?? throw new InvalidOperationException($"failed to start {python}"), stem);
+    }
+
+    /// <summary>
+    /// Waits until thread <paramref name="tid"/> is blocked in system call <paramref name="number"/> (x86-64 numbers),
+    /// as /proc/PID/task/TID/syscall tells: the kernel's word that a thread has stopped where the test wants it.
+    /// </summary>
+    public void WaitForSyscall(int tid, int number)
+    {
+        string expected = number.ToString(System.Globalization.CultureInfo.InvariantCulture) + " ";
+        Stopwatch clock = Stopwatch.StartNew();
+        string syscall = string.Empty;
+        while (!syscall.StartsWith(expected, StringComparison.Ordinal))
+        {
+            if (_process.HasExited || clock.Elapsed > s_blockTimeout)
+            {
+                throw new InvalidOperationException($"thread {tid} did not block in system call {number} in {clock.Elapsed.TotalSeconds:0} s (last: {syscall.Trim()}): {Output()}");
+            }
+
+            Thread.Sleep(5);
+            syscall = File.ReadAllText($"/proc/{Pid}/task/{tid}/syscall");
+        }
     }
 
     private InterpreterView WaitForView(TimeSpan timeout)

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ProcAudit.Python.Tests.Infrastructure;
 
 /// <summary>Compares what the reader read with what the interpreter said of itself.</summary>
@@ -26,22 +24,6 @@ internal static class Views
             string want = Describe(expected.Frames.Select(f => new PythonFrame(f.Function, qualified ? f.QualifiedName : null, f.File, f.Line)));
             string got = Describe(thread.Frames);
             Assert.True(want == got, $"thread {expected.Name} (TID {expected.NativeId}):\nthe interpreter says\n{want}\nthe reader read\n{got}");
-        }
-    }
-
-    /// <summary>Reads <paramref name="pid"/> until <paramref name="done"/> holds of a read, for at most <paramref name="timeout"/>.</summary>
-    public static PythonProcessView ReadUntil(int pid, Func<PythonProcessView, bool> done, TimeSpan timeout)
-    {
-        Stopwatch clock = Stopwatch.StartNew();
-        while (true)
-        {
-            PythonProcessView read = PythonReader.Read(pid, Budget);
-            if (done(read) || clock.Elapsed > timeout)
-            {
-                return read;
-            }
-
-            Thread.Sleep(50);
         }
     }
 
