@@ -9,8 +9,10 @@ namespace ProcAudit.Python;
 /// </param>
 /// <param name="PthreadId">The thread's pthread_t (<c>threading.get_ident()</c>), as the interpreter records it.</param>
 /// <param name="HoldsGil">
-/// True for the thread that holds the GIL right now, false for the others, null when the GIL could not be read.
-/// A released GIL (every thread blocked) gives false for all threads, not the last holder.
+/// True for the thread that held the GIL when the read began (the GIL is read once per interpreter, before its
+/// threads), false for the others, null when the GIL could not be read. A released GIL (every thread blocked)
+/// gives false for all threads, not the last holder. A thread that holds it runs Python code or a C call that kept
+/// it: its stack may change while it is read.
 /// </param>
 /// <param name="Frames">The Python frames, innermost first; empty for a thread that runs no Python code.</param>
 /// <param name="Note">Why the stack is missing, cut or unreliable, when it is.</param>
