@@ -22,7 +22,7 @@ public class GoroutineReadBenchmark
     public void Setup()
     {
         _directory = Directory.CreateTempSubdirectory("procaudit-bench-go-").FullName;
-        string source = Path.Combine(RepositoryRoot(), "tests", "fixtures", "programs", "go-many-goroutines.go");
+        string source = Repository.Program("go-many-goroutines.go");
         string executable = Path.Combine(_directory, "go-many-goroutines");
         ProcessStartInfo build = new("go", ["build", "-o", executable, source]) { UseShellExecute = false };
         build.Environment["GO111MODULE"] = "off";
@@ -69,15 +69,4 @@ public class GoroutineReadBenchmark
 
     [Benchmark(Description = "read every goroutine, its wait, channels and locks")]
     public GoroutineSnapshot Read() => GoroutineReader.Read(_program!.Id, TimeSpan.FromSeconds(30), _epoll);
-
-    private static string RepositoryRoot()
-    {
-        DirectoryInfo? directory = new(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ProcAudit.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("ProcAudit.sln not found");
-    }
 }

@@ -1,0 +1,19 @@
+using System.Collections.Immutable;
+
+namespace ProcAudit.Python;
+
+/// <summary>One Python thread state of the process, with its stack.</summary>
+/// <param name="NativeThreadId">
+/// The kernel thread id (the TID of /proc/PID/task/TID); null when it could not be read (before 3.11 it comes
+/// from glibc's struct pthread, which musl and old glibc do not describe).
+/// </param>
+/// <param name="PthreadId">The thread's pthread_t (<c>threading.get_ident()</c>), as the interpreter records it.</param>
+/// <param name="HoldsGil">
+/// True for the thread that held the GIL when the read began (the GIL is read once per interpreter, before its
+/// threads), false for the others, null when the GIL could not be read. A released GIL (every thread blocked)
+/// gives false for all threads, not the last holder. A thread that holds it runs Python code or a C call that kept
+/// it: its stack may change while it is read.
+/// </param>
+/// <param name="Frames">The Python frames, innermost first; empty for a thread that runs no Python code.</param>
+/// <param name="Note">Why the stack is missing, cut or unreliable, when it is.</param>
+public sealed record PythonThread(int? NativeThreadId, ulong PthreadId, bool? HoldsGil, ImmutableArray<PythonFrame> Frames, string? Note);
