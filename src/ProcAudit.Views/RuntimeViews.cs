@@ -14,7 +14,7 @@ public static class RuntimeViews
     public const string ManagedCopyRelativePath = "managed/dotnet-procaudit.dll";
 
     /// <summary>
-    /// Every view: .NET (managed stacks and lock owners) and Go (goroutines). The .NET view runs in
+    /// Every view: .NET (managed stacks and lock owners), Go (goroutines) and Python (thread stacks). The .NET view runs in
     /// this process when it can (a JIT, and ProcAudit.DotNet beside this assembly); otherwise (the
     /// native tool, a task inside MSBuild, whose process must not load ClrMD) through the
     /// JIT-compiled copy of the tool at <see cref="ManagedCopyRelativePath"/>.
@@ -22,7 +22,7 @@ public static class RuntimeViews
     public static IReadOnlyList<IRuntimeEnricher> Default() =>
         // The feature switch stays in this expression: in the native build it is the constant false,
         // and the in-process branch (ClrMD, TraceEvent) is trimmed away with it.
-        [RuntimeFeature.IsDynamicCodeSupported && DotNetViewBeside() ? InProcessDotNet() : new OutOfProcessDotNetView(ManagedCopy()), new GoEnricher()];
+        [RuntimeFeature.IsDynamicCodeSupported && DotNetViewBeside() ? InProcessDotNet() : new OutOfProcessDotNetView(ManagedCopy()), new GoEnricher(), new PythonView()];
 
     /// <summary>Where the managed copy is looked for: beside this assembly, or beside the native binary.</summary>
     public static string ManagedCopy() => Path.Combine(Home(), ManagedCopyRelativePath);

@@ -87,8 +87,11 @@ internal static class CycleNamer
             $"{Actor(wait.From, d)} waits for {d.Relation(parent, child)}{d.Process(child)} to exit before reading its {stream}, while " +
             $"{Actor(write.From, d)} blocks writing {stream} ({Fd(write)}{write.Object}, {d.Fill(write.Object!, full.Contains(write.Object!))}), " +
             $"a full {(cap.Length > 0 ? cap + " " : "")}pipe only {parent} can drain{inferred}.";
-        return new Cycle("wait-before-drain", members, path, summary,
-            $"Read the child's {stream} to EOF (or concurrently) before waiting for it to exit.");
+        // Python's own API for this is named in its documentation's warning about wait() with a PIPE.
+        string hint = d.PythonWhere(wait.From).EndsWith(", in Popen.wait)", StringComparison.Ordinal)
+            ? $"Use p.communicate() instead of p.wait(): it reads the child's {stream} while it waits (the subprocess documentation warns that wait() with stdout=PIPE deadlocks once the pipe fills)."
+            : $"Read the child's {stream} to EOF (or concurrently) before waiting for it to exit.";
+        return new Cycle("wait-before-drain", members, path, summary, hint);
     }
 
     /// <summary>Two threads of one process, each owning the lock the other waits for.</summary>
@@ -147,7 +150,7 @@ internal static class CycleNamer
     private static string Actor(WaitEnd end, Describe d) =>
         end.Goroutine is not null ? d.Who(end)
         : d.GoroutineInSyscall(end) is long g ? d.Who(end with { Goroutine = g })
-        : d.Process(end.Pid);
+        : d.Process(end.Pid) + d.PythonWhere(end);
 
     private static string Fd(WaitEdge e) => e.Fd is int fd ? $"fd {fd}, " : "";
 

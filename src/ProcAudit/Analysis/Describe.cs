@@ -117,6 +117,30 @@ internal sealed class Describe
         return Process(end.Pid);
     }
 
+    /// <summary>
+    /// " (build.py:42 in generate)": where a Python thread's own code waits, when the Python view read
+    /// its stack (the main thread for a whole process); "" otherwise.
+    /// </summary>
+    public string PythonWhere(WaitEnd end)
+    {
+        ProcessInfo? p = _snapshot.FindProcess(end.Pid);
+        ThreadInfo? t = p?.Threads.FirstOrDefault(x => x.Tid == (end.Tid ?? end.Pid));
+        if (t is null || t.PythonStack.IsDefaultOrEmpty)
+        {
+            return "";
+        }
+        StackFrame f = t.PythonStack.FirstOrDefault(x => !IsPythonLibrary(x.File)) ?? t.PythonStack[0];
+        // The library call the program's line is in says how it waits (Popen.wait, Thread.join).
+        int at = t.PythonStack.IndexOf(f);
+        string callee = at > 0 ? $", in {t.PythonStack[at - 1].Function}" : "";
+        return $" ({System.IO.Path.GetFileName(f.File)}:{f.Line} in {f.Function}{callee})";
+    }
+
+    /// <summary>The interpreter's own library (subprocess.py, threading.py), not the program's code.</summary>
+    private static bool IsPythonLibrary(string? file) =>
+        file is null || file.StartsWith("<frozen", StringComparison.Ordinal)
+        || (System.Text.RegularExpressions.Regex.IsMatch(file, @"/lib/python\d+\.\d+/") && !file.Contains("-packages/", StringComparison.Ordinal));
+
     /// <summary>"goroutine 21 (main.(*room).broadcast, room.go:31)": where the program's own code waits.</summary>
     public string Goroutine(WaitEnd end)
     {

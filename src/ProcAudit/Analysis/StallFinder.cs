@@ -36,7 +36,7 @@ internal static class StallFinder
                 bool looksLikeRuntimeLoop = pipe.Holders.All(h => h.Pid == process.Pid) && thread.Tid != process.Pid && process.Threads.Length > 1;
                 Finding? finding = shape switch
                 {
-                    SyscallShape.FdRead => LeakedWriteEnd(snapshot, process, call.Fd, pipe, d, looksLikeRuntimeLoop, who: null, inferred: null),
+                    SyscallShape.FdRead => LeakedWriteEnd(snapshot, process, call.Fd, pipe, d, looksLikeRuntimeLoop, who: d.Process(process.Pid) + d.PythonWhere(new WaitEnd(process.Pid, thread.Tid)), inferred: null),
                     SyscallShape.FdWrite => ReaderNotReading(snapshot, process, call.Fd, pipe, d, inferred: null),
                     _ => null,
                 };

@@ -89,6 +89,10 @@ public static class TextReport
                 if (Telling(report, p, t))
                 {
                     w.WriteLine($"    thread {t.Tid} {S(t.Name)} [{t.State}] {Call(t)}{(t.Wchan is null ? "" : "  wchan " + S(t.Wchan))}{Moved(t)}");
+                    if (!t.PythonStack.IsDefaultOrEmpty)
+                    {
+                        w.WriteLine($"      at {string.Join("\n      at ", t.PythonStack.Take(4).Select(f => S($"{f.Function} ({f.File}:{f.Line})")))}{(t.PythonStack.Length > 4 ? $"\n      ... {t.PythonStack.Length - 4} more frames" : "")}{(t.HoldsGil == true ? "\n      (holds the GIL)" : "")}");
+                    }
                     if (!t.ManagedStack.IsDefaultOrEmpty)
                     {
                         // Innermost first; the first few frames say where it waits and who called.

@@ -43,6 +43,9 @@ public sealed record ProcessInfo
     /// <summary>True for a kernel thread (no user memory, nothing to wait on a pipe).</summary>
     public bool KernelThread { get; init; }
 
+    /// <summary>The runtime's version when a view read it (a Python process's "3.11.7").</summary>
+    public string? RuntimeVersion { get; init; }
+
     /// <summary>Which runtime views were taken (<c>managed-stacks</c>, <c>managed-locks</c>); what could not be taken is in the notes.</summary>
     public ImmutableArray<string> RuntimeViews { get; init => field = value.OrEmpty(); } = ImmutableArray<string>.Empty;
 

@@ -26,6 +26,12 @@ public sealed record ThreadInfo
     /// <summary>Managed frames, innermost first, when a runtime enricher could read them.</summary>
     public ImmutableArray<string> ManagedStack { get; init => field = value.OrEmpty(); } = ImmutableArray<string>.Empty;
 
+    /// <summary>A Python thread's frames (function, file, line), innermost first, when the Python view could read them.</summary>
+    public ImmutableArray<StackFrame> PythonStack { get; init => field = value.OrEmpty(); } = ImmutableArray<StackFrame>.Empty;
+
+    /// <summary>For a Python thread: true when it holds the GIL (read where the interpreter records it); null when unknown or not Python.</summary>
+    public bool? HoldsGil { get; init; }
+
     /// <summary>User plus system CPU time in clock ticks.</summary>
     public long CpuTicks { get; init; }
 
