@@ -17,6 +17,7 @@ internal sealed class WaitEndFinder
     private readonly Describe _d;
     private readonly Dictionary<WaitEnd, Resolved> _done = new();
     private readonly HashSet<WaitEnd> _visiting = new();
+    private readonly Dictionary<(int Pid, int Tid), OwnWait> _ownWaits = new();
 
     private WaitEndFinder(Snapshot snapshot, ImmutableArray<WaitEdge> edges, Describe d)
     {
@@ -94,7 +95,7 @@ internal sealed class WaitEndFinder
             return new Resolved(WaitEndKind.Moved, $"{_d.Who(node)} {moving}", node, ImmutableArray<WaitEdge>.Empty);
         }
         List<Resolved> leads = Follow(_from[(node.Pid, tid, null)]);
-        OwnWait own = _own.Of(process, thread);
+        OwnWait own = Own(process, thread);
         // A poller carries the waits inferred for its whole process from its epoll set.
         if (thread.Syscall?.Name is string n && SyscallTable.Shape(n) == SyscallShape.Poll)
         {
@@ -239,7 +240,17 @@ internal sealed class WaitEndFinder
     }
 
     private bool IsInternal(ProcessInfo process, ThreadInfo t) =>
-        !_from[(process.Pid, t.Tid, null)].Any() && _own.Of(process, t) is { Kind: WaitEndKind.Internal, Others.IsEmpty: true };
+        !_from[(process.Pid, t.Tid, null)].Any() && Own(process, t) is { Kind: WaitEndKind.Internal, Others.IsEmpty: true };
+
+    /// <summary>A thread's own wait, classified once: a process of many threads asks for its siblings' again and again.</summary>
+    private OwnWait Own(ProcessInfo process, ThreadInfo thread)
+    {
+        if (!_ownWaits.TryGetValue((process.Pid, thread.Tid), out OwnWait? own))
+        {
+            _ownWaits[(process.Pid, thread.Tid)] = own = _own.Of(process, thread);
+        }
+        return own;
+    }
 
     /// <summary>How the thread moved between the samples, or null when it did not (or was sampled once).</summary>
     public static string? Active(ThreadInfo t)

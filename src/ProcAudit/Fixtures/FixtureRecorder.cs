@@ -13,8 +13,10 @@ namespace ProcAudit.Fixtures;
 /// processes that ended up in the snapshot), plus the pipe levels the live probe measured. The
 /// result is a real tree, not an invented one, and <see cref="FixtureTree"/> audits it again.
 /// </summary>
-internal static class FixtureRecorder
+public static class FixtureRecorder
 {
+    /// <summary>Audits the tree under <paramref name="pid"/> live and records what the audit read under <paramref name="directory"/>.</summary>
+    /// <exception cref="AuditException">The pid does not exist, or this is not a Linux procfs.</exception>
     public static AuditResult Record(int pid, string directory, CancellationToken cancellationToken)
     {
         BufferingRecorder files = new();
