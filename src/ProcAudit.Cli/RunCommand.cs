@@ -58,6 +58,7 @@ internal sealed class RunCommand : CommandBase
             AuditInterval = TimeSpan.FromMilliseconds(500),
             AuditDeadline = TimeSpan.FromSeconds(30),
             OnWarning = warning => stderr.WriteLine("procaudit: " + warning),
+            BeforeKill = stopping => Explain(stopping, stderr),
         });
         // Stay alive to clean up: the command gets the signal and a moment to act on it.
         void Forward(PosixSignalContext c)
@@ -81,22 +82,27 @@ internal sealed class RunCommand : CommandBase
         {
             throw new CliException(ExitCodes.CannotExecute, $"cannot execute {command[0]}: {e.Message}");
         }
-        switch (result.End)
+        return result.End switch
         {
-            case SupervisionEnd.TimedOut:
-                stderr.WriteLine($"procaudit: the command ran past --timeout {Timeout}; its tree, before it was killed:");
-                Report(result.Audit, stderr);
-                return ExitCodes.TimedOut;
-            case SupervisionEnd.Hung:
-                PersistentHang hang = result.Hang!;
-                stderr.WriteLine($"procaudit: stopping the command: the same {(hang.Cycle is null ? "stall" : "wait cycle")} ({hang.Pattern}) held for {hang.HeldFor.TotalSeconds:0.#} s over {hang.Looks} looks with no thread moving:");
-                Report(result.Audit, stderr);
-                return ExitCodes.StoppedDeadlock;
-            case SupervisionEnd.Signalled:
-                return 128 + result.Signal;
-            default:
-                return result.ExitCode ?? ExitCodes.CannotExecute;
+            SupervisionEnd.TimedOut => ExitCodes.TimedOut,
+            SupervisionEnd.Hung => ExitCodes.StoppedDeadlock,
+            SupervisionEnd.Signalled => 128 + result.Signal,
+            _ => result.ExitCode ?? ExitCodes.CannotExecute,
+        };
+    }
+
+    /// <summary>Why the command is being stopped, and its tree as audited, before the kill.</summary>
+    private void Explain(SupervisionResult stopping, TextWriter stderr)
+    {
+        if (stopping.Hang is PersistentHang hang)
+        {
+            stderr.WriteLine($"procaudit: stopping the command: the same {(hang.Cycle is null ? "stall" : "wait cycle")} ({hang.Pattern}) held for {hang.HeldFor.TotalSeconds:0.#} s over {hang.Looks} looks with no thread moving:");
         }
+        else
+        {
+            stderr.WriteLine($"procaudit: the command ran past --timeout {Timeout}; its tree, before it was killed:");
+        }
+        Report(stopping.Audit, stderr);
     }
 
     private void Report(AuditResult? result, TextWriter stderr)

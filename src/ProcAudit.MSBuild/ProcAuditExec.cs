@@ -20,6 +20,7 @@ public sealed class ProcAuditExec : ToolTask
     private string? _script;
     private bool _timeoutSet;
     private bool _stoppedByUs;
+    private int? _stoppedExitCode;
 
     /// <summary>The command to run with /bin/sh, as in <c>Exec</c>.</summary>
     [Required]
@@ -153,12 +154,15 @@ public sealed class ProcAuditExec : ToolTask
                 : "Set StopWaitingAfterExit to stop waiting after a grace period.")),
             Views = AuditLog.Views,
             AuditDeadline = AuditLog.Deadline,
+            // The verdict goes into the log before the kill, as the tree was when it was audited.
+            BeforeKill = stopping => _stoppedExitCode = Report(stopping, log),
         });
         using CancellationTokenSource cancel = new();
         RegisteredWaitHandle onCancel = ThreadPool.RegisterWaitForSingleObject(ToolCanceled, (_, _) => cancel.Cancel(), null, -1, executeOnlyOnce: true);
         try
         {
-            return Report(run.Run(cancel.Token), log);
+            SupervisionResult result = run.Run(cancel.Token);
+            return _stoppedExitCode ?? Report(result, log);
         }
         finally
         {

@@ -189,9 +189,11 @@ public sealed class SupervisedRun
                 // Exited just now: nothing left to audit.
             }
         }
+        SupervisionResult result = new(end, null, audit, hang);
+        _options.BeforeKill?.Invoke(result);
         ProcessTree.KillAll(child.Id, Adopter, s_killBound);
         DrainAfterKill(pump);
-        return new SupervisionResult(end, null, audit, hang);
+        return result;
     }
 
     private SupervisionResult AfterSignal(Process child, OutputPump? pump)

@@ -46,6 +46,12 @@ public sealed record SupervisionOptions
     /// </summary>
     public Action<LeakedOutput>? OnLeakedOutput { get; init; }
 
+    /// <summary>
+    /// Called with the audit (timeout, cancellation, a held hang) after it is taken and before the tree
+    /// is killed, so the report comes out before anything the dying tree prints.
+    /// </summary>
+    public Action<SupervisionResult>? BeforeKill { get; init; }
+
     /// <summary>Receives what the supervision could not do as asked (e.g. the kernel refused the subreaper), in one line.</summary>
     public Action<string>? OnWarning { get; init; }
 
