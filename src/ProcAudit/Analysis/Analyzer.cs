@@ -61,12 +61,13 @@ public static class Analyzer
     /// <summary>The edges a finding rests on, when its pattern did not hand them over: every wait on its object.</summary>
     private static Finding WithWaits(Finding f, ImmutableArray<WaitEdge> edges)
     {
-        if (!f.Waits.IsDefaultOrEmpty || f.Object is null)
+        if (f.Waits.IsDefaultOrEmpty && f.Object is not null)
         {
-            return f;
+            ImmutableArray<WaitEdge> on = edges.Where(e => e.Object == f.Object).ToImmutableArray();
+            f = f with { Waits = on, Certainty = on.Any(e => e.Certainty == Certainty.Inferred) ? Certainty.Inferred : Certainty.Observed };
         }
-        ImmutableArray<WaitEdge> on = edges.Where(e => e.Object == f.Object).ToImmutableArray();
-        return f with { Waits = on, Certainty = on.Any(e => e.Certainty == Certainty.Inferred) ? Certainty.Inferred : Certainty.Observed };
+        // Every process on the chain is involved: a CI script asking "which processes" must get the peer too.
+        return f with { Pids = f.Pids.Concat(f.Waits.SelectMany(e => new[] { e.From.Pid, e.To.Pid })).Distinct().ToImmutableArray() };
     }
 
     /// <summary>A pipe is full when a writer is blocked on it (even below capacity: the kernel keeps 16 page slots) or queued equals capacity.</summary>

@@ -43,9 +43,12 @@ public sealed record Finding(string Kind, ImmutableArray<int> Pids, string? Obje
     /// <summary>Observed when every wait the finding rests on was seen; inferred when one was deduced (its summary says from what).</summary>
     public Certainty Certainty { get; init; }
 
-    /// <summary>The wait-for edges the finding rests on (what <c>run</c> and <c>watch</c> check has held still).</summary>
+    /// <summary>The wait-for edges the finding rests on, in the order its sentence tells them (what <c>run</c> and <c>watch</c> check has held still).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public ImmutableArray<WaitEdge> Waits { get; init; } = ImmutableArray<WaitEdge>.Empty;
+
+    /// <summary>In a report: <see cref="Waits"/> as indices into the report's <c>waits</c>.</summary>
+    public ImmutableArray<int> Chain { get; init; } = ImmutableArray<int>.Empty;
 }
 
 /// <summary>The analysis of one snapshot.</summary>

@@ -51,22 +51,31 @@ internal static class GoStallFinder
         }
         GoReferenceInfo? defer = l.PendingUnlocks.FirstOrDefault(r => r.Goroutine == holderId);
         string held = defer?.Detail?.Contains("RUnlock", StringComparison.Ordinal) == true ? "the read lock of" : "the lock on";
-        string chain = Chain(snapshot, process, holder, edges, d, new HashSet<long>(), told);
+        List<WaitEdge> mine = new();
+        string chain = Chain(snapshot, process, holder, edges, d, new HashSet<long>(), mine);
+        told.UnionWith(mine);
+        // The finding's chain: the waits on the lock, then the holder's chain to its end.
+        ImmutableArray<WaitEdge> waits = edges.Where(e => e.Object == l.Id && e.From.Pid == process.Pid).Concat(mine).Distinct().ToImmutableArray();
         string pile = string.Join(", ", waiters.Take(5).Select(g => d.Goroutine(new WaitEnd(process.Pid, Goroutine: g.Id))));
         string more = waiters.Count > 5 ? $" and {waiters.Count - 5} more" : "";
         bool send = holder.WaitKind == "chan-send";
         return new Finding(send ? "lock-held-across-blocking-send" : "lock-holder-blocked",
-            ImmutableArray.Create(process.Pid),
+            waits.SelectMany(e => new[] { e.From.Pid, e.To.Pid }).Prepend(process.Pid).Distinct().ToImmutableArray(),
             l.Id,
             $"In {d.Process(process.Pid)}, {d.Goroutine(new WaitEnd(process.Pid, Goroutine: holder.Id))} holds {held} {GoLockHolders.Name(l)} " +
             $"({GoLockHolders.State(l)}; inferred: {evidence}) while it {chain}; meanwhile {waiters.Count} goroutine{(waiters.Count == 1 ? "" : "s")} wait{(waiters.Count == 1 ? "s" : "")} for the lock: {pile}{more}.",
             send
                 ? "Never block while holding the lock: send outside it (copy what you need under the lock, send after unlocking), or send without blocking (select with a default case and a drop policy); and give the channel's consumer a deadline (e.g. SetWriteDeadline) so a peer that stops reading cannot stall it."
-                : "Do not block while holding a lock (a channel operation, I/O, another lock): release it first, or bound the blocking call with a timeout or context.");
+                : "Do not block while holding a lock (a channel operation, I/O, another lock): release it first, or bound the blocking call with a timeout or context.")
+        {
+            Waits = waits,
+            // The holder is taken from evidence (a pending deferred unlock, a live pointer), never reported by the runtime.
+            Certainty = Certainty.Inferred,
+        };
     }
 
     /// <summary>What a blocked goroutine waits on, followed through channel receivers, as one clause.</summary>
-    private static string Chain(Snapshot snapshot, ProcessInfo process, GoroutineInfo g, ImmutableArray<WaitEdge> edges, Describe d, HashSet<long> seen, HashSet<WaitEdge> told)
+    private static string Chain(Snapshot snapshot, ProcessInfo process, GoroutineInfo g, ImmutableArray<WaitEdge> edges, Describe d, HashSet<long> seen, List<WaitEdge> told)
     {
         seen.Add(g.Id);
         List<WaitEdge> next = edges.Where(e => e.From.Pid == process.Pid && e.From.Goroutine == g.Id).ToList();

@@ -58,7 +58,7 @@ public static class ReportBuilder
             })).ToImmutableArray(),
             Waits = a.Waits,
             Cycles = a.Cycles,
-            Findings = a.Findings,
+            Findings = a.Findings.Select(f => f with { Chain = f.Waits.Select(e => a.Waits.IndexOf(e)).Where(i => i >= 0).ToImmutableArray() }).ToImmutableArray(),
             WaitEnds = a.Ends.Select(o => new ReportWaitEnd(o.Waiter, o.End, o.Summary, o.At,
                 o.Chain.Select(e => a.Waits.IndexOf(e)).Where(i => i >= 0).ToImmutableArray())).ToImmutableArray(),
             Notes = s.Notes,
