@@ -13,6 +13,9 @@ internal sealed class AnalyzeCommand : CommandBase
     [Option("-j|--json <FILE>", Description = "Also write the JSON report to FILE ('-' for stdout).")]
     public string? Json { get; set; }
 
+    [Option("--dot <FILE>", Description = "Also write the wait graph for Graphviz (dot -Tsvg FILE) to FILE.")]
+    public string? Dot { get; set; }
+
     protected override int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string file = Required(File, "snapshot");
@@ -28,7 +31,7 @@ internal sealed class AnalyzeCommand : CommandBase
             throw;
         }
         AuditResult result = Auditor.Analyze(snapshot);
-        ReportOutput.Write(result, Json, stdout, stderr, WriteFile);
+        ReportOutput.Write(result, Json, Dot, stdout, stderr, WriteFile);
         return ExitCodes.For(result.Analysis.Verdict);
     }
 }

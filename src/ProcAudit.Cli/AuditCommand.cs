@@ -7,7 +7,7 @@ namespace ProcAudit.Cli;
 [Command("dotnet-procaudit", FullName = "procaudit",
     Description = "Explains a hung process tree: who waits for whom, on which pipe, and why nothing moves.",
     ThrowOnUnexpectedArgument = false,
-    ExtendedHelpText = "\nExit codes: 0 nothing blocked, 1 usage error, 2 deadlock, 3 stalled, 4 no such process, 5 cannot audit here, 130 interrupted.")]
+    ExtendedHelpText = "\nExit codes: 0 not hung (running, idle, exited), 1 usage error, 2 deadlock, 3 stalled, 4 no such process, 5 cannot audit here, 6 blocked (a wait ProcAudit cannot explain), 130 interrupted.")]
 [Subcommand(typeof(DemoCommand), typeof(AnalyzeCommand), typeof(RunCommand), typeof(WatchCommand), typeof(RecordCommand), typeof(DemoPair.ParentCommand), typeof(DemoPair.ChildCommand), typeof(DotNetViewCommand))]
 internal sealed class AuditCommand : CommandBase
 {
@@ -16,6 +16,9 @@ internal sealed class AuditCommand : CommandBase
 
     [Option("-j|--json <FILE>", Description = "Also write the JSON report to FILE ('-' for stdout; the text report then goes to stderr).")]
     public string? Json { get; set; }
+
+    [Option("--dot <FILE>", Description = "Also write the wait graph for Graphviz (dot -Tsvg FILE) to FILE.")]
+    public string? Dot { get; set; }
 
     [Option("-i|--interval <DURATION>", Description = "Time between the two samples that tell stuck from busy (default 500ms; 0 for one sample).")]
     public string? Interval { get; set; }
@@ -62,7 +65,7 @@ internal sealed class AuditCommand : CommandBase
         {
             WriteFile(SnapshotPath, ReportJson.SerializeSnapshot(result.Snapshot));
         }
-        ReportOutput.Write(result, Json, stdout, stderr, WriteFile);
+        ReportOutput.Write(result, Json, Dot, stdout, stderr, WriteFile);
         return ExitCodes.For(result.Analysis.Verdict);
     }
 

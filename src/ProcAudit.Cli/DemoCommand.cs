@@ -41,7 +41,7 @@ internal sealed class DemoCommand : CommandBase
             while (result.Analysis.Verdict != Verdict.Deadlock && clock.Elapsed < s_giveUpAfter && !parent.HasExited);
             stderr.WriteLine($"demo: audited after {clock.Elapsed.TotalSeconds:0.0} s:");
             stderr.WriteLine();
-            ReportOutput.Write(result, Json, stdout, stderr, WriteFile);
+            ReportOutput.Write(result, Json, dotPath: null, stdout, stderr, WriteFile);
             if (result.Analysis.Verdict != Verdict.Deadlock)
             {
                 stderr.WriteLine("demo: the pair did not deadlock as expected; please report this with the output above.");

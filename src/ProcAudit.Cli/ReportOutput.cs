@@ -2,12 +2,16 @@ using ProcAudit.Reporting;
 
 namespace ProcAudit.Cli;
 
-/// <summary>Writes the text report and, when asked, the JSON report: to a file, or to stdout with the text moved to stderr.</summary>
+/// <summary>Writes the text report and, when asked, the wait graph for Graphviz and the JSON report: to a file, or to stdout with the text moved to stderr.</summary>
 internal static class ReportOutput
 {
-    public static void Write(AuditResult result, string? jsonPath, TextWriter stdout, TextWriter stderr, Action<string, string> writeFile)
+    public static void Write(AuditResult result, string? jsonPath, string? dotPath, TextWriter stdout, TextWriter stderr, Action<string, string> writeFile)
     {
         Report report = ReportBuilder.Build(result);
+        if (dotPath is not null)
+        {
+            writeFile(dotPath, GraphText.Dot(report));
+        }
         if (jsonPath == "-")
         {
             TextReport.Write(report, stderr);

@@ -32,6 +32,14 @@ public static class MarkdownReport
                 w.WriteLine($"| {Who(report, e.From)} | {Who(report, e.To)} | {e.Reason} | {Code(e.Object ?? "")} | {e.Certainty.ToString().ToLowerInvariant()} |");
             }
         }
+        if (report.Waits.Length > 0)
+        {
+            // GitHub renders this in job summaries: who waits for whom, the cycle in red.
+            w.WriteLine();
+            w.WriteLine("```mermaid");
+            w.Write(GraphText.Mermaid(report));
+            w.WriteLine("```");
+        }
         if (report.Verdict is Verdict.Idle or Verdict.Blocked && !report.WaitEnds.IsDefaultOrEmpty)
         {
             w.WriteLine();
