@@ -16,6 +16,9 @@ internal sealed class AnalyzeCommand : CommandBase
     [Option("--dot <FILE>", Description = "Also write the wait graph for Graphviz (dot -Tsvg FILE) to FILE.")]
     public string? Dot { get; set; }
 
+    [Option("-m|--markdown <FILE>", Description = "Also write the Markdown report (with the wait graph as Mermaid) to FILE.")]
+    public string? Markdown { get; set; }
+
     protected override int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string file = Required(File, "snapshot");
@@ -31,7 +34,7 @@ internal sealed class AnalyzeCommand : CommandBase
             throw;
         }
         AuditResult result = Auditor.Analyze(snapshot);
-        ReportOutput.Write(result, Json, Dot, stdout, stderr, WriteFile);
+        ReportOutput.Write(result, Json, Dot, stdout, stderr, WriteFile, Markdown);
         return ExitCodes.For(result.Analysis.Verdict);
     }
 }

@@ -20,6 +20,9 @@ internal sealed class AuditCommand : CommandBase
     [Option("--dot <FILE>", Description = "Also write the wait graph for Graphviz (dot -Tsvg FILE) to FILE.")]
     public string? Dot { get; set; }
 
+    [Option("-m|--markdown <FILE>", Description = "Also write the Markdown report (with the wait graph as Mermaid) to FILE.")]
+    public string? Markdown { get; set; }
+
     [Option("-i|--interval <DURATION>", Description = "Time between the two samples that tell stuck from busy (default 500ms; 0 for one sample).")]
     public string? Interval { get; set; }
 
@@ -65,7 +68,7 @@ internal sealed class AuditCommand : CommandBase
         {
             WriteFile(SnapshotPath, ReportJson.SerializeSnapshot(result.Snapshot));
         }
-        ReportOutput.Write(result, Json, Dot, stdout, stderr, WriteFile);
+        ReportOutput.Write(result, Json, Dot, stdout, stderr, WriteFile, Markdown);
         return ExitCodes.For(result.Analysis.Verdict);
     }
 

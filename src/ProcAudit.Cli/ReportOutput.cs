@@ -5,12 +5,18 @@ namespace ProcAudit.Cli;
 /// <summary>Writes the text report and, when asked, the wait graph for Graphviz and the JSON report: to a file, or to stdout with the text moved to stderr.</summary>
 internal static class ReportOutput
 {
-    public static void Write(AuditResult result, string? jsonPath, string? dotPath, TextWriter stdout, TextWriter stderr, Action<string, string> writeFile)
+    public static void Write(AuditResult result, string? jsonPath, string? dotPath, TextWriter stdout, TextWriter stderr, Action<string, string> writeFile, string? markdownPath = null)
     {
         Report report = ReportBuilder.Build(result);
         if (dotPath is not null)
         {
             writeFile(dotPath, GraphText.Dot(report));
+        }
+        if (markdownPath is not null)
+        {
+            using StringWriter md = new();
+            MarkdownReport.Write(report, md);
+            writeFile(markdownPath, md.ToString());
         }
         if (jsonPath == "-")
         {
