@@ -68,6 +68,10 @@ public sealed class DeadlockTests
 
         IReadOnlyList<string> cycles = build.LinesContaining("error PA1001: pipe-order-inversion:");
         Assert.True(cycles.Count > 0, $"no `error PA1001: pipe-order-inversion:`:\n{build}");
+        // The task takes the Python view too: the script's own lines, parent and child.
+        Assert.True(cycles.Any(c => c.Contains("(deadlock.py:19 in <module>) reads stdout", StringComparison.Ordinal)
+            && c.Contains("(deadlock.py:13 in <module>) blocks writing stderr", StringComparison.Ordinal)),
+            $"no PA1001 names deadlock.py's lines 19 (the parent's read) and 13 (the child's write):\n{string.Join('\n', cycles)}");
         Assert.True(cycles.Any(s_fullStderrPipe.IsMatch),
             $"no PA1001 names the child's stderr pipe as `stderr (fd 2, pipe:[N], 65536/65536 bytes full)`:\n{string.Join('\n', cycles)}");
     }
