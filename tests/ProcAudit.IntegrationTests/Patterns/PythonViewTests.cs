@@ -73,6 +73,50 @@ public sealed class PythonViewTests
         }
     }
 
+    [Fact]
+    public void A_healthy_threaded_server_and_a_busy_worker_pool_are_not_flagged()
+    {
+        string dir = Directory.CreateTempSubdirectory("procaudit-python-view-").FullName;
+        try
+        {
+            string server = Write(dir, "server.py", """
+                import http.server, threading
+                s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+                s.serve_forever()
+                """);
+            string pool = Write(dir, "pool.py", """
+                from concurrent.futures import ThreadPoolExecutor
+                def work(n):
+                    while True:
+                        n = (n * 31 + 7) % 1000003
+                with ThreadPoolExecutor(4) as ex:
+                    for i in range(4):
+                        ex.submit(work, i)
+                """);
+            using Scenario idle = Scenario.StartProgram(Python(), server);
+            using Scenario busy = Scenario.StartProgram(Python(), pool);
+            Auditor auditor = new(new AuditOptions { Enrichers = Views.RuntimeViews.Default() });
+
+            AuditResult quiet = Audits.Until(idle.Pid, r => r.Analysis.Verdict == Analysis.Verdict.Idle);
+            Assert.Equal(Analysis.Verdict.Idle, quiet.Analysis.Verdict);
+            for (int i = 0; i < 3; i++)
+            {
+                AuditResult a = auditor.Audit(idle.Pid);
+                Assert.True(a.Analysis.Verdict is Analysis.Verdict.Idle or Analysis.Verdict.Running, $"{a.Analysis.Verdict}: {string.Join(" | ", a.Analysis.Findings.Select(f => f.Summary))}");
+                Assert.Empty(a.Analysis.Findings);
+                AuditResult b = auditor.Audit(busy.Pid);
+                Assert.Equal(Analysis.Verdict.Running, b.Analysis.Verdict);
+                Assert.Empty(b.Analysis.Findings);
+            }
+            ProcessInfo serverProcess = auditor.Audit(idle.Pid).Snapshot.FindProcess(idle.Pid)!;
+            Assert.Contains(serverProcess.Threads[0].PythonStack, f => f.File == server && f.Line == 3);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static string Python() =>
         Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
 
