@@ -14,6 +14,12 @@ internal sealed class AuditCommand : CommandBase
     [Argument(0, "pid", Description = "The process whose tree to audit.")]
     public string? Pid { get; set; }
 
+    [Option("-p|--process-id <PID>", Description = "The process whose tree to audit (the same as the positional pid).")]
+    public string? ProcessId { get; set; }
+
+    [Option("-n|--name <NAME>", Description = "The process whose tree to audit, by name: its comm, its program, or the script or .dll a host (dotnet, python, node, java, a shell) runs; case-insensitive. Several matches are listed (exit 1), none exits 4.")]
+    public string? Name { get; set; }
+
     [Option("-j|--json <FILE>", Description = "Also write the JSON report to FILE ('-' for stdout; the text report then goes to stderr).")]
     public string? Json { get; set; }
 
@@ -40,18 +46,17 @@ internal sealed class AuditCommand : CommandBase
         if (RemainingArguments.Length > 0)
         {
             string first = RemainingArguments[0];
-            if (Pid is null && int.TryParse(first, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            if (Pid is null && ProcessId is null && Name is null && int.TryParse(first, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
             {
                 ParsePid(first);
             }
             throw new CliException(ExitCodes.Usage, $"unrecognized argument '{TerminalSafe(first)}' (see --help)");
         }
-        if (Pid is null)
+        if (TargetProcess.Resolve(Pid, ProcessId, Name, !NoRedact, cancellationToken) is not int pid)
         {
             app.ShowHelp(usePager: false);
             return ExitCodes.Usage;
         }
-        int pid = ParsePid(Pid);
         AuditOptions options = new() { Interval = ParseInterval(Interval), Redact = !NoRedact, Enrichers = Runtimes.For(NoRuntime) };
         if (Deadline is not null)
         {
@@ -95,5 +100,5 @@ internal sealed class AuditCommand : CommandBase
         return value;
     }
 
-    private static string TerminalSafe(string text) => text.Length > 40 ? text[..40] + "..." : text;
+    private static string TerminalSafe(string text) => Terminal.Safe(text);
 }

@@ -12,6 +12,12 @@ internal sealed class WatchCommand : CommandBase
     [Argument(0, "pid", Description = "The process whose tree to watch.")]
     public string? Pid { get; set; }
 
+    [Option("-p|--process-id <PID>", Description = "The process whose tree to watch (the same as the positional pid).")]
+    public string? ProcessId { get; set; }
+
+    [Option("-n|--name <NAME>", Description = "The process whose tree to watch, by name (as 'procaudit -n'): exactly one must match.")]
+    public string? Name { get; set; }
+
     [Option("-t|--timeout <DURATION>", Description = "Stop watching after this long and print the audit.")]
     public string? Timeout { get; set; }
 
@@ -29,7 +35,8 @@ internal sealed class WatchCommand : CommandBase
 
     protected override int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        int pid = AuditCommand.ParsePid(Required(Pid, "pid"));
+        int pid = TargetProcess.Resolve(Pid, ProcessId, Name, redact: true, cancellationToken)
+            ?? throw new CliException(ExitCodes.Usage, "missing the pid argument (or -p PID, -n NAME; see --help)");
         WatchSettings settings = WatchSettings.Parse(Timeout, DeadlockAfter, Interval);
         TreeWatcher watcher = new(pid, settings.ToOptions(adopter: null));
         Stopwatch clock = Stopwatch.StartNew();

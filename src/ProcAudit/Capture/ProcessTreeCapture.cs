@@ -362,14 +362,7 @@ internal sealed partial class ProcessTreeCapture
         return text;
     }
 
-    private string? DetectRuntime(int pid)
-    {
-        ProcText exe = _procfs.ReadLink($"{pid}/exe");
-        ProcText maps = ReadMemoryBacked(pid, "maps", 8 << 20);
-        IReadOnlySet<string> mapped = maps.Ok ? MapsFile.MappedFileNames(maps.Text!) : new HashSet<string>();
-        string? exeName = exe.Ok ? Path.GetFileName(exe.Text!.Replace(" (deleted)", "", StringComparison.Ordinal)) : null;
-        return RuntimeDetector.Detect(exeName, mapped, () => _live && ElfSections.HasSection(_procfs.PathOf($"{pid}/exe"), ".go.buildinfo"));
-    }
+    private string? DetectRuntime(int pid) => RuntimeDetector.Read(_procfs, pid, ReadMemoryBacked(pid, "maps", 8 << 20), _live).Name;
 
     private ImmutableArray<ThreadInfo> ReadThreads(int pid, List<FdInfo> fds)
     {
