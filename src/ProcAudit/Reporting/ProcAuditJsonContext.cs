@@ -12,6 +12,7 @@ namespace ProcAudit.Reporting;
 [JsonSerializable(typeof(Snapshot))]
 [JsonSerializable(typeof(Enrichment.RuntimeView))]
 [JsonSerializable(typeof(ProcessInfo))]
+[JsonSerializable(typeof(ProcessEntry[]))]
 internal sealed partial class ProcAuditJsonContext : JsonSerializerContext
 {
 }

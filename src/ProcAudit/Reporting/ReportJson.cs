@@ -56,5 +56,8 @@ public static class ReportJson
     public static Enrichment.RuntimeView DeserializeRuntimeView(string json) =>
         JsonSerializer.Deserialize(json, TypeInfo<Enrichment.RuntimeView>()) ?? throw new JsonException("the text holds no runtime view");
 
+    /// <summary>The list of <c>procaudit ps</c>.</summary>
+    public static string SerializeProcesses(IEnumerable<ProcessEntry> processes) => JsonSerializer.Serialize(processes.ToArray(), TypeInfo<ProcessEntry[]>());
+
     private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 }

@@ -23,6 +23,7 @@ public sealed class HelpTests
     [Theory]
     [InlineData("analyze")]
     [InlineData("demo")]
+    [InlineData("ps")]
     public void Each_command_has_help(string command)
     {
         CliRun run = Infrastructure.Cli.Run(command, "--help");
