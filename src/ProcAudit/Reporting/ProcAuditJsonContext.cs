@@ -13,6 +13,7 @@ namespace ProcAudit.Reporting;
 [JsonSerializable(typeof(Enrichment.RuntimeView))]
 [JsonSerializable(typeof(ProcessInfo))]
 [JsonSerializable(typeof(ProcessEntry[]))]
+[JsonSerializable(typeof(ScanResult))]
 internal sealed partial class ProcAuditJsonContext : JsonSerializerContext
 {
 }

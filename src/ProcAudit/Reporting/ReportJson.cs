@@ -59,5 +59,8 @@ public static class ReportJson
     /// <summary>The list of <c>procaudit ps</c>.</summary>
     public static string SerializeProcesses(IEnumerable<ProcessEntry> processes) => JsonSerializer.Serialize(processes.ToArray(), TypeInfo<ProcessEntry[]>());
 
+    /// <summary>What <c>procaudit scan</c> found.</summary>
+    public static string SerializeScan(ScanResult scan) => JsonSerializer.Serialize(scan, TypeInfo<ScanResult>());
+
     private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 }

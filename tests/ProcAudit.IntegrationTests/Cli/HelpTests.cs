@@ -24,6 +24,7 @@ public sealed class HelpTests
     [InlineData("analyze")]
     [InlineData("demo")]
     [InlineData("ps")]
+    [InlineData("scan")]
     public void Each_command_has_help(string command)
     {
         CliRun run = Infrastructure.Cli.Run(command, "--help");

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json;
+using ProcAudit.Analysis;
+using ProcAudit.IntegrationTests.Infrastructure;
+
+namespace ProcAudit.IntegrationTests.Cli;
+
+/// <summary>
+/// `procaudit scan`: every hung tree on the machine from the waits themselves, with the pid to audit.
+/// Other suites run hung trees of their own on this machine at the same time: the assertions are
+/// about this test's trees, found by their sessions, never about how many hangs the machine holds.
+/// </summary>
+public sealed class ScanTests
+{
+    /// <summary>Reads the child's stdout to EOF before its stderr, which the child fills first.</summary>
+    private const string InvertingParent = Patterns.PipeOrderInversionTests.PythonParent;
+
+    /// <summary>Takes two flocks, the second after a pause: two of them in opposite order deadlock.</summary>
+    private const string Flock = Patterns.FileLockTests.Flock;
+
+    [Fact]
+    public void Scan_lists_exactly_the_hung_trees_with_their_roots_in_text_and_json()
+    {
+        string python = Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
+        string unshare = Executables.FindOnPath("unshare") ?? throw new InvalidOperationException("unshare (util-linux) is needed for this test and is not on PATH");
+        string dir = Directory.CreateTempSubdirectory("procaudit-scan-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "abba.py"), Flock);
+            string a = Path.Combine(dir, "a.lock");
+            string b = Path.Combine(dir, "b.lock");
+            using Scenario inversion = Scenario.StartProgram(python, "-c", InvertingParent);
+            using Scenario leaked = Scenario.StartProgram("/bin/bash", "-c", "x=$(sh -c \"sleep 600 & echo hi\"); echo \"$x\"");
+            using Scenario flock = Scenario.StartShell($"cd '{dir}'; python3 abba.py '{a}' '{b}' & python3 abba.py '{b}' '{a}'; wait");
+            // Its own pid namespace: the hung parent is pid 1 there, under unshare (which waits for it).
+            using Scenario contained = Scenario.StartProgram(unshare, "--pid", "--fork", python, "-c", InvertingParent);
+            using Scenario busy = Scenario.StartShell("while :; do :; done");
+            using Scenario idle = Scenario.StartShell("sleep 600; echo done");
+            Assert.True(Scenario.WaitUntil(() => contained.ChildByComm("python3") is not null, TimeSpan.FromSeconds(10)), "unshare did not start python");
+            int containedRoot = contained.ChildByComm("python3")!.Value;
+
+            // Each hang has formed, as an audit of its tree sees it.
+            Assert.Equal(Verdict.Deadlock, Audits.UntilVerdict(inversion.Pid, Verdict.Deadlock).Analysis.Verdict);
+            Assert.Equal(Verdict.Stalled, Audits.UntilVerdict(leaked.Pid, Verdict.Stalled).Analysis.Verdict);
+            Assert.Equal(Verdict.Deadlock, Audits.UntilVerdict(flock.Pid, Verdict.Deadlock).Analysis.Verdict);
+            Assert.Equal(Verdict.Deadlock, Audits.UntilVerdict(containedRoot, Verdict.Deadlock).Analysis.Verdict);
+            Scenario[] mine = { inversion, leaked, flock, contained, busy, idle };
+            HashSet<int> sessions = mine.Select(s => s.Pid).ToHashSet();
+            bool Mine(int pid) => ProcStat.Read(pid) is ProcStat stat && sessions.Contains(stat.Session);
+            string[] expected =
+            {
+                $"{inversion.Pid} python3 deadlock pipe-order-inversion",
+                $"{leaked.Pid} bash stalled leaked-write-end",
+                $"{flock.Pid} sh deadlock lock-order-inversion",
+                $"{containedRoot} python3 deadlock pipe-order-inversion",
+            };
+
+            CliRun json = Infrastructure.Cli.Run("scan", "--json");
+
+            Assert.True(json.ExitCode == 2, json.Stdout + json.Stderr);
+            using JsonDocument doc = JsonDocument.Parse(json.Stdout);
+            List<JsonElement> hangs = doc.RootElement.GetProperty("hangs").EnumerateArray().Where(h => Mine(h.GetProperty("root").GetInt32())).ToList();
+            Assert.Equal(expected.Order(), hangs.Select(h => $"{h.GetProperty("root").GetInt32()} {h.GetProperty("name").GetString()} {h.GetProperty("verdict").GetString()} {h.GetProperty("pattern").GetString()}").Order());
+            // Worst first: every deadlock of the whole list comes before every stall.
+            List<string> verdicts = doc.RootElement.GetProperty("hangs").EnumerateArray().Select(h => h.GetProperty("verdict").GetString()!).ToList();
+            Assert.Equal(verdicts.OrderBy(v => v == "deadlock" ? 0 : 1), verdicts);
+            JsonElement ns = hangs.Single(h => h.GetProperty("root").GetInt32() == containedRoot);
+            Assert.Equal(new[] { containedRoot, 1 }, ns.GetProperty("nsPids").EnumerateArray().Select(e => e.GetInt32()));
+            Assert.Equal(File.ReadAllText($"/proc/{containedRoot}/cgroup").Split('\n').Select(l => l.Split(':', 3)).First(p => p.Length == 3 && p[2] != "/")[2], ns.GetProperty("cgroup").GetString());
+            JsonElement leak = hangs.Single(h => h.GetProperty("root").GetInt32() == leaked.Pid);
+            Assert.StartsWith($"STALLED: the tree of bash {leaked.Pid} ", leak.GetProperty("headline").GetString());
+            Assert.True(leak.GetProperty("stillSeconds").GetDouble() > 0, leak.ToString());
+            Assert.Contains(leak.GetProperty("pids").EnumerateArray(), e => Mine(e.GetInt32()) && File.ReadAllText($"/proc/{e.GetInt32()}/comm").Trim() == "sleep");
+            Assert.DoesNotContain(doc.RootElement.GetProperty("hangs").EnumerateArray(), h => h.GetProperty("root").GetInt32() is int r && (r == busy.Pid || r == idle.Pid));
+
+            CliRun text = Infrastructure.Cli.Run("scan");
+
+            Assert.Equal(2, text.ExitCode);
+            Assert.Matches(@"^\d+ hung process trees? among \d+ processes, worst first; audit one with 'procaudit PID'", text.Stdout);
+            string[] lines = text.Stdout.Split('\n');
+            Assert.Contains($"  {inversion.Pid} python3  DEADLOCK (pipe-order-inversion), still for ", text.Stdout);
+            Assert.Contains($"  {leaked.Pid} bash  STALLED (leaked-write-end), still for ", text.Stdout);
+            Assert.Contains($"  {flock.Pid} sh  DEADLOCK (lock-order-inversion), still for ", text.Stdout);
+            int nsLine = Array.FindIndex(lines, l => l.StartsWith($"  {containedRoot} python3  DEADLOCK (pipe-order-inversion), still for ", StringComparison.Ordinal));
+            Assert.True(nsLine >= 0, text.Stdout);
+            Assert.StartsWith($"    in another pid namespace: NSpid {containedRoot} 1, cgroup ", lines[nsLine + 3]);
+            Assert.DoesNotContain(lines, l => l.StartsWith($"  {busy.Pid} ", StringComparison.Ordinal) || l.StartsWith($"  {idle.Pid} ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
