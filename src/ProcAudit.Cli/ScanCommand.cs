@@ -41,7 +41,7 @@ internal sealed class ScanCommand : CommandBase
             : $"; {scan.Unreadable.Length} process{(scan.Unreadable.Length == 1 ? "" : "es")} could not be looked into (permission denied: run as root, or as their user)";
         if (scan.Hangs.IsEmpty)
         {
-            w.WriteLine($"no hung process tree: {scan.Processes} processes read, none in a wait cycle or a stall{unreadable}.");
+            w.WriteLine($"no hung process tree: {scan.Processes} process{(scan.Processes == 1 ? "" : "es")} read, none in a wait cycle or a stall{unreadable}.");
             return;
         }
         w.WriteLine($"{scan.Hangs.Length} hung process tree{(scan.Hangs.Length == 1 ? "" : "s")} among {scan.Processes} processes, worst first; audit one with 'procaudit PID'{unreadable}:");

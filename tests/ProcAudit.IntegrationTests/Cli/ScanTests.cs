@@ -91,4 +91,55 @@ public sealed class ScanTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_machine_with_no_hang_prints_one_line_and_exits_0_and_a_hang_there_is_found_from_inside()
+    {
+        // A machine of our own: a pid namespace with its own /proc, where nobody else's hangs run.
+        string unshare = Executables.FindOnPath("unshare") ?? throw new InvalidOperationException("unshare (util-linux) is needed for this test and is not on PATH");
+        string tool = $"'{Infrastructure.Cli.DotnetHost()}' '{Infrastructure.Cli.ToolDll}' scan";
+
+        CliRun healthy = Infrastructure.Cli.RunProgram(unshare, "--pid", "--fork", "--mount-proc", "/bin/sh", "-c",
+            $"sleep 600 & (while :; do :; done) & exec {tool}");
+
+        Assert.True(healthy.ExitCode == 0, healthy.Stdout + healthy.Stderr);
+        Assert.Equal("no hung process tree: 3 processes read, none in a wait cycle or a stall.\n", healthy.Stdout);
+
+        CliRun hung = Infrastructure.Cli.RunProgram(unshare, "--pid", "--fork", "--mount-proc", "/bin/sh", "-c",
+            $"bash -c 'x=$(sh -c \"sleep 600 & echo hi\"); echo $x' & {UntilReading("$!")} exec {tool}");
+
+        Assert.True(hung.ExitCode == 3, hung.Stdout + hung.Stderr);
+        Assert.StartsWith("1 hung process tree among 3 processes, worst first; audit one with 'procaudit PID':\n", hung.Stdout);
+        Assert.Matches(@"\n  \d+ bash  STALLED \(leaked-write-end\), still for ", hung.Stdout);
+    }
+
+    /// <summary>Shell text that waits (at most 10 s) until <paramref name="pid"/> is blocked in read(2) (0 on x64, 63 on arm64).</summary>
+    private static string UntilReading(string pid) =>
+        $"for i in $(seq 1000); do grep -qs '^0 \\|^63 ' /proc/{pid}/syscall && break; sleep 0.01; done;";
+
+    [Fact]
+    public void Ctrl_c_during_a_scan_exits_130()
+    {
+        string stderr = Path.Combine(Directory.CreateTempSubdirectory("procaudit-scan-int-").FullName, "stderr");
+        try
+        {
+            // A background process inherits SIGINT ignored; a terminal's Ctrl+C reaches a foreground one with the default disposition.
+            using Scenario scan = Scenario.StartShell(
+                $"exec /usr/bin/env --default-signal=INT '{Infrastructure.Cli.DotnetHost()}' '{Infrastructure.Cli.ToolDll}' scan --interval 10m 2>'{stderr}'");
+            // In its interval: the library is loaded and the main thread sleeps in futex(2) (202 on x64, 98 on arm64).
+            bool Waiting() => File.Exists($"/proc/{scan.Pid}/maps") && File.ReadAllText($"/proc/{scan.Pid}/maps").Contains("/ProcAudit.dll", StringComparison.Ordinal)
+                && File.ReadAllText($"/proc/{scan.Pid}/syscall").Split(' ')[0] is "202" or "98";
+            Assert.True(Scenario.WaitUntil(() => Waiting() && Waiting(), TimeSpan.FromSeconds(30)), "the scan did not reach its interval");
+
+            Assert.Equal(0, Signals.Kill(scan.Pid, 2));
+
+            Assert.True(Scenario.WaitUntil(() => scan.HasExited, TimeSpan.FromSeconds(10)), "the scan did not end on SIGINT");
+            Assert.Equal(130, scan.ExitCode);
+            Assert.Equal("procaudit: interrupted\n", File.ReadAllText(stderr));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(stderr)!, recursive: true);
+        }
+    }
 }
