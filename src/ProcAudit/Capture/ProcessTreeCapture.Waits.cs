@@ -41,9 +41,15 @@ internal sealed partial class ProcessTreeCapture
     internal static double? OffCpuSeconds(ProcfsReader procfs, int pid, int tid)
     {
         ProcText sched = procfs.ReadText($"{pid}/task/{tid}/sched");
-        return sched.Ok && SchedFile.ExecStartMs(sched.Text!) is double lastRanMs && ClockNow(1) is double monotonic
-            ? Math.Max(0, monotonic - lastRanMs / 1000)
-            : null;
+        if (!sched.Ok || SchedFile.ExecStartMs(sched.Text!) is not double lastRanMs)
+        {
+            return null;
+        }
+        // The scheduler's clock can run seconds apart from CLOCK_MONOTONIC (seen on a VM here):
+        // "now" on that clock is when our own, running, thread was last scheduled in.
+        ProcText self = procfs.ReadText("thread-self/sched");
+        double? now = self.Ok && SchedFile.ExecStartMs(self.Text!) is double selfMs ? selfMs / 1000 : ClockNow(1);
+        return now is double n ? Math.Max(0, n - lastRanMs / 1000) : null;
     }
 
     /// <summary>Now on CLOCK_REALTIME (0) or CLOCK_MONOTONIC (1), in seconds; null for other clocks.</summary>
