@@ -14,6 +14,7 @@ namespace ProcAudit.Reporting;
 [JsonSerializable(typeof(ProcessInfo))]
 [JsonSerializable(typeof(ProcessEntry[]))]
 [JsonSerializable(typeof(ScanResult))]
+[JsonSerializable(typeof(ScanHang))]
 internal sealed partial class ProcAuditJsonContext : JsonSerializerContext
 {
 }

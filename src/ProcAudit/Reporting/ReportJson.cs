@@ -62,5 +62,10 @@ public static class ReportJson
     /// <summary>What <c>procaudit scan</c> found.</summary>
     public static string SerializeScan(ScanResult scan) => JsonSerializer.Serialize(scan, TypeInfo<ScanResult>());
 
+    /// <summary>One hang on one line, for the JSON-lines log of <c>watch --all</c>.</summary>
+    public static string SerializeLine(ScanHang hang) => JsonSerializer.Serialize(hang, (JsonTypeInfo<ScanHang>)s_lines.GetTypeInfo(typeof(ScanHang)));
+
+    private static readonly JsonSerializerOptions s_lines = new(Options) { WriteIndented = false };
+
     private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 }

@@ -142,4 +142,50 @@ public sealed class ScanTests
             Directory.Delete(Path.GetDirectoryName(stderr)!, recursive: true);
         }
     }
+
+    [Fact]
+    public void Watch_all_reports_a_hang_that_forms_after_it_started_once_it_has_held_and_logs_it()
+    {
+        string python = Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
+        string dir = Directory.CreateTempSubdirectory("procaudit-watch-all-").FullName;
+        string stdout = Path.Combine(dir, "stdout");
+        string stderr = Path.Combine(dir, "stderr");
+        string log = Path.Combine(dir, "hangs.jsonl");
+        try
+        {
+            using Scenario watch = Scenario.StartShell(
+                $"exec /usr/bin/env --default-signal=INT '{Infrastructure.Cli.DotnetHost()}' '{Infrastructure.Cli.ToolDll}' watch --all --interval 1s --deadlock-after 2s --log '{log}' >'{stdout}' 2>'{stderr}'");
+            Assert.True(Scenario.WaitUntil(() => File.Exists(stderr) && File.ReadAllText(stderr).StartsWith("procaudit: watching every process tree every 1 s; a hang is reported once it has held 2 s", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
+                "watch --all did not finish its first look");
+
+            using Scenario hang = Scenario.StartProgram(python, "-c", InvertingParent);
+            bool Logged() => File.Exists(log) && File.ReadAllLines(log).Any(l => l.StartsWith($"{{\"root\":{hang.Pid},", StringComparison.Ordinal));
+            Assert.True(Scenario.WaitUntil(Logged, TimeSpan.FromSeconds(60)), "the hang was not reported: " + File.ReadAllText(stderr));
+            Assert.False(watch.HasExited);
+
+            Assert.Equal(0, Signals.Kill(watch.Pid, 2));
+            Assert.True(Scenario.WaitUntil(() => watch.HasExited, TimeSpan.FromSeconds(30)), "watch --all did not end on SIGINT");
+            Assert.Equal(130, watch.ExitCode);
+
+            using JsonDocument line = JsonDocument.Parse(File.ReadAllLines(log).Single(l => l.StartsWith($"{{\"root\":{hang.Pid},", StringComparison.Ordinal)));
+            Assert.Equal(("python3", "deadlock", "pipe-order-inversion"), (line.RootElement.GetProperty("name").GetString(), line.RootElement.GetProperty("verdict").GetString(), line.RootElement.GetProperty("pattern").GetString()));
+            string printed = Assert.Single(File.ReadAllLines(stdout), l => l.Contains($" {hang.Pid} python3 DEADLOCK (pipe-order-inversion) held ", StringComparison.Ordinal));
+            Assert.True(Infrastructure.Cli.SecondsAfter(printed, "held ") >= 2, printed);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "watch", "--all", "1" }, "procaudit: --all watches every tree: give no pid or name with it")]
+    [InlineData(new[] { "watch", "--all", "-n", "init" }, "procaudit: --all watches every tree: give no pid or name with it")]
+    [InlineData(new[] { "watch", "--log", "x.jsonl", "1" }, "procaudit: --log is for --all (one tree's report goes to --json)")]
+    public void Watch_all_with_a_pid_is_a_usage_error(string[] args, string message)
+    {
+        CliRun run = Infrastructure.Cli.Run(args);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(message + "\n", run.Stderr);
+    }
 }
