@@ -19,7 +19,7 @@ public sealed class ScanTests
     private const string Flock = Patterns.FileLockTests.Flock;
 
     [Fact]
-    public void Scan_lists_exactly_the_hung_trees_with_their_roots_in_text_and_json()
+    public void Scan_lists_exactly_the_hung_trees_with_their_listedin_text_and_json()
     {
         string python = Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
         string unshare = Executables.FindOnPath("unshare") ?? throw new InvalidOperationException("unshare (util-linux) is needed for this test and is not on PATH");
@@ -187,5 +187,28 @@ public sealed class ScanTests
         CliRun run = Infrastructure.Cli.Run(args);
         Assert.Equal(1, run.ExitCode);
         Assert.Equal(message + "\n", run.Stderr);
+    }
+
+    [Fact]
+    public void Without_root_the_scan_finds_the_users_own_hangs_and_lists_other_users_processes_as_not_looked_into()
+    {
+        Assert.True(Environment.UserName == "root", "this test starts one hang as root and one as nobody, and scans as nobody; run the tests as root");
+        string setpriv = Executables.FindOnPath("setpriv") ?? throw new InvalidOperationException("setpriv (util-linux) is needed and is not on PATH");
+        const string Leak = "x=$(sh -c \"sleep 600 & echo hi\"); echo \"$x\"";
+        string[] asNobody = { "--reuid=65534", "--regid=65534", "--clear-groups" };
+        using Scenario roots = Scenario.StartProgram("/bin/bash", "-c", Leak);
+        using Scenario nobodys = Scenario.StartProgram(setpriv, asNobody.Concat(new[] { "/bin/bash", "-c", Leak }).ToArray());
+        Assert.Equal(Verdict.Stalled, Audits.UntilVerdict(roots.Pid, Verdict.Stalled).Analysis.Verdict);
+        Assert.Equal(Verdict.Stalled, Audits.UntilVerdict(nobodys.Pid, Verdict.Stalled).Analysis.Verdict);
+
+        CliRun run = Infrastructure.Cli.RunProgram(setpriv, asNobody.Concat(new[] { "env", "HOME=/tmp", Infrastructure.Cli.DotnetHost(), Infrastructure.Cli.ToolDll, "scan", "--json" }).ToArray());
+
+        Assert.True(run.ExitCode is 2 or 3, run.Stdout + run.Stderr);
+        using JsonDocument doc = JsonDocument.Parse(run.Stdout);
+        List<int> listed = doc.RootElement.GetProperty("hangs").EnumerateArray().Select(h => h.GetProperty("root").GetInt32()).ToList();
+        Assert.Contains(nobodys.Pid, listed);
+        Assert.DoesNotContain(roots.Pid, listed);
+        JsonElement closed = Assert.Single(doc.RootElement.GetProperty("unreadable").EnumerateArray(), u => u.GetProperty("pid").GetInt32() == roots.Pid);
+        Assert.Equal(("bash", 0), (closed.GetProperty("name").GetString(), closed.GetProperty("uid").GetInt32()));
     }
 }
