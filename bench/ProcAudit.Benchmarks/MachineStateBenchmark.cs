@@ -40,4 +40,8 @@ public class MachineStateBenchmark
 
     [Benchmark(Description = "capture: new Auditor(Interval 0).Capture(pid)")]
     public int Capture() => new Auditor(new AuditOptions { Interval = TimeSpan.Zero }).Capture(_pid).Processes.Length;
+
+    /// <summary>Issue 20: the whole machine captured once and every still tree analysed (budget: half of `lsof -n -P` at 16x).</summary>
+    [Benchmark(Description = "scan: new Auditor(Interval 0).Scan()")]
+    public int Scan() => new Auditor(new AuditOptions { Interval = TimeSpan.Zero }).Scan().Hangs.Length;
 }

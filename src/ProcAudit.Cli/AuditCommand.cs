@@ -8,11 +8,17 @@ namespace ProcAudit.Cli;
     Description = "Explains a hung process tree: who waits for whom, on which pipe, and why nothing moves.",
     ThrowOnUnexpectedArgument = false,
     ExtendedHelpText = "\nExit codes: 0 not hung (running, idle, exited), 1 usage error, 2 deadlock, 3 stalled, 4 no such process, 5 cannot audit here, 6 blocked (a wait ProcAudit cannot explain), 130 interrupted.")]
-[Subcommand(typeof(DemoCommand), typeof(AnalyzeCommand), typeof(RunCommand), typeof(WatchCommand), typeof(RecordCommand), typeof(DemoPair.ParentCommand), typeof(DemoPair.ChildCommand), typeof(DotNetViewCommand))]
+[Subcommand(typeof(DemoCommand), typeof(AnalyzeCommand), typeof(RunCommand), typeof(WatchCommand), typeof(RecordCommand), typeof(PsCommand), typeof(ScanCommand), typeof(DemoPair.ParentCommand), typeof(DemoPair.ChildCommand), typeof(DotNetViewCommand))]
 internal sealed class AuditCommand : CommandBase
 {
     [Argument(0, "pid", Description = "The process whose tree to audit.")]
     public string? Pid { get; set; }
+
+    [Option("-p|--process-id <PID>", Description = "The process whose tree to audit (the same as the positional pid).")]
+    public string? ProcessId { get; set; }
+
+    [Option("-n|--name <NAME>", Description = "The process whose tree to audit, by name: its comm, its program, or the script or .dll a host (dotnet, python, node, java, a shell) runs; case-insensitive. Several matches are listed (exit 1), none exits 4.")]
+    public string? Name { get; set; }
 
     [Option("-j|--json <FILE>", Description = "Also write the JSON report to FILE ('-' for stdout; the text report then goes to stderr).")]
     public string? Json { get; set; }
@@ -46,18 +52,17 @@ internal sealed class AuditCommand : CommandBase
         if (RemainingArguments.Length > 0)
         {
             string first = RemainingArguments[0];
-            if (Pid is null && int.TryParse(first, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            if (Pid is null && ProcessId is null && Name is null && int.TryParse(first, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
             {
                 ParsePid(first);
             }
             throw new CliException(ExitCodes.Usage, $"unrecognized argument '{TerminalSafe(first)}' (see --help)");
         }
-        if (Pid is null)
+        if (TargetProcess.Resolve(Pid, ProcessId, Name, !NoRedact, cancellationToken) is not int pid)
         {
             app.ShowHelp(usePager: false);
             return ExitCodes.Usage;
         }
-        int pid = ParsePid(Pid);
         AuditOptions options = new() { Interval = ParseInterval(Interval), Redact = !NoRedact, Enrichers = Runtimes.For(NoRuntime) };
         if (Deadline is not null)
         {
@@ -101,5 +106,5 @@ internal sealed class AuditCommand : CommandBase
         return value;
     }
 
-    private static string TerminalSafe(string text) => text.Length > 40 ? text[..40] + "..." : text;
+    private static string TerminalSafe(string text) => Terminal.Safe(text);
 }

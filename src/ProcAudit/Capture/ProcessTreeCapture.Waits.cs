@@ -24,11 +24,10 @@ internal sealed partial class ProcessTreeCapture
         double? offCpu = null;
         if (_live && timer is { Absolute: false, Seconds: double seconds })
         {
-            ProcText sched = _procfs.ReadText($"{pid}/task/{thread.Tid}/sched");
-            if (sched.Ok && SchedFile.ExecStartMs(sched.Text!) is double lastRanMs && ClockNow(1) is double monotonic)
+            offCpu = OffCpuSeconds(_procfs, pid, thread.Tid);
+            if (offCpu is double off)
             {
-                offCpu = Math.Max(0, monotonic - lastRanMs / 1000);
-                timer = timer with { LeftSeconds = Math.Max(0, seconds - offCpu.Value) };
+                timer = timer with { LeftSeconds = Math.Max(0, seconds - off) };
             }
         }
         if (timer is null && polled.IsEmpty)
@@ -36,6 +35,21 @@ internal sealed partial class ProcessTreeCapture
             return thread;
         }
         return thread with { Syscall = call with { Timer = timer, WaitsOnFds = polled }, OffCpuSeconds = offCpu };
+    }
+
+    /// <summary>How long since the thread last ran, from its sched file's exec_start (CONFIG_SCHED_DEBUG); null when the kernel does not say.</summary>
+    internal static double? OffCpuSeconds(ProcfsReader procfs, int pid, int tid)
+    {
+        ProcText sched = procfs.ReadText($"{pid}/task/{tid}/sched");
+        if (!sched.Ok || SchedFile.ExecStartMs(sched.Text!) is not double lastRanMs)
+        {
+            return null;
+        }
+        // The scheduler's clock can run seconds apart from CLOCK_MONOTONIC (seen on a VM here):
+        // "now" on that clock is when our own, running, thread was last scheduled in.
+        ProcText self = procfs.ReadText("thread-self/sched");
+        double? now = self.Ok && SchedFile.ExecStartMs(self.Text!) is double selfMs ? selfMs / 1000 : ClockNow(1);
+        return now is double n ? Math.Max(0, n - lastRanMs / 1000) : null;
     }
 
     /// <summary>Now on CLOCK_REALTIME (0) or CLOCK_MONOTONIC (1), in seconds; null for other clocks.</summary>

@@ -240,7 +240,11 @@ internal sealed partial class ProcessTreeCapture
     /// Pipes (or sockets) a thread of the tree is blocked on (read, write, any fd call), and those a
     /// tree process watches through epoll (a runtime parked in its poller waits on those).
     /// </summary>
-    private static HashSet<ulong> Awaited(List<int> tree, Dictionary<int, List<FdInfo>> fds, Dictionary<int, ImmutableArray<ThreadInfo>> threads, string kind)
+    internal static HashSet<ulong> Awaited(IEnumerable<int> tree, IReadOnlyDictionary<int, List<FdInfo>> fds, IReadOnlyDictionary<int, ImmutableArray<ThreadInfo>> threads, string kind) =>
+        Awaited(tree, fds, threads, f => f.Kind == kind);
+
+    /// <inheritdoc cref="Awaited(IEnumerable{int}, IReadOnlyDictionary{int, List{FdInfo}}, IReadOnlyDictionary{int, ImmutableArray{ThreadInfo}}, string)"/>
+    internal static HashSet<ulong> Awaited(IEnumerable<int> tree, IReadOnlyDictionary<int, List<FdInfo>> fds, IReadOnlyDictionary<int, ImmutableArray<ThreadInfo>> threads, Func<FdInfo, bool> kind)
     {
         HashSet<ulong> awaited = new();
         foreach (int pid in tree)
@@ -250,7 +254,7 @@ internal sealed partial class ProcessTreeCapture
             IEnumerable<int> watched = fds[pid].Where(f => f.Kind == "eventpoll").SelectMany(f => f.Watches);
             foreach (int fd in blockedOn.Concat(watched))
             {
-                if (byFd.TryGetValue(fd, out FdInfo? f) && f.Kind == kind && f.Inode is ulong ino)
+                if (byFd.TryGetValue(fd, out FdInfo? f) && kind(f) && f.Inode is ulong ino)
                 {
                     awaited.Add(ino);
                 }
@@ -362,14 +366,7 @@ internal sealed partial class ProcessTreeCapture
         return text;
     }
 
-    private string? DetectRuntime(int pid)
-    {
-        ProcText exe = _procfs.ReadLink($"{pid}/exe");
-        ProcText maps = ReadMemoryBacked(pid, "maps", 8 << 20);
-        IReadOnlySet<string> mapped = maps.Ok ? MapsFile.MappedFileNames(maps.Text!) : new HashSet<string>();
-        string? exeName = exe.Ok ? Path.GetFileName(exe.Text!.Replace(" (deleted)", "", StringComparison.Ordinal)) : null;
-        return RuntimeDetector.Detect(exeName, mapped, () => _live && ElfSections.HasSection(_procfs.PathOf($"{pid}/exe"), ".go.buildinfo"));
-    }
+    private string? DetectRuntime(int pid) => RuntimeDetector.Read(_procfs, pid, ReadMemoryBacked(pid, "maps", 8 << 20), _live).Name;
 
     private ImmutableArray<ThreadInfo> ReadThreads(int pid, List<FdInfo> fds)
     {

@@ -12,6 +12,9 @@ namespace ProcAudit.Reporting;
 [JsonSerializable(typeof(Snapshot))]
 [JsonSerializable(typeof(Enrichment.RuntimeView))]
 [JsonSerializable(typeof(ProcessInfo))]
+[JsonSerializable(typeof(ProcessEntry[]))]
+[JsonSerializable(typeof(ScanResult))]
+[JsonSerializable(typeof(ScanHang))]
 internal sealed partial class ProcAuditJsonContext : JsonSerializerContext
 {
 }

@@ -56,5 +56,16 @@ public static class ReportJson
     public static Enrichment.RuntimeView DeserializeRuntimeView(string json) =>
         JsonSerializer.Deserialize(json, TypeInfo<Enrichment.RuntimeView>()) ?? throw new JsonException("the text holds no runtime view");
 
+    /// <summary>The list of <c>procaudit ps</c>.</summary>
+    public static string SerializeProcesses(IEnumerable<ProcessEntry> processes) => JsonSerializer.Serialize(processes.ToArray(), TypeInfo<ProcessEntry[]>());
+
+    /// <summary>What <c>procaudit scan</c> found.</summary>
+    public static string SerializeScan(ScanResult scan) => JsonSerializer.Serialize(scan, TypeInfo<ScanResult>());
+
+    /// <summary>One hang on one line, for the JSON-lines log of <c>watch --all</c>.</summary>
+    public static string SerializeLine(ScanHang hang) => JsonSerializer.Serialize(hang, (JsonTypeInfo<ScanHang>)s_lines.GetTypeInfo(typeof(ScanHang)));
+
+    private static readonly JsonSerializerOptions s_lines = new(Options) { WriteIndented = false };
+
     private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 }

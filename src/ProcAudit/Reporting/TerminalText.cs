@@ -4,8 +4,9 @@ using System.Text;
 namespace ProcAudit.Reporting;
 
 /// <summary>Makes text from the audited tree (names, command lines, paths) safe to print: no escape sequence in a name may drive the terminal.</summary>
-internal static class TerminalText
+public static class TerminalText
 {
+    /// <summary>The text with control characters written as escapes (<c>\t</c>, <c>\x1b</c>), so it prints on one line as itself.</summary>
     public static string Safe(string text)
     {
         StringBuilder? sb = null;

@@ -23,6 +23,8 @@ public sealed class HelpTests
     [Theory]
     [InlineData("analyze")]
     [InlineData("demo")]
+    [InlineData("ps")]
+    [InlineData("scan")]
     public void Each_command_has_help(string command)
     {
         CliRun run = Infrastructure.Cli.Run(command, "--help");

@@ -45,6 +45,9 @@ internal sealed class Scenario : IDisposable
     /// <summary>The root of the tree, which is also its process group id and session id.</summary>
     public int Pid { get; }
 
+    /// <summary>The root's exit code (128 + N when a signal N ended it); only once it has exited.</summary>
+    public int ExitCode => _root.ExitCode;
+
     public bool HasExited
     {
         get

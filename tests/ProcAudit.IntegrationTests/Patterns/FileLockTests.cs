@@ -6,7 +6,7 @@ namespace ProcAudit.IntegrationTests.Patterns;
 /// <summary>File locks taken in opposite order by two processes, and a busy but healthy lock user.</summary>
 public sealed class FileLockTests
 {
-    private const string Flock = """
+    internal const string Flock = """
         import fcntl, sys, time
         first, second = open(sys.argv[1], "w"), open(sys.argv[2], "w")
         fcntl.flock(first, fcntl.LOCK_EX)

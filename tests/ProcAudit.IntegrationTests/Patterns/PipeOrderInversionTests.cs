@@ -6,7 +6,7 @@ namespace ProcAudit.IntegrationTests.Patterns;
 /// <summary>The parent drains stdout to EOF while the child fills stderr: the `go list -json all` hang.</summary>
 public sealed class PipeOrderInversionTests
 {
-    private const string PythonParent = """
+    internal const string PythonParent = """
         import subprocess, sys
         child = "import sys; sys.stderr.write('e' * 200000); sys.stderr.flush(); sys.stdout.write('x')"
         p = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, stderr=subprocess.PIPE)

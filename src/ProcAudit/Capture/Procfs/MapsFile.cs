@@ -4,9 +4,14 @@ namespace ProcAudit.Capture.Procfs;
 internal static class MapsFile
 {
     /// <summary>The file names (last path component) of every mapped file, without duplicates.</summary>
-    public static IReadOnlySet<string> MappedFileNames(string text)
+    public static IReadOnlySet<string> MappedFileNames(string text) =>
+        MappedPaths(text).Select(path => Path.GetFileName(path)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The path of every mapped file, without duplicates, in the order first mapped.</summary>
+    public static IReadOnlyList<string> MappedPaths(string text)
     {
-        HashSet<string> names = new(StringComparer.Ordinal);
+        List<string> paths = new();
+        HashSet<string> seen = new(StringComparer.Ordinal);
         foreach (string line in text.Split('\n'))
         {
             // The path is the sixth column and runs to the end of the line (it may contain spaces);
@@ -21,8 +26,11 @@ internal static class MapsFile
             {
                 path = path[..^" (deleted)".Length];
             }
-            names.Add(Path.GetFileName(path));
+            if (seen.Add(path))
+            {
+                paths.Add(path);
+            }
         }
-        return names;
+        return paths;
     }
 }

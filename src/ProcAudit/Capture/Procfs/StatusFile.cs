@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 
 namespace ProcAudit.Capture.Procfs;
@@ -45,5 +46,28 @@ internal static class StatusFile
             }
         }
         return new StatusRecord(uid, voluntary, involuntary, tracer);
+    }
+
+    /// <summary>NSpid: the pid in each pid namespace the process is in, outermost (the reader's) first; one entry outside containers, empty when missing.</summary>
+    public static ImmutableArray<int> NsPids(string text)
+    {
+        foreach (string line in text.Split('\n'))
+        {
+            if (!line.StartsWith("NSpid:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            ImmutableArray<int>.Builder ids = ImmutableArray.CreateBuilder<int>();
+            foreach (string part in line["NSpid:".Length..].Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int id))
+                {
+                    return ImmutableArray<int>.Empty;
+                }
+                ids.Add(id);
+            }
+            return ids.ToImmutable();
+        }
+        return ImmutableArray<int>.Empty;
     }
 }

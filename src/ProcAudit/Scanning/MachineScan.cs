@@ -1,0 +1,182 @@
+using System.Collections.Immutable;
+using ProcAudit.Analysis;
+using ProcAudit.Capture;
+using ProcAudit.Capture.Procfs;
+using ProcAudit.Reporting;
+
+namespace ProcAudit.Scanning;
+
+/// <summary>
+/// Finds the hung trees of a machine from one capture of it: every process that did not move
+/// between the samples is followed up its parents while they did not move either; each such
+/// tree is cut out of the machine snapshot (<see cref="SnapshotSlice"/>) and analysed as an audit
+/// of it would; a cycle or stall found there is given the outermost process that waits on it as
+/// its root, and that root's tree is analysed again for the headline a person would read.
+/// </summary>
+internal static class MachineScan
+{
+    public static ScanResult Find(Snapshot machine, ProcfsReader procfs, CancellationToken cancellationToken)
+    {
+        Dictionary<int, ProcessInfo> byPid = machine.Processes.ToDictionary(p => p.Pid);
+        ILookup<int, ProcessInfo> children = machine.Processes.ToLookup(p => p.PPid);
+        HashSet<int> own = OwnLine(byPid);
+        HashSet<int> still = machine.Processes.Where(p => p.Pid != 1 && !own.Contains(p.Pid) && Still(p)).Select(p => p.Pid).ToHashSet();
+
+        // The top of each chain of still processes: where a person would start looking.
+        SortedSet<int> tops = new(still.Select(pid =>
+        {
+            int top = pid;
+            while (byPid.TryGetValue(top, out ProcessInfo? p) && still.Contains(p.PPid))
+            {
+                top = p.PPid;
+            }
+            return top;
+        }));
+
+        Dictionary<int, (AuditResult Result, ImmutableArray<int> Pids)> hangs = new();
+        foreach (int top in tops)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            AuditResult topResult = Auditor.Analyze(SnapshotSlice.Of(machine, top, children, byPid));
+            if (!Hung(topResult.Analysis.Verdict))
+            {
+                continue;
+            }
+            foreach (ImmutableArray<int> pids in Problems(topResult.Analysis))
+            {
+                List<int> inTree = pids.Where(pid => topResult.Snapshot.FindProcess(pid)?.InTree == true).ToList();
+                if (inTree.Count == 0)
+                {
+                    continue; // only outsiders: their own tree's problem, found from there
+                }
+                int root = RootOf(inTree, top, byPid, still, topResult.Analysis.Waits, pid => PidNamespace(procfs, pid));
+                if (hangs.TryGetValue(root, out (AuditResult Result, ImmutableArray<int> Pids) known))
+                {
+                    hangs[root] = (known.Result, known.Pids.Union(pids).Order().ToImmutableArray());
+                    continue;
+                }
+                AuditResult rootResult = root == top ? topResult : Auditor.Analyze(SnapshotSlice.Of(machine, root, children, byPid));
+                if (Hung(rootResult.Analysis.Verdict))
+                {
+                    hangs[root] = (rootResult, pids.Order().ToImmutableArray());
+                }
+            }
+        }
+
+        List<ScanHang> found = hangs.Select(kv => Describe(kv.Key, kv.Value.Result, kv.Value.Pids, byPid, procfs)).ToList();
+        return new ScanResult
+        {
+            CapturedAt = machine.CapturedAt,
+            IntervalMs = machine.IntervalMs,
+            Processes = machine.Processes.Count(p => !p.KernelThread),
+            Hangs = found.OrderBy(h => h.Verdict == Verdict.Deadlock ? 0 : 1).ThenByDescending(h => h.StillSeconds ?? 0).ThenBy(h => h.Root).ToImmutableArray(),
+            Unreadable = machine.Processes.Where(p => p.Restricted).Select(p => new UnreadableProcess(p.Pid, p.Name, p.Uid)).ToImmutableArray(),
+        };
+    }
+
+    private static bool Hung(Verdict verdict) => verdict is Verdict.Deadlock or Verdict.Stalled;
+
+    /// <summary>Alive, with threads, none of which ran, switched or changed syscall between the samples.</summary>
+    private static bool Still(ProcessInfo p) =>
+        p.State != "Z" && !p.KernelThread && !p.Threads.IsDefaultOrEmpty && p.Threads.All(t => t.State != "R" && t.Progress?.Moved != true);
+
+    /// <summary>This process and its ancestors: waiting for the scan is not a hang.</summary>
+    private static HashSet<int> OwnLine(Dictionary<int, ProcessInfo> byPid)
+    {
+        HashSet<int> line = new();
+        for (int pid = Environment.ProcessId; pid > 0 && line.Add(pid) && byPid.TryGetValue(pid, out ProcessInfo? p);)
+        {
+            pid = p.PPid;
+        }
+        return line;
+    }
+
+    /// <summary>The processes of each cycle and each finding (not the unexplained waits).</summary>
+    private static IEnumerable<ImmutableArray<int>> Problems(AnalysisResult analysis) =>
+        analysis.Cycles.Select(c => c.Members.Select(m => m.Pid).Distinct().ToImmutableArray())
+            .Concat(analysis.Findings.Where(f => f.Kind != EndFindings.Unexplained).Select(f => f.Pids));
+
+    /// <summary>
+    /// The nearest common ancestor of the problem's processes in the tree, then up its parents for as
+    /// long as the parent is still and waits on something below it (a child's exit, a pipe from it):
+    /// the outermost process that is part of the hang.
+    /// </summary>
+    /// <remarks>The climb stops at a pid namespace's edge: in a container the root is its process, named by both pids.</remarks>
+    private static int RootOf(List<int> pids, int top, Dictionary<int, ProcessInfo> byPid, HashSet<int> still, ImmutableArray<WaitEdge> waits, Func<int, string?> pidNamespace)
+    {
+        List<int> Chain(int pid)
+        {
+            List<int> chain = new() { pid };
+            while (pid != top && byPid.TryGetValue(pid, out ProcessInfo? p))
+            {
+                pid = p.PPid;
+                chain.Add(pid);
+            }
+            return chain;
+        }
+        List<int> common = Chain(pids[0]);
+        foreach (int pid in pids.Skip(1))
+        {
+            HashSet<int> other = Chain(pid).ToHashSet();
+            common = common.Where(other.Contains).ToList();
+        }
+        int root = common.Count > 0 ? common[0] : top;
+        while (root != top && byPid.TryGetValue(root, out ProcessInfo? p) && still.Contains(p.PPid))
+        {
+            int parent = p.PPid;
+            if (pidNamespace(parent) != pidNamespace(root))
+            {
+                break;
+            }
+            HashSet<int> below = pids.Append(root).ToHashSet();
+            if (!waits.Any(w => w.From.Pid == parent && w.To is WaitEnd to && (below.Contains(to.Pid) || Chain(to.Pid).Contains(root))))
+            {
+                break;
+            }
+            root = parent;
+        }
+        return root;
+    }
+
+    private static string? PidNamespace(ProcfsReader procfs, int pid)
+    {
+        ProcText link = procfs.ReadLink($"{pid}/ns/pid");
+        return link.Ok ? link.Text : null;
+    }
+
+    private static ScanHang Describe(int root, AuditResult result, ImmutableArray<int> pids, Dictionary<int, ProcessInfo> byPid, ProcfsReader procfs)
+    {
+        ProcessInfo p = byPid[root];
+        AnalysisResult a = result.Analysis;
+        string pattern = a.Cycles.FirstOrDefault()?.Pattern ?? a.Findings.FirstOrDefault(f => f.Kind != EndFindings.Unexplained)?.Kind ?? "unknown";
+        // The hang's blocked threads: how long since the most recent of them ran.
+        double? stillFor = null;
+        foreach (int pid in pids.Where(byPid.ContainsKey))
+        {
+            foreach (ThreadInfo t in byPid[pid].Threads.Where(t => t.Syscall is not null || t.State is "T" or "t" or "D"))
+            {
+                if (ProcessTreeCapture.OffCpuSeconds(procfs, pid, t.Tid) is double off)
+                {
+                    stillFor = stillFor is double s ? Math.Min(s, off) : off;
+                }
+            }
+        }
+        ProcText status = procfs.ReadText($"{root}/status");
+        ImmutableArray<int> nsPids = status.Ok ? StatusFile.NsPids(status.Text!) : ImmutableArray<int>.Empty;
+        ProcText cgroup = procfs.ReadText($"{root}/cgroup");
+        return new ScanHang
+        {
+            Root = root,
+            Name = p.Name,
+            Cmdline = p.Cmdline,
+            Uid = p.Uid,
+            Verdict = a.Verdict,
+            Pattern = pattern,
+            Headline = ReportBuilder.Headline(result),
+            Pids = pids,
+            StillSeconds = stillFor,
+            NsPids = nsPids.Length > 1 ? nsPids : ImmutableArray<int>.Empty,
+            Cgroup = cgroup.Ok ? CgroupFile.Path(cgroup.Text!) : null,
+        };
+    }
+}

@@ -1,0 +1,65 @@
+using System.Collections.Immutable;
+using ProcAudit.Capture;
+using ProcAudit.Capture.Procfs;
+
+namespace ProcAudit.Scanning;
+
+/// <summary>
+/// Cuts the snapshot of one tree out of a snapshot of the whole machine: what a capture of that
+/// tree alone would have held. The tree under the root, then every outside process that holds a
+/// pipe the tree waits on (or watches), or a socket the tree waits on or its peer; the pipes and
+/// sockets the tree holds, with their holders among those processes; the file locks they take part
+/// in. Pure: no /proc here, so one machine-wide capture serves every tree.
+/// </summary>
+internal static class SnapshotSlice
+{
+    public static Snapshot Of(Snapshot machine, int root, ILookup<int, ProcessInfo> childrenByParent, IReadOnlyDictionary<int, ProcessInfo> byPid)
+    {
+        List<int> tree = new() { root };
+        HashSet<int> treeSet = new() { root };
+        for (int i = 0; i < tree.Count; i++)
+        {
+            tree.AddRange(childrenByParent[tree[i]].Select(c => c.Pid).Order().Where(treeSet.Add));
+        }
+        Dictionary<int, List<FdInfo>> fds = tree.ToDictionary(pid => pid, pid => byPid[pid].Fds.ToList());
+        Dictionary<int, ImmutableArray<ThreadInfo>> threads = tree.ToDictionary(pid => pid, pid => byPid[pid].Threads);
+        HashSet<ulong> pipes = ProcessTreeCapture.Awaited(tree, fds, threads, "pipe");
+        // The capture has renamed each socket fd's kind (unix, tcp, ...): a socket is an inode the socket table knows.
+        HashSet<ulong> socketInodes = machine.Sockets.Select(s => s.Inode).ToHashSet();
+        HashSet<ulong> sockets = ProcessTreeCapture.Awaited(tree, fds, threads, f => f.Kind != "pipe" && f.Inode is ulong i && socketInodes.Contains(i));
+        foreach (ThreadInfo t in threads.Values.SelectMany(ts => ts).Where(t => t.Syscall?.Target is not null))
+        {
+            if (FdLink.Classify(t.Syscall!.Target!).Inode is ulong target)
+            {
+                sockets.Add(target);
+            }
+        }
+        foreach (SocketInfo s in machine.Sockets.Where(s => sockets.Contains(s.Inode)).ToList())
+        {
+            if (s.Peer is not null && machine.FindSocket(s.Peer) is SocketInfo peer)
+            {
+                sockets.Add(peer.Inode);
+            }
+        }
+        List<int> outsiders = machine.Processes
+            .Where(p => !treeSet.Contains(p.Pid) && p.Fds.Any(f => f.Inode is ulong ino && (f.Kind == "pipe" ? pipes.Contains(ino) : sockets.Contains(ino) && f.Kind != "pipe")))
+            .Select(p => p.Pid).Order().ToList();
+        HashSet<int> included = new(tree.Concat(outsiders));
+        HashSet<ulong> treeHolds = tree.SelectMany(pid => fds[pid]).Where(f => f.Inode is not null).Select(f => f.Inode!.Value).ToHashSet();
+        return machine with
+        {
+            Root = root,
+            RootExited = false,
+            Adopter = null,
+            Processes = tree.Select(pid => byPid[pid] with { InTree = true }).Concat(outsiders.Select(pid => byPid[pid] with { InTree = false })).ToImmutableArray(),
+            Pipes = machine.Pipes.Where(p => treeHolds.Contains(p.Inode))
+                .Select(p => p with { Holders = p.Holders.Where(h => included.Contains(h.Pid)).ToImmutableArray(), HoldersComplete = p.HoldersComplete && pipes.Contains(p.Inode) })
+                .ToImmutableArray(),
+            Sockets = machine.Sockets.Where(s => treeHolds.Contains(s.Inode) || sockets.Contains(s.Inode))
+                .Select(s => s with { Holders = s.Holders.Where(h => included.Contains(h.Pid)).ToImmutableArray() })
+                .ToImmutableArray(),
+            FileLocks = machine.FileLocks.GroupBy(l => l.Ordinal).Where(g => g.Any(l => l.Pid is int pid && included.Contains(pid))).SelectMany(g => g).ToImmutableArray(),
+            Notes = machine.Notes.Where(n => n.Pid is null || included.Contains(n.Pid.Value)).ToImmutableArray(),
+        };
+    }
+}
