@@ -16,7 +16,7 @@ public sealed class HelpTests
 
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("Usage: dotnet-procaudit [arguments] [options] [command]", run.Stdout);
-        Assert.Contains("Exit codes: 0 nothing blocked, 1 usage error, 2 deadlock, 3 stalled, 4 no such process", run.Stdout);
+        Assert.Contains("Exit codes: 0 not hung (running, idle, exited), 1 usage error, 2 deadlock, 3 stalled, 4 no such process", run.Stdout);
         Assert.DoesNotContain("Press 'q'", run.Stdout);
     }
 
