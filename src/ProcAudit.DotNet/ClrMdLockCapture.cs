@@ -9,11 +9,7 @@ namespace ProcAudit.DotNet;
 /// reads through process_vm_readv and attaches to nothing, so the target never stops. Threads blocked in a runtime
 /// wait unwind from the frames the runtime left on their stacks, which is all a hang needs.
 /// </summary>
-/// <remarks>
-/// The DAC is always the one beside the target's own <c>libcoreclr.so</c>, loaded with <c>ignoreMismatch</c>: ClrMD
-/// cannot read the runtime's version from a live process here (it reports 0.0), so its own lookup finds no matching
-/// DAC (measured: "Could not find matching DAC for this runtime", symbol server download disabled on Linux).
-/// </remarks>
+/// <remarks>Attaching, the DAC and their failures are <see cref="ClrMdAttach"/>'s.</remarks>
 internal static class ClrMdLockCapture
 {
     private const string MonitorTypeName = "System.Threading.Monitor";
@@ -24,109 +20,12 @@ internal static class ClrMdLockCapture
     /// <summary>Captures; every expected failure becomes a status and a note. Runs on a bounded worker thread.</summary>
     public static ManagedLocks Capture(int pid, CancellationToken ct)
     {
-        TargetProbe probe = TargetProbe.Read(pid);
-        switch (probe.State)
-        {
-            case TargetState.Gone:
-                return Result(pid, CaptureStatus.Gone, $"Process {pid} does not exist (it exited, or the pid is wrong).");
-            case TargetState.Zombie:
-                return Result(pid, CaptureStatus.Gone, $"Process {pid} has exited (a zombie not yet reaped): it has no managed heap left to read.");
-            case TargetState.Denied:
-                return Result(pid, CaptureStatus.Denied, $"Process {pid} belongs to another user: its memory is not ours to read; run as that user or as root.");
-        }
-
-        if (probe.CoreClrPath is null)
-        {
-            return Result(
-                pid,
-                CaptureStatus.NotDotNet,
-                $"Process {pid} maps no libcoreclr.so: it is not a CoreCLR process (or a single-file or Native AOT app, whose locks ClrMD cannot read this way).");
-        }
-
-        string dacPath = probe.DacPath!;
-        if (!File.Exists(dacPath))
-        {
-            return Result(
-                pid,
-                CaptureStatus.Unavailable,
-                $"There is no libmscordaccore.so beside {probe.CoreClrPath}: lock owners need the DAC of the target's own runtime, and ClrMD's own lookup does not find one for a live process.");
-        }
-
-        DataTarget target;
-        try
-        {
-            target = DataTarget.AttachToProcess(pid, suspend: false);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            return Result(pid, CaptureStatus.Denied, $"Reading the memory of process {pid} was refused ({ex.Message.TrimEnd('.')}): it belongs to another user, or ptrace is restricted (kernel.yama.ptrace_scope); run as root.");
-        }
-        catch (Exception ex) when (ex is ArgumentException or ClrDiagnosticsException or IOException or InvalidOperationException)
-        {
-            if (TargetProbe.Read(pid).State is TargetState.Gone or TargetState.Zombie)
-            {
-                return Result(pid, CaptureStatus.Gone, $"Process {pid} exited while ClrMD attached to it.");
-            }
-
-            return Result(pid, CaptureStatus.Unavailable, $"ClrMD could not attach to process {pid} ({ex.GetType().Name}: {ex.Message.TrimEnd('.')}).");
-        }
-
-        using (target)
-        {
-            ct.ThrowIfCancellationRequested();
-            ClrInfo? clr = FindCoreClr(target, probe.CoreClrPath);
-            if (clr is null)
-            {
-                return Result(pid, CaptureStatus.Unavailable, $"ClrMD found no CoreCLR runtime in process {pid}, although it maps {probe.CoreClrPath}: the runtime may still be starting or already shutting down.");
-            }
-
-            ClrRuntime runtime;
-            try
-            {
-                runtime = clr.CreateRuntime(dacPath, ignoreMismatch: true);
-            }
-            catch (Exception ex) when (ex is ClrDiagnosticsException or IOException or InvalidOperationException or DllNotFoundException or BadImageFormatException)
-            {
-                return Result(
-                    pid,
-                    CaptureStatus.Unavailable,
-                    $"The DAC {dacPath} did not load for process {pid} ({ex.GetType().Name}: {ex.Message.TrimEnd('.')}): the runtime may be too old or too new for this ClrMD, or be shutting down.");
-            }
-
-            using (runtime)
-            {
-                try
-                {
-                    return Read(pid, runtime, ct);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException && TargetProbe.Read(pid).State is TargetState.Gone or TargetState.Zombie)
-                {
-                    // Reads of a vanished process fail in whatever way the DAC meets them; only the cause matters.
-                    return Result(pid, CaptureStatus.Gone, $"Process {pid} exited while its locks were read.");
-                }
-            }
-        }
-    }
-
-    private static ClrInfo? FindCoreClr(DataTarget target, string coreClrPath)
-    {
-        ClrInfo? any = null;
-        foreach (ClrInfo info in target.ClrVersions)
-        {
-            if (info.Flavor != ClrFlavor.Core)
-            {
-                continue;
-            }
-
-            if (string.Equals(info.ModuleInfo.FileName, coreClrPath, StringComparison.Ordinal))
-            {
-                return info;
-            }
-
-            any ??= info;
-        }
-
-        return any;
+        return ClrMdAttach.Run(
+            pid,
+            "locks",
+            runtime => Read(pid, runtime, ct),
+            (status, note) => Result(pid, status, note),
+            ct);
     }
 
     private static ManagedLocks Read(int pid, ClrRuntime runtime, CancellationToken ct)
@@ -232,7 +131,8 @@ internal static class ClrMdLockCapture
         };
     }
 
-    private static ThreadView Unwind(ClrThread thread, List<string> notes)
+    /// <summary>One thread's frames and stack roots; none when it cannot be unwound without stopping it.</summary>
+    internal static ThreadView Unwind(ClrThread thread, List<string> notes)
     {
         List<ClrStackFrame> frames = new List<ClrStackFrame>();
         List<ClrStackRoot> roots = new List<ClrStackRoot>();

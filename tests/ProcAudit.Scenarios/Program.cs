@@ -69,6 +69,27 @@ internal static class Program
             case "timer-loop":
                 Verdicts.TimerLoop();
                 break;
+            case "async-abba":
+                AsyncFlows.Abba();
+                break;
+            case "async-promise":
+                AsyncFlows.Promise();
+                break;
+            case "async-sync-over-async":
+                AsyncFlows.SyncOverAsync();
+                break;
+            case "async-full-channel":
+                AsyncFlows.FullChannel();
+                break;
+            case "async-idle-server":
+                AsyncFlows.IdleServer();
+                break;
+            case "async-timer-loop":
+                AsyncFlows.TimerLoop();
+                break;
+            case "async-busy-pipeline":
+                AsyncFlows.BusyPipeline();
+                break;
             default:
                 return Usage();
         }
@@ -85,6 +106,7 @@ internal static class Program
         Console.Error.WriteLine(
             "usage: ProcAudit.Scenarios pipe-inversion|wait-before-drain|healthy|sleep|lock-order-inversion|monitor-held|threading-lock-inversion|queue-chain "
             + "|wait-for-exit-background|idle-server|timer-loop "
+            + "|async-abba|async-promise|async-sync-over-async|async-full-channel|async-idle-server|async-timer-loop|async-busy-pipeline "
             + "(children: flood-stderr|flood-stdout|chatter)");
         return 2;
     }

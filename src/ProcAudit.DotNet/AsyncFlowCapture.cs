@@ -1,0 +1,110 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+
+namespace ProcAudit.DotNet;
+
+/// <summary>
+/// The pending async flows ("async stacks") of a live .NET process, rebuilt from its heap through ClrMD attached
+/// without suspending it (the same attach as <see cref="DotNetInspector.CaptureLocks"/>). Each call is bounded in
+/// time and reports an expected failure (not .NET, gone, denied, DAC missing, heap not walkable, over budget) as a
+/// status and notes, never as an exception.
+/// </summary>
+public static class AsyncFlowCapture
+{
+    /// <summary>The walk stops after this many pending tasks and pooled boxes, with a note: it bounds memory (about 250 MB at 300,000 measured).</summary>
+    public const int MaxPendingTasks = 200_000;
+
+    /// <summary>At most this many flows are listed one by one; all are counted in <see cref="AsyncFlows.Shapes"/>.</summary>
+    public const int MaxFlowsListed = 1_000;
+
+    /// <summary>The default gap between the two reads of <see cref="CaptureTwice"/>.</summary>
+    public static readonly TimeSpan DefaultGap = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Reads the heap once. Every flow's <see cref="AsyncFlow.Motion"/> is <see cref="FlowMotion.NotCompared"/>.</summary>
+    /// <param name="pid">The process.</param>
+    /// <param name="budget">The most the call may take, all in; <see cref="Timeout.InfiniteTimeSpan"/> for no bound.</param>
+    /// <param name="ct">Cancels the call; it then throws <see cref="OperationCanceledException"/>.</param>
+    public static AsyncFlows Capture(int pid, TimeSpan budget, CancellationToken ct = default)
+    {
+        Stopwatch elapsed = Stopwatch.StartNew();
+        BoundedOutcome<AsyncFlows> outcome = BoundedRun.Run(
+            workCt => ClrMdAttach.Run(
+                pid,
+                "async flows",
+                runtime => AsyncFlowReader.Read(pid, runtime, MaxPendingTasks, MaxFlowsListed, workCt),
+                (status, note) => new AsyncFlows { Pid = pid, Status = status, Notes = [note] },
+                workCt),
+            budget,
+            ct);
+        AsyncFlows result = outcome switch
+        {
+            { Finished: false } => new AsyncFlows
+            {
+                Pid = pid,
+                Status = CaptureStatus.TimedOut,
+                Notes = [$"The async flows of process {pid} were not read within {budget.TotalMilliseconds:0} ms (attaching, loading the DAC, walking the heap): the read was abandoned; a large heap needs a larger budget."],
+            },
+            { Result: AsyncFlows flows } => flows,
+            _ => new AsyncFlows
+            {
+                Pid = pid,
+                Status = CaptureStatus.Failed,
+                Notes = [$"Reading the async flows of process {pid} failed unexpectedly: {outcome.Error?.GetType().FullName}: {outcome.Error?.Message.TrimEnd('.')}."],
+            },
+        };
+        return result with { Elapsed = elapsed.Elapsed };
+    }
+
+    /// <summary>
+    /// Reads the heap twice, <paramref name="gap"/> apart, and returns the second read with each flow's
+    /// <see cref="AsyncFlow.Motion"/>: <see cref="FlowMotion.Same"/> only when the first read had the same frames
+    /// (addresses and await states) awaiting the same object with the same value-task token. Only such a flow may be called stuck; a timer loop or
+    /// a busy pipeline shows up as moved.
+    /// </summary>
+    /// <param name="pid">The process.</param>
+    /// <param name="budget">The most each read may take.</param>
+    /// <param name="gap">The pause between the reads (<see cref="DefaultGap"/> suits most).</param>
+    /// <param name="ct">Cancels the call.</param>
+    /// <remarks>A garbage collection that compacts between the reads moves objects, so their flows show as moved: the error is on the side of "not stuck".</remarks>
+    public static AsyncFlows CaptureTwice(int pid, TimeSpan budget, TimeSpan gap, CancellationToken ct = default)
+    {
+        Stopwatch elapsed = Stopwatch.StartNew();
+        AsyncFlows first = Capture(pid, budget, ct);
+        if (first.Status != CaptureStatus.Captured)
+        {
+            return first with { Elapsed = elapsed.Elapsed };
+        }
+
+        if (gap > TimeSpan.Zero)
+        {
+            ct.WaitHandle.WaitOne(gap);
+            ct.ThrowIfCancellationRequested();
+        }
+
+        AsyncFlows second = Capture(pid, budget, ct);
+        if (second.Status != CaptureStatus.Captured)
+        {
+            return second with { Elapsed = elapsed.Elapsed };
+        }
+
+        HashSet<string> before = first.Flows.Select(Signature).ToHashSet(StringComparer.Ordinal);
+        ImmutableArray<string> notes = second.Notes;
+        if (first.TotalFlows > first.Flows.Length)
+        {
+            notes = notes.Add("The first read listed only part of the flows, so a flow left out of it shows as moved.");
+        }
+
+        return second with
+        {
+            Flows = second.Flows.Select(flow => flow with { Motion = before.Contains(Signature(flow)) ? FlowMotion.Same : FlowMotion.Moved }).ToImmutableArray(),
+            Notes = notes,
+            Elapsed = elapsed.Elapsed,
+        };
+    }
+
+    /// <summary>What must not change for a flow to count as still: each frame and its await state, and the awaited object.</summary>
+    private static string Signature(AsyncFlow flow)
+    {
+        return string.Join(';', flow.Frames.Select(static frame => $"{frame.Address:x}:{frame.AwaitState}")) + $"->{flow.Await.Address:x}#{flow.Await.Token}";
+    }
+}

@@ -1,0 +1,253 @@
+using System.Collections.Immutable;
+using Microsoft.Diagnostics.Runtime;
+
+namespace ProcAudit.DotNet;
+
+/// <summary>
+/// Rebuilds the pending async flows from one walk of the heap (the idea of SOS's dumpasync, own code): every
+/// suspended state machine box is a frame, linked outward by the continuation its awaited task resumes and inward
+/// by the awaiter it is suspended on; a flow runs from a frame nothing else waits for down to one that awaits no
+/// other frame.
+/// </summary>
+internal static class AsyncFlowReader
+{
+    private const int MaxDepth = 256;
+
+    public static AsyncFlows Read(int pid, ClrRuntime runtime, int maxPending, int maxListed, CancellationToken ct)
+    {
+        List<string> notes = new List<string>();
+        ClrHeap heap = runtime.Heap;
+        if (!heap.CanWalkHeap)
+        {
+            return Unwalkable(pid, "before");
+        }
+
+        AsyncHeapIndex index = AsyncHeapIndex.Build(heap, maxPending, ct);
+        if (!heap.CanWalkHeap)
+        {
+            // A GC started during the walk: what was read may mix two heaps, and a wrong chain is worse than none.
+            return Unwalkable(pid, "during");
+        }
+
+        if (index.Truncated)
+        {
+            notes.Add($"The heap holds more than {maxPending:N0} pending tasks: the walk stopped there, so some flows are missing or cut short.");
+        }
+
+        Dictionary<ulong, ClrObject> nodes = Nodes(index);
+        Dictionary<ulong, List<ulong>> semaphoreQueues = AsyncWaitLists.SemaphoreQueues(index.Semaphores);
+        Dictionary<ulong, ulong> semaphoreOfNode = semaphoreQueues
+            .SelectMany(static queue => queue.Value.Select(node => (Node: node, Semaphore: queue.Key)))
+            .ToDictionary(static pair => pair.Node, static pair => pair.Semaphore);
+        Dictionary<ulong, (ulong Channel, bool Write)> channelOfOperation = AsyncWaitLists.ChannelOperations(index.Channels);
+
+        FlowGraph graph = FlowGraph.Build(index, nodes, ct);
+        AwaitClassifier classifier = new AwaitClassifier(index, semaphoreOfNode, channelOfOperation);
+        Dictionary<ulong, (int? Os, int Managed)> eventThreads = graph.Events.Count > 0
+            ? BlockedThreads(runtime, graph.Events.Values.SelectMany(static events => events).ToHashSet(), notes)
+            : new Dictionary<ulong, (int? Os, int Managed)>();
+
+        List<AsyncFlow> flows = new List<AsyncFlow>();
+        foreach (ulong innermost in nodes.Keys.Where(node => !graph.HasInner.Contains(node)).Order())
+        {
+            ct.ThrowIfCancellationRequested();
+            flows.Add(BuildFlow(innermost, nodes, graph, classifier, eventThreads));
+        }
+
+        ImmutableArray<AsyncFlowShape> shapes = flows
+            .GroupBy(static flow => (Methods: string.Join('\n', flow.Frames.Select(static frame => frame.Method)), flow.Await.Kind))
+            .Select(static group => new AsyncFlowShape
+            {
+                Methods = group.First().Frames.Select(static frame => frame.Method).ToImmutableArray(),
+                AwaitKind = group.Key.Kind,
+                Count = group.Count(),
+            })
+            .OrderByDescending(static shape => shape.Count)
+            .ThenBy(static shape => string.Join('\n', shape.Methods), StringComparer.Ordinal)
+            .ToImmutableArray();
+
+        List<AsyncFlow> listed = flows.Take(maxListed).ToList();
+        if (flows.Count > maxListed)
+        {
+            notes.Add($"{flows.Count:N0} flows were found; the first {maxListed:N0} by address are listed, and every flow is counted in the shapes.");
+        }
+
+        ImmutableArray<AsyncSemaphore> semaphores = SemaphoreHolders.Describe(index, semaphoreQueues, listed);
+        ImmutableArray<AsyncChannel> channels = Channels(index, channelOfOperation, listed);
+        return new AsyncFlows
+        {
+            Pid = pid,
+            Status = CaptureStatus.Captured,
+            Flows = listed.ToImmutableArray(),
+            TotalFlows = flows.Count,
+            Shapes = shapes,
+            Semaphores = semaphores,
+            Channels = channels,
+            PendingTasks = index.PendingTasks.Count + index.PooledBoxes.Count,
+            Notes = notes.ToImmutableArray(),
+        };
+    }
+
+    /// <summary>Frames and combinators: the boxes, and the pending tasks that only join others (WhenAll, Unwrap, ContinueWith).</summary>
+    private static Dictionary<ulong, ClrObject> Nodes(AsyncHeapIndex index)
+    {
+        Dictionary<ulong, ClrObject> nodes = new Dictionary<ulong, ClrObject>(index.PooledBoxes);
+        foreach ((ulong address, ClrObject task) in index.PendingTasks)
+        {
+            string name = task.Type?.Name ?? string.Empty;
+            if (StateMachines.IsBox(name) || CombinatorName(name) is not null)
+            {
+                nodes[address] = task;
+            }
+        }
+
+        return nodes;
+    }
+
+    private static string? CombinatorName(string typeName)
+    {
+        return typeName switch
+        {
+            _ when typeName.Contains("WhenAllPromise", StringComparison.Ordinal) => "System.Threading.Tasks.Task.WhenAll",
+            _ when typeName.Contains("WhenAnyPromise", StringComparison.Ordinal) || typeName.Contains("CompleteOnInvokePromise", StringComparison.Ordinal) => "System.Threading.Tasks.Task.WhenAny",
+            _ when typeName.Contains("UnwrapPromise", StringComparison.Ordinal) => "System.Threading.Tasks.Task.Unwrap",
+            _ when typeName.Contains("ContinuationTaskFrom", StringComparison.Ordinal) || typeName.Contains("ContinuationResultTaskFrom", StringComparison.Ordinal) => "System.Threading.Tasks.Task.ContinueWith",
+            _ => null,
+        };
+    }
+
+    private static AsyncFlow BuildFlow(
+        ulong innermost,
+        Dictionary<ulong, ClrObject> nodes,
+        FlowGraph graph,
+        AwaitClassifier classifier,
+        Dictionary<ulong, (int? Os, int Managed)> eventThreads)
+    {
+        List<AsyncFrame> frames = new List<AsyncFrame>();
+        List<AsyncBlockedThread> blocked = new List<AsyncBlockedThread>();
+        HashSet<ulong> visited = new HashSet<ulong>();
+        ulong current = innermost;
+        while (frames.Count < MaxDepth && visited.Add(current) && nodes.TryGetValue(current, out ClrObject node))
+        {
+            frames.Add(Frame(node));
+            if (graph.Events.TryGetValue(current, out List<ulong>? events))
+            {
+                foreach (ulong mres in events)
+                {
+                    (int? os, int managed) = eventThreads.TryGetValue(mres, out (int? Os, int Managed) thread) ? thread : (null, 0);
+                    blocked.Add(new AsyncBlockedThread { TaskAddress = current, OsThreadId = os, ManagedThreadId = os is null ? null : managed });
+                }
+            }
+
+            if (!graph.Outers.TryGetValue(current, out List<ulong>? outers) || outers.Count == 0)
+            {
+                break;
+            }
+
+            current = outers[0];
+        }
+
+        frames.Reverse();
+        ClrObject inner = nodes[innermost];
+        AsyncAwait await;
+        if (StateMachines.IsBox(inner.Type?.Name))
+        {
+            (ClrObject awaited, short token, _) = StateMachines.AwaitedObject(StateMachines.Of(inner));
+            await = classifier.Classify(awaited, token, frames[^1].AwaitState ?? -1, Children(graph, innermost));
+        }
+        else
+        {
+            await = classifier.Classify(inner, 0, -1, Children(graph, innermost));
+        }
+
+        return new AsyncFlow { Id = innermost, Frames = frames.ToImmutableArray(), Await = await, BlockedThreads = blocked.ToImmutableArray() };
+    }
+
+    private static ImmutableArray<ulong> Children(FlowGraph graph, ulong node)
+    {
+        return graph.Children.TryGetValue(node, out List<ulong>? children) ? children.Distinct().Order().ToImmutableArray() : ImmutableArray<ulong>.Empty;
+    }
+
+    private static AsyncFrame Frame(ClrObject node)
+    {
+        string typeName = node.Type?.Name ?? "?";
+        if (!StateMachines.IsBox(typeName))
+        {
+            return new AsyncFrame { Method = CombinatorName(typeName) ?? typeName, TypeName = typeName, Address = node.Address };
+        }
+
+        string machine = StateMachines.TypeName(typeName);
+        FieldReader stateMachine = StateMachines.Of(node);
+        if (stateMachine.Type?.Name is string actual && !actual.Contains("__Canon", StringComparison.Ordinal))
+        {
+            machine = actual;
+        }
+
+        return new AsyncFrame
+        {
+            Method = StateMachines.MethodName(machine),
+            TypeName = machine,
+            AwaitState = StateMachines.State(stateMachine),
+            Address = node.Address,
+        };
+    }
+
+    /// <summary>The thread whose stack holds each blocked-thread event (the event is a local of <c>Task.SpinThenBlockingWait</c>).</summary>
+    private static Dictionary<ulong, (int? Os, int Managed)> BlockedThreads(ClrRuntime runtime, HashSet<ulong> events, List<string> notes)
+    {
+        Dictionary<ulong, (int? Os, int Managed)> found = new Dictionary<ulong, (int? Os, int Managed)>();
+        foreach (ClrThread thread in runtime.Threads)
+        {
+            if (!thread.IsAlive || thread.OSThreadId == 0)
+            {
+                continue;
+            }
+
+            foreach (ClrStackRoot root in ClrMdLockCapture.Unwind(thread, notes).Roots)
+            {
+                if (events.Contains(root.Object.Address))
+                {
+                    found[root.Object.Address] = ((int)thread.OSThreadId, thread.ManagedThreadId);
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private static ImmutableArray<AsyncChannel> Channels(AsyncHeapIndex index, Dictionary<ulong, (ulong Channel, bool Write)> operations, List<AsyncFlow> flows)
+    {
+        List<AsyncChannel> channels = new List<AsyncChannel>();
+        foreach (ClrObject channel in index.Channels.OrderBy(static c => c.Address))
+        {
+            List<AsyncFlow> users = flows.Where(flow => flow.Await.ChannelAddress == channel.Address).ToList();
+            if (users.Count == 0)
+            {
+                continue;
+            }
+
+            FieldReader reader = new FieldReader(channel);
+            channels.Add(new AsyncChannel
+            {
+                Address = channel.Address,
+                TypeName = channel.Type?.Name ?? "?",
+                Capacity = reader.Read<int>("_bufferedCapacity"),
+                Count = reader.Nested("_items").Read<int>("_size"),
+                BlockedWriterFlowIds = users.Where(static f => f.Await.Kind == AsyncAwaitKind.ChannelWrite).Select(static f => f.Id).ToImmutableArray(),
+                BlockedReaderFlowIds = users.Where(static f => f.Await.Kind == AsyncAwaitKind.ChannelRead).Select(static f => f.Id).ToImmutableArray(),
+            });
+        }
+
+        return channels.ToImmutableArray();
+    }
+
+    private static AsyncFlows Unwalkable(int pid, string when)
+    {
+        return new AsyncFlows
+        {
+            Pid = pid,
+            Status = CaptureStatus.Unavailable,
+            Notes = [$"The heap of process {pid} could not be walked safely ({when} the walk, a garbage collection was under way): no async flows are reported rather than chains read from a heap that was moving; read again."],
+        };
+    }
+}

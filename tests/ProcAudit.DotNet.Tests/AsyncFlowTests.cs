@@ -1,0 +1,165 @@
+using ProcAudit.DotNet.Tests.Infrastructure;
+
+namespace ProcAudit.DotNet.Tests;
+
+/// <summary>Async flows read from the heaps of real programs, hung and healthy.</summary>
+public sealed class AsyncFlowTests
+{
+    private const string Scenario = "ProcAudit.Scenarios.AsyncFlows.";
+
+    [Fact(Timeout = 120_000)]
+    public async Task Abba_TwoFlowsEachWaitOnTheSemaphoreTheOtherHolds()
+    {
+        await Task.Run(() =>
+        {
+            using HangingProcess process = HangingProcess.StartScenario("async-abba");
+            AsyncFlows flows = AsyncScenario.ReadUntil(process.Pid, static f => f.Flows.Count(static x => x.Await.Kind == AsyncAwaitKind.Semaphore) == 2);
+            string json = AsyncScenario.Describe(flows, "async-abba");
+
+            List<AsyncFlow> waiting = flows.Flows.Where(static f => f.Await.Kind == AsyncAwaitKind.Semaphore).ToList();
+            Assert.True(waiting.Count == 2, json);
+            Assert.Equal(2, flows.TotalFlows);
+            foreach (AsyncFlow flow in waiting)
+            {
+                Assert.Equal([Scenario + "BothFlows", "System.Threading.Tasks.Task.WhenAll", Scenario + "Flow"], flow.Frames.Select(static f => f.Method));
+                Assert.Equal(FlowMotion.Same, flow.Motion);
+
+                // The main thread is blocked in GetResult on the outermost task: sync-over-async, tied to its thread.
+                AsyncBlockedThread blocked = Assert.Single(flow.BlockedThreads);
+                Assert.Equal(flow.Frames[0].Address, blocked.TaskAddress);
+                Assert.Equal(process.Pid, blocked.OsThreadId);
+            }
+
+            Assert.Equal(2, flows.Semaphores.Length);
+            Assert.NotEqual(waiting[0].Await.SemaphoreAddress, waiting[1].Await.SemaphoreAddress);
+            foreach (AsyncSemaphore semaphore in flows.Semaphores)
+            {
+                Assert.Equal(0, semaphore.CurrentCount);
+                Assert.Null(semaphore.MaxCount);
+                AsyncFlow waiter = waiting.Single(f => f.Await.SemaphoreAddress == semaphore.Address);
+                AsyncFlow other = waiting.Single(f => f != waiter);
+                Assert.Equal(new[] { waiter.Id }, semaphore.WaiterFlowIds.ToArray());
+
+                // The holder is the other flow: each waits on the semaphore the other holds.
+                AsyncSemaphoreHolder holder = Assert.Single(semaphore.Holders);
+                Assert.Equal(other.Id, holder.FlowId);
+                Assert.Equal(Scenario + "Flow", holder.Method);
+                Assert.StartsWith("field reference:", holder.Evidence, StringComparison.Ordinal);
+            }
+        });
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Promise_AwaitOnATaskCompletionSourceNothingCompletes()
+    {
+        await Task.Run(() =>
+        {
+            using HangingProcess process = HangingProcess.StartScenario("async-promise");
+            AsyncFlows flows = AsyncScenario.ReadUntil(process.Pid, static f => f.Flows.Any(static x => x.Await.Kind == AsyncAwaitKind.Promise));
+            string json = AsyncScenario.Describe(flows, "async-promise");
+
+            AsyncFlow flow = Assert.Single(flows.Flows, static f => f.Await.Kind == AsyncAwaitKind.Promise);
+            Assert.Equal([Scenario + "Request", Scenario + "AwaitReply"], flow.Frames.Select(static f => f.Method));
+            Assert.All(flow.Frames, static f => Assert.Equal(0, f.AwaitState));
+            Assert.NotNull(flow.Await.PromiseSourceAddress);
+            Assert.Equal("System.Threading.Tasks.Task<System.Int32>", flow.Await.TypeName);
+            Assert.Empty(flow.BlockedThreads);
+            Assert.Equal(FlowMotion.Same, flow.Motion);
+            Assert.True(flows.TotalFlows == 1, json);
+        });
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task SyncOverAsync_MainThreadBlockedInResultOnAFlow()
+    {
+        await Task.Run(() =>
+        {
+            using HangingProcess process = HangingProcess.StartScenario("async-sync-over-async");
+            AsyncFlows flows = AsyncScenario.ReadUntil(process.Pid, static f => f.Flows.Any(static x => x.BlockedThreads.Length > 0));
+            string json = AsyncScenario.Describe(flows, "async-sync-over-async");
+
+            AsyncFlow flow = Assert.Single(flows.Flows);
+            Assert.Equal(AsyncAwaitKind.Promise, flow.Await.Kind);
+            AsyncBlockedThread blocked = Assert.Single(flow.BlockedThreads);
+            Assert.True(blocked.OsThreadId == process.Pid, json);
+            Assert.Equal(flow.Frames[0].Address, blocked.TaskAddress);
+        });
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task FullChannel_WriterBlockedAndReaderAwaitsASocketSend()
+    {
+        await Task.Run(() =>
+        {
+            using HangingProcess process = HangingProcess.StartScenario("async-full-channel");
+            AsyncFlows flows = AsyncScenario.ReadUntil(
+                process.Pid,
+                static f => f.Flows.Any(static x => x.Await.Kind == AsyncAwaitKind.ChannelWrite) && f.Flows.Any(static x => x.Await.Kind == AsyncAwaitKind.Socket));
+            string json = AsyncScenario.Describe(flows, "async-full-channel");
+
+            AsyncFlow writer = Assert.Single(flows.Flows, static f => f.Await.Kind == AsyncAwaitKind.ChannelWrite);
+            Assert.Equal(Scenario + "Produce", writer.Innermost.Method);
+            AsyncChannel channel = Assert.Single(flows.Channels);
+            Assert.Equal(writer.Await.ChannelAddress, channel.Address);
+            Assert.Equal(4, channel.Capacity);
+            Assert.Equal(4, channel.Count);
+            Assert.Equal(new[] { writer.Id }, channel.BlockedWriterFlowIds.ToArray());
+            Assert.Empty(channel.BlockedReaderFlowIds);
+
+            AsyncFlow reader = Assert.Single(flows.Flows, static f => f.Await.Kind == AsyncAwaitKind.Socket);
+            Assert.True(reader.Frames.Any(static f => f.Method == Scenario + "Consume"), json);
+            Assert.Equal("Send", reader.Await.SocketOperation);
+            Assert.NotNull(reader.Await.Fd);
+            Assert.StartsWith("socket:", new FileInfo($"/proc/{process.Pid}/fd/{reader.Await.Fd}").LinkTarget ?? string.Empty, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task IdleServer_AwaitsAccept()
+    {
+        await Task.Run(() =>
+        {
+            using HangingProcess process = HangingProcess.StartScenario("async-idle-server");
+            AsyncFlows flows = AsyncScenario.ReadUntil(process.Pid, static f => f.Flows.Any(static x => x.Frames.Any(static y => y.Method == Scenario + "Serve")));
+            string json = AsyncScenario.Describe(flows, "async-idle-server");
+
+            AsyncFlow flow = Assert.Single(flows.Flows, static f => f.Frames[0].Method == Scenario + "Serve");
+            Assert.True(flow.Await.Kind == AsyncAwaitKind.Socket, json);
+            Assert.Equal("Accept", flow.Await.SocketOperation);
+            Assert.NotNull(flow.Await.Fd);
+        });
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task TimerLoop_AwaitsDelayAndMoves()
+    {
+        await Task.Run(() =>
+        {
+            using HangingProcess process = HangingProcess.StartScenario("async-timer-loop");
+            AsyncFlows flows = AsyncScenario.ReadUntil(process.Pid, static f => f.Flows.Any(static x => x.Frames[0].Method == Scenario + "Tick"));
+            string json = AsyncScenario.Describe(flows, "async-timer-loop");
+
+            AsyncFlow flow = Assert.Single(flows.Flows, static f => f.Frames[0].Method == Scenario + "Tick");
+            Assert.True(flow.Await.Kind == AsyncAwaitKind.Delay, json);
+            Assert.Single(flow.Frames);
+
+            // A new Delay each 50 ms: two reads 500 ms apart never see the same one.
+            Assert.Equal(FlowMotion.Moved, flow.Motion);
+        });
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task BusyPipeline_FlowsMove()
+    {
+        await Task.Run(() =>
+        {
+            using HangingProcess process = HangingProcess.StartScenario("async-busy-pipeline");
+            AsyncFlows flows = AsyncScenario.ReadUntil(process.Pid, static f => f.Flows.Any(static x => x.Frames[0].Method == Scenario + "Feed"));
+            string json = AsyncScenario.Describe(flows, "async-busy-pipeline");
+
+            List<AsyncFlow> ours = flows.Flows.Where(static f => f.Frames[0].Method.StartsWith(Scenario, StringComparison.Ordinal)).ToList();
+            Assert.True(ours.Count >= 1, json);
+            Assert.All(ours, f => Assert.True(f.Motion == FlowMotion.Moved, json));
+        });
+    }
+}
