@@ -21,6 +21,8 @@ public sealed class DotNetEnricher : IRuntimeEnricher
         // state read by ClrMD during such a pause was seen to lose owners here.
         ManagedLocks locks = DotNetInspector.CaptureLocks(process.Pid, budget, cancellationToken);
         ManagedStacks stacks = DotNetInspector.CaptureStacks(process.Pid, budget, cancellationToken);
+        // Two reads of the heap a moment apart: a flow whose await changed between them is not stuck.
+        AsyncFlows flows = AsyncFlowCapture.CaptureTwice(process.Pid, budget, TimeSpan.FromMilliseconds(300), cancellationToken);
 
         ImmutableArray<ThreadInfo> threads = process.Threads.Select(t =>
         {
@@ -43,13 +45,22 @@ public sealed class DotNetEnricher : IRuntimeEnricher
 
         ImmutableArray<Note> notes = Notes(process.Pid, "managed locks", locks.Status, locks.Notes)
             .Concat(Notes(process.Pid, "managed stacks", stacks.Status, stacks.Notes))
+            .Concat(Notes(process.Pid, "async flows", flows.Status, flows.Notes))
             .ToImmutableArray();
         ImmutableArray<string> views = new[]
         {
             stacks.Status == CaptureStatus.Captured || locks.Status == CaptureStatus.Captured ? "managed-stacks" : null,
             locks.Status == CaptureStatus.Captured ? "managed-locks" : null,
+            flows.Status == CaptureStatus.Captured ? "async-flows" : null,
         }.OfType<string>().ToImmutableArray();
-        return new RuntimeView(process with { Threads = threads, ManagedLocks = managedLocks, RuntimeViews = views }, notes);
+        return new RuntimeView(process with
+        {
+            Threads = threads,
+            ManagedLocks = managedLocks,
+            AsyncFlows = AsyncFlowRecords.Flows(process.Pid, flows),
+            AsyncLocks = AsyncFlowRecords.Locks(process.Pid, flows),
+            RuntimeViews = views,
+        }, notes);
     }
 
     private static IEnumerable<Note> Notes(int pid, string what, CaptureStatus status, ImmutableArray<string> notes)

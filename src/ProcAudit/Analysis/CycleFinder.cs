@@ -9,7 +9,7 @@ internal static class CycleFinder
         ProcessCycles(edges).Concat(ThreadCycles(edges)).ToList();
 
     /// <summary>
-    /// Cycles among the threads (mutexes, joins) or goroutines (Go locks, channels) of one process: the process
+    /// Cycles among the threads (mutexes, joins), goroutines (Go locks, channels) or async flows (semaphores) of one process: the process
     /// graph cannot see them, since every edge there starts and ends in the same process.
     /// </summary>
     private static List<ImmutableArray<WaitEdge>> ThreadCycles(ImmutableArray<WaitEdge> edges)
@@ -51,9 +51,16 @@ internal static class CycleFinder
         return cycles;
     }
 
-    /// <summary>A goroutine or a thread within a process; null for a whole process.</summary>
+    /// <summary>An async flow, a goroutine or a thread within a process; null for a whole process.</summary>
     private static (char Kind, long Id)? Node(WaitEnd end) =>
-        end.Goroutine is long g ? ('g', g) : end.Tid is int t ? ('t', t) : null;
+        end.Flow is string f ? ('f', FlowAddress(f))
+        : end.Goroutine is long g ? ('g', g)
+        : end.Tid is int t ? ('t', t)
+        : null;
+
+    /// <summary>The box address of <c>flow:PID:0xADDR</c>: unique among the flows of one process.</summary>
+    private static long FlowAddress(string id) =>
+        unchecked((long)ulong.Parse(id.AsSpan(id.LastIndexOf("0x", StringComparison.Ordinal) + 2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture));
 
     private static List<ImmutableArray<WaitEdge>> ProcessCycles(ImmutableArray<WaitEdge> edges)
     {

@@ -42,6 +42,13 @@ internal static class CycleNamer
             {
                 return GoroutineLockInversion(path, members, d);
             }
+            if (path.All(e => e.Reason == WaitReasons.AsyncLock))
+            {
+                return new Cycle("async-lock-order-inversion", members, path,
+                    $"In {d.Process(path[0].From.Pid)}, {d.Flow(path[0].From.Pid, path[0].From.Flow!)} awaits SemaphoreSlim {Address(path[0].Object!)} held by {d.Flow(path[1].From.Pid, path[1].From.Flow!)}, " +
+                    $"which awaits SemaphoreSlim {Address(path[1].Object!)} held by the first: neither WaitAsync can complete (holders inferred: {path[0].Evidence[(path[0].Evidence.IndexOf("taken as its holder: ", StringComparison.Ordinal) + 21)..]}).",
+                    "Take the semaphores in one global order in every flow, or pass a timeout or CancellationToken to the second WaitAsync so a flow can back off.");
+            }
             if (path.All(e => e.Reason == WaitReasons.LockHeld))
             {
                 return LockOrderInversion(path, members, d, inferred);

@@ -106,6 +106,10 @@ internal sealed class Describe
     /// <summary>"python3 2346", or "python3 2346 (thread 2350 worker)" when the waiter is not the main thread.</summary>
     public string Who(WaitEnd end)
     {
+        if (end.Flow is string flow)
+        {
+            return $"{Process(end.Pid)} {Flow(end.Pid, flow)}";
+        }
         if (end.Goroutine is not null)
         {
             return $"{Process(end.Pid)} {Goroutine(end)}";
@@ -140,6 +144,13 @@ internal sealed class Describe
     private static bool IsPythonLibrary(string? file) =>
         file is null || file.StartsWith("<frozen", StringComparison.Ordinal)
         || (System.Text.RegularExpressions.Regex.IsMatch(file, @"/lib/python\d+\.\d+/") && !file.Contains("-packages/", StringComparison.Ordinal));
+
+    /// <summary>"async flow Abba.BothFlows@0 > Task.WhenAll > Abba.Flow@2": the awaiting methods, outermost first.</summary>
+    public string Flow(int pid, string id)
+    {
+        AsyncFlowInfo? f = _snapshot.FindProcess(pid)?.AsyncFlows.FirstOrDefault(x => x.Id == id);
+        return f is null || f.Frames.IsDefaultOrEmpty ? $"async flow {id}" : $"async flow {string.Join(" > ", f.Frames)}";
+    }
 
     /// <summary>"goroutine 21 (main.(*room).broadcast, room.go:31)": where the program's own code waits.</summary>
     public string Goroutine(WaitEnd end)

@@ -97,6 +97,11 @@ internal static class EndFindings
     private static string ThreadLine(Snapshot snapshot, WaitEnd w, Describe d)
     {
         ProcessInfo? p = snapshot.FindProcess(w.Pid);
+        if (w.Flow is string flow)
+        {
+            AsyncFlowInfo? f = p?.AsyncFlows.FirstOrDefault(x => x.Id == flow);
+            return $"{d.Flow(w.Pid, flow)}: awaits {f?.Awaits}{(f?.WaitsOn is string on ? " " + on : "")}";
+        }
         if (w.Goroutine is not null)
         {
             GoroutineInfo? g = p?.Goroutines.FirstOrDefault(x => x.Id == w.Goroutine);

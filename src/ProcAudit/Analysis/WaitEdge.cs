@@ -14,7 +14,8 @@ public enum Certainty
 /// <param name="Pid">Process id.</param>
 /// <param name="Tid">Thread id, when one thread is known to be the one waiting.</param>
 /// <param name="Goroutine">Goroutine id, for a Go process whose goroutines were read.</param>
-public sealed record WaitEnd(int Pid, int? Tid = null, long? Goroutine = null);
+/// <param name="Flow">An async flow's id (<c>flow:PID:0xADDR</c>), for a .NET process whose heap was read.</param>
+public sealed record WaitEnd(int Pid, int? Tid = null, long? Goroutine = null, string? Flow = null);
 
 /// <summary>An edge of the wait-for graph: <see cref="From"/> cannot move until <see cref="To"/> does something.</summary>
 /// <param name="From">Who waits.</param>
@@ -67,4 +68,10 @@ public static class WaitReasons
 
     /// <summary>A goroutine parked on a sync.Mutex or RWMutex: waits for its holder.</summary>
     public const string GoLock = "go-lock";
+
+    /// <summary>An async flow awaiting SemaphoreSlim.WaitAsync: waits for the flow taken to hold it (always inferred).</summary>
+    public const string AsyncLock = "async-lock";
+
+    /// <summary>A thread blocked synchronously (Task.Wait, .Result) on an async flow: waits for that flow to finish.</summary>
+    public const string AsyncWait = "async-wait";
 }

@@ -12,7 +12,7 @@ namespace ProcAudit.Analysis;
 internal sealed class WaitEndFinder
 {
     private readonly Snapshot _snapshot;
-    private readonly ILookup<(int Pid, int? Tid, long? Goroutine), WaitEdge> _from;
+    private readonly ILookup<WaitEnd, WaitEdge> _from;
     private readonly OwnWaits _own;
     private readonly Describe _d;
     private readonly Dictionary<WaitEnd, Resolved> _done = new();
@@ -22,7 +22,7 @@ internal sealed class WaitEndFinder
     private WaitEndFinder(Snapshot snapshot, ImmutableArray<WaitEdge> edges, Describe d)
     {
         _snapshot = snapshot;
-        _from = edges.ToLookup(e => (e.From.Pid, e.From.Tid, e.From.Goroutine));
+        _from = edges.ToLookup(e => e.From);
         _own = new OwnWaits(snapshot);
         _d = d;
     }
@@ -54,6 +54,10 @@ internal sealed class WaitEndFinder
         {
             yield return new WaitEnd(process.Pid, Goroutine: g.Id);
         }
+        foreach (AsyncFlowInfo f in process.AsyncFlows)
+        {
+            yield return new WaitEnd(process.Pid, Flow: f.Id);
+        }
     }
 
     private sealed record Resolved(WaitEndKind Kind, string Summary, WaitEnd At, ImmutableArray<WaitEdge> Chain);
@@ -70,7 +74,8 @@ internal sealed class WaitEndFinder
         }
         try
         {
-            Resolved r = node.Goroutine is not null ? Goroutine(node)
+            Resolved r = node.Flow is not null ? Flow(node)
+                : node.Goroutine is not null ? Goroutine(node)
                 : node.Tid is int tid ? Thread(node, tid)
                 : Process(node.Pid);
             _done[node] = r;
@@ -94,12 +99,12 @@ internal sealed class WaitEndFinder
         {
             return new Resolved(WaitEndKind.Moved, $"{_d.Who(node)} {moving}", node, ImmutableArray<WaitEdge>.Empty);
         }
-        List<Resolved> leads = Follow(_from[(node.Pid, tid, null)]);
+        List<Resolved> leads = Follow(_from[new WaitEnd(node.Pid, tid)]);
         OwnWait own = Own(process, thread);
         // A poller carries the waits inferred for its whole process from its epoll set.
         if (thread.Syscall?.Name is string n && SyscallTable.Shape(n) == SyscallShape.Poll)
         {
-            leads.AddRange(Follow(_from[(node.Pid, null, null)]));
+            leads.AddRange(Follow(_from[new WaitEnd(node.Pid)]));
         }
         if (leads.Count == 0 || own.Kind is WaitEndKind.Timer or WaitEndKind.Outside)
         {
@@ -120,7 +125,7 @@ internal sealed class WaitEndFinder
         {
             return new Resolved(WaitEndKind.Moved, $"{_d.Who(node)} {(g.Moved ? "moved between the reads" : "is " + g.State)}", node, ImmutableArray<WaitEdge>.Empty);
         }
-        List<Resolved> leads = Follow(_from[(node.Pid, null, g.Id)]);
+        List<Resolved> leads = Follow(_from[new WaitEnd(node.Pid, Goroutine: g.Id)]);
         if (leads.Count > 0)
         {
             return MostHopeful(leads);
@@ -140,6 +145,42 @@ internal sealed class WaitEndFinder
             return FromOwn(node, process, _own.Of(process, stand));
         }
         return Internal(node, process, $"{_d.Who(node)} waits ({g.WaitReason ?? g.State}) for another goroutine");
+    }
+
+    /// <summary>An async flow: what its innermost method awaits, or the flows its await leads to.</summary>
+    private Resolved Flow(WaitEnd node)
+    {
+        ProcessInfo? process = _snapshot.FindProcess(node.Pid);
+        AsyncFlowInfo? f = process?.AsyncFlows.FirstOrDefault(x => x.Id == node.Flow);
+        if (process is null || f is null)
+        {
+            return new Resolved(WaitEndKind.Unexplained, $"{node.Flow} of {_d.Process(node.Pid)} was not captured", node, ImmutableArray<WaitEdge>.Empty);
+        }
+        string who = _d.Who(node);
+        if (f.Moved || f.Awaits == "running")
+        {
+            return new Resolved(WaitEndKind.Moved, $"{who} {(f.Moved ? "moved between the reads of the heap" : "is running")}", node, ImmutableArray<WaitEdge>.Empty);
+        }
+        List<Resolved> leads = Follow(_from[node]);
+        if (leads.Count > 0)
+        {
+            return MostHopeful(leads);
+        }
+        switch (f.Awaits)
+        {
+            case "delay":
+                return new Resolved(WaitEndKind.Timer, $"{who} awaits Task.Delay", node, ImmutableArray<WaitEdge>.Empty);
+            case "socket" when f.Fd is int fd && process.FindFd(fd) is FdInfo socketFd:
+                ThreadInfo stand = new() { Tid = 0, Name = "", State = "S", Syscall = new SyscallInfo { Number = -1, Name = f.Operation == "Send" ? "write" : "read", Fd = fd, Object = socketFd.Target } };
+                OwnWait own = f.Operation == "Accept" ? OwnWait.End(WaitEndKind.Outside, $"awaits a connection ({socketFd.Target})") : _own.Of(process, stand);
+                return FromOwn(node, process, own);
+            case "promise":
+                return new Resolved(WaitEndKind.Unexplained, $"{who} awaits a TaskCompletionSource ({f.WaitsOn}) that nothing has completed, and ProcAudit cannot tell what would", node, ImmutableArray<WaitEdge>.Empty);
+            case "semaphore":
+                return new Resolved(WaitEndKind.Unexplained, $"{who} awaits SemaphoreSlim.WaitAsync on {f.WaitsOn}, whose holder could not be found", node, ImmutableArray<WaitEdge>.Empty);
+            default:
+                return Internal(node, process, $"{who} awaits {f.Awaits}{(f.WaitsOn is null ? "" : " on " + f.WaitsOn)}");
+        }
     }
 
     /// <summary>A process as a whole, for an edge that names no thread: any of its threads could act.</summary>
@@ -164,7 +205,7 @@ internal sealed class WaitEndFinder
             return new Resolved(WaitEndKind.Unexplained, $"{_d.Process(pid)} could not be looked into{(process.Restricted ? " (another user's process)" : " (a kernel thread)")}", node, ImmutableArray<WaitEdge>.Empty);
         }
         List<Resolved> leads = Waiters(process).Select(Resolve).ToList();
-        leads.AddRange(Follow(_from[(pid, null, null)]));
+        leads.AddRange(Follow(_from[new WaitEnd(pid)]));
         return leads.Count == 0
             ? new Resolved(WaitEndKind.Unexplained, $"{_d.Process(pid)} has no thread ProcAudit could look at", node, ImmutableArray<WaitEdge>.Empty)
             : MostHopeful(leads);
@@ -223,12 +264,20 @@ internal sealed class WaitEndFinder
         foreach (GoroutineInfo g in process.Goroutines.Where(g => !Describe.IsRuntimeGoroutine(g)))
         {
             WaitEnd other = new(process.Pid, Goroutine: g.Id);
-            if (other != node && !_visiting.Contains(other) && (g.Moved || _from[(process.Pid, null, g.Id)].Any() || g.Fd is not null || g.WaitReason == "sleep" || g.State is "syscall" or "running" or "runnable"))
+            if (other != node && !_visiting.Contains(other) && (g.Moved || _from[new WaitEnd(process.Pid, Goroutine: g.Id)].Any() || g.Fd is not null || g.WaitReason == "sleep" || g.State is "syscall" or "running" or "runnable"))
             {
                 leads.Add(Resolve(other));
             }
         }
-        leads.AddRange(Follow(_from[(process.Pid, null, null)]));
+        foreach (AsyncFlowInfo f in process.AsyncFlows)
+        {
+            WaitEnd other = new(process.Pid, Flow: f.Id);
+            if (other != node && !_visiting.Contains(other) && (f.Moved || _from[other].Any() || f.Awaits is "delay" or "socket" or "promise" or "semaphore" or "running"))
+            {
+                leads.Add(Resolve(other));
+            }
+        }
+        leads.AddRange(Follow(_from[new WaitEnd(process.Pid)]));
         if (leads.Count == 0)
         {
             return new Resolved(WaitEndKind.Unexplained,
@@ -240,7 +289,7 @@ internal sealed class WaitEndFinder
     }
 
     private bool IsInternal(ProcessInfo process, ThreadInfo t) =>
-        !_from[(process.Pid, t.Tid, null)].Any() && Own(process, t) is { Kind: WaitEndKind.Internal, Others.IsEmpty: true };
+        !_from[new WaitEnd(process.Pid, t.Tid)].Any() && Own(process, t) is { Kind: WaitEndKind.Internal, Others.IsEmpty: true };
 
     /// <summary>A thread's own wait, classified once: a process of many threads asks for its siblings' again and again.</summary>
     private OwnWait Own(ProcessInfo process, ThreadInfo thread)

@@ -37,6 +37,7 @@ internal sealed partial class WaitGraphBuilder
         foreach (ProcessInfo process in snapshot.Processes)
         {
             builder.AddManaged(process);
+            builder.AddAsync(process);
         }
         foreach (ProcessInfo process in snapshot.Processes)
         {

@@ -113,6 +113,10 @@ public static class TextReport
             {
                 WriteGoroutines(p, w);
             }
+            if (!p.AsyncFlows.IsDefaultOrEmpty)
+            {
+                WriteAsyncFlows(p, w);
+            }
             IEnumerable<FdInfo> interesting = p.Fds.Where(f => f.Kind is "pipe" or "socket" or "eventpoll" or "tcp" or "tcp6" or "udp" or "udp6" or "unix");
             string fds = string.Join(", ", interesting.Select(f => $"{f.Fd}={S(f.Target)}{Access(f)}"));
             if (fds.Length > 0)
@@ -196,6 +200,23 @@ public static class TextReport
     /// The program's own goroutines, each with where its code waits and on what; the runtime's idle ones
     /// (GC workers, the finalizer, timers: no frame outside package runtime) are folded into a count.
     /// </summary>
+    /// <summary>Pending async flows, identical ones folded (as dumpasync --coalesce does): methods outermost first, then what the innermost awaits.</summary>
+    private static void WriteAsyncFlows(ProcessInfo p, TextWriter w)
+    {
+        List<IGrouping<string, AsyncFlowInfo>> shapes = p.AsyncFlows
+            .GroupBy(f => $"{string.Join(" > ", f.Frames)} [awaits {f.Awaits}{(f.WaitsOn is null ? "" : " " + f.WaitsOn)}{(f.Fd is int fd ? $" fd {fd}" : "")}{(f.Moved ? ", moved" : "")}]")
+            .ToList();
+        w.WriteLine($"    async flows: {p.AsyncFlows.Length} pending");
+        foreach (IGrouping<string, AsyncFlowInfo> shape in shapes.Take(MaxListedEnds))
+        {
+            w.WriteLine($"      {S(shape.Key)}{(shape.Count() > 1 ? $" (x{shape.Count()})" : "")}");
+        }
+        if (shapes.Count > MaxListedEnds)
+        {
+            w.WriteLine($"      ... and {shapes.Count - MaxListedEnds} more shapes (each flow in the JSON report)");
+        }
+    }
+
     private static void WriteGoroutines(ProcessInfo p, TextWriter w)
     {
         List<GoroutineInfo> own = p.Goroutines.Where(g => g.State == "running" || !Describe.IsRuntimeGoroutine(g)).ToList();
@@ -264,6 +285,11 @@ public static class TextReport
         if (end.Goroutine is long g)
         {
             return $"{name} {end.Pid} (goroutine {g})";
+        }
+        if (end.Flow is string flow)
+        {
+            AsyncFlowInfo? f = p?.AsyncFlows.FirstOrDefault(x => x.Id == flow);
+            return $"{name} {end.Pid} (async {S(f is null || f.Frames.IsDefaultOrEmpty ? flow : f.Frames[^1])})";
         }
         return end.Tid is int tid && tid != end.Pid ? $"{name} {end.Pid} (thread {tid})" : $"{name} {end.Pid}";
     }

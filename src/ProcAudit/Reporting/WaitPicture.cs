@@ -133,7 +133,7 @@ internal sealed class WaitPicture
         ProcessInfo? p = _report.Processes.FirstOrDefault(x => x.Pid == end.Pid);
         // A process and its main thread are one node: a wait names the thread, the waited-for often only the process.
         int? tid = end.Tid == end.Pid ? null : end.Tid;
-        return Node($"end:{end.Pid}/{tid}/{end.Goroutine}", Who(end) + (p?.InTree == false ? " (outside the tree)" : ""), isObject: false, outside: p?.InTree == false);
+        return Node($"end:{end.Pid}/{tid}/{end.Goroutine}/{end.Flow}", Who(end) + (p?.InTree == false ? " (outside the tree)" : ""), isObject: false, outside: p?.InTree == false);
     }
 
     private string Node(string key, string label, bool isObject, bool outside)
@@ -149,7 +149,9 @@ internal sealed class WaitPicture
     {
         ProcessInfo? p = _report.Processes.FirstOrDefault(x => x.Pid == end.Pid);
         string name = p is null ? $"process {end.Pid}" : $"{Describe.DisplayName(p)} {end.Pid}";
-        return end.Goroutine is long g ? $"{name} goroutine {g}"
+        AsyncFlowInfo? flow = end.Flow is null ? null : p?.AsyncFlows.FirstOrDefault(f => f.Id == end.Flow);
+        return end.Flow is not null ? $"{name} async {(flow is null || flow.Frames.IsDefaultOrEmpty ? end.Flow : flow.Frames[^1])}"
+            : end.Goroutine is long g ? $"{name} goroutine {g}"
             : end.Tid is int tid && tid != end.Pid ? $"{name} thread {tid}"
             : name;
     }

@@ -58,6 +58,12 @@ public sealed record ProcessInfo
     /// <summary>The sync.Mutex/RWMutex its goroutines wait for, with their state and the evidence for a holder.</summary>
     public ImmutableArray<GoLockInfo> GoLocks { get; init => field = value.OrEmpty(); } = ImmutableArray<GoLockInfo>.Empty;
 
+    /// <summary>A .NET process's pending async flows, when the .NET view could read its heap.</summary>
+    public ImmutableArray<AsyncFlowInfo> AsyncFlows { get; init => field = value.OrEmpty(); } = ImmutableArray<AsyncFlowInfo>.Empty;
+
+    /// <summary>The SemaphoreSlims its async flows wait on, with their waiters and inferred holders.</summary>
+    public ImmutableArray<AsyncLockInfo> AsyncLocks { get; init => field = value.OrEmpty(); } = ImmutableArray<AsyncLockInfo>.Empty;
+
     /// <summary>Locks of the managed runtime with their owners and waiters, when an enricher could read them.</summary>
     public ImmutableArray<ManagedLock> ManagedLocks { get; init => field = value.OrEmpty(); } = ImmutableArray<ManagedLock>.Empty;
 

@@ -75,7 +75,7 @@ public sealed class TreeWatcher
     /// <summary>The edges, in a stable order: the same hang gives the same text at every look.</summary>
     private static string Signature(ImmutableArray<WaitEdge> waits) =>
         string.Join(";", waits
-            .Select(w => $"{w.From.Pid}/{w.From.Tid}/{w.From.Goroutine}>{w.To.Pid}/{w.To.Tid}/{w.To.Goroutine}:{w.Reason}:{w.Object}")
+            .Select(w => $"{w.From.Pid}/{w.From.Tid}/{w.From.Goroutine}/{w.From.Flow}>{w.To.Pid}/{w.To.Tid}/{w.To.Goroutine}/{w.To.Flow}:{w.Reason}:{w.Object}")
             .Order(StringComparer.Ordinal));
 
     /// <summary>CPU ticks and context switches of each waiting thread, then the level of each pipe and socket waited on.</summary>

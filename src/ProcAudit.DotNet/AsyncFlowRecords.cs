@@ -1,0 +1,54 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace ProcAudit.DotNet;
+
+/// <summary>The async flows read from the heap, as the snapshot records them (ids that join the report's objects).</summary>
+internal static class AsyncFlowRecords
+{
+    public static ImmutableArray<AsyncFlowInfo> Flows(int pid, AsyncFlows read) =>
+        read.Flows.Select(f => new AsyncFlowInfo
+        {
+            Id = FlowId(pid, f.Id),
+            Frames = f.Frames.Select(x => x.AwaitState is int state ? $"{x.Method}@{state.ToString(CultureInfo.InvariantCulture)}" : x.Method).ToImmutableArray(),
+            Awaits = Kind(f.Await.Kind),
+            WaitsOn = f.Await.SemaphoreAddress is ulong s ? ObjectId("semaphore", pid, s)
+                : f.Await.PromiseSourceAddress is ulong p ? ObjectId("promise", pid, p)
+                : f.Await.ChannelAddress is ulong c ? ObjectId("channel", pid, c)
+                : null,
+            Fd = f.Await.Fd,
+            Operation = f.Await.SocketOperation,
+            BlockedThreads = f.BlockedThreads.Select(t => t.OsThreadId).OfType<int>().ToImmutableArray(),
+            Moved = f.Motion == FlowMotion.Moved,
+        }).ToImmutableArray();
+
+    public static ImmutableArray<AsyncLockInfo> Locks(int pid, AsyncFlows read) =>
+        read.Semaphores.Select(s => new AsyncLockInfo
+        {
+            Id = ObjectId("semaphore", pid, s.Address),
+            CurrentCount = s.CurrentCount,
+            MaxCount = s.MaxCount,
+            Waiters = s.WaiterFlowIds.Select(id => FlowId(pid, id)).ToImmutableArray(),
+            Holders = s.Holders.Select(h => new AsyncHolder(FlowId(pid, h.FlowId), h.Evidence)).ToImmutableArray(),
+        }).ToImmutableArray();
+
+    private static string FlowId(int pid, ulong address) => ObjectId("flow", pid, address);
+
+    private static string ObjectId(string kind, int pid, ulong address) =>
+        $"{kind}:{pid.ToString(CultureInfo.InvariantCulture)}:0x{address.ToString("x", CultureInfo.InvariantCulture)}";
+
+    private static string Kind(AsyncAwaitKind kind) => kind switch
+    {
+        AsyncAwaitKind.Semaphore => "semaphore",
+        AsyncAwaitKind.Promise => "promise",
+        AsyncAwaitKind.ChannelWrite => "channel-write",
+        AsyncAwaitKind.ChannelRead => "channel-read",
+        AsyncAwaitKind.Socket => "socket",
+        AsyncAwaitKind.Delay => "delay",
+        AsyncAwaitKind.WhenAll => "when-all",
+        AsyncAwaitKind.WhenAny => "when-any",
+        AsyncAwaitKind.Running => "running",
+        AsyncAwaitKind.Other => "other",
+        _ => "unknown",
+    };
+}

@@ -1,0 +1,44 @@
+using ProcAudit;
+
+namespace ProcAudit.Analysis;
+
+internal sealed partial class WaitGraphBuilder
+{
+    /// <summary>
+    /// What the .NET view read from the heap: a flow queued on a SemaphoreSlim waits for the flow
+    /// taken to hold it (the runtime records no holder, so inferred, with the evidence), and a thread
+    /// blocked in Task.Wait or .Result waits for the flow it is blocked on (the event it sleeps on is
+    /// that flow's continuation: the runtime's own link, so observed). Flows that moved between the
+    /// two reads give no edge.
+    /// </summary>
+    private void AddAsync(ProcessInfo process)
+    {
+        Dictionary<string, AsyncFlowInfo> flows = process.AsyncFlows.ToDictionary(f => f.Id);
+        foreach (AsyncLockInfo l in process.AsyncLocks)
+        {
+            foreach (string waiter in l.Waiters)
+            {
+                if (!flows.TryGetValue(waiter, out AsyncFlowInfo? w) || w.Moved)
+                {
+                    continue;
+                }
+                foreach (AsyncHolder holder in l.Holders.Where(h => h.Flow != waiter))
+                {
+                    _edges.Add(new WaitEdge(new WaitEnd(process.Pid, Flow: waiter), new WaitEnd(process.Pid, Flow: holder.Flow), l.Id, WaitReasons.AsyncLock, Certainty.Inferred,
+                        $"the flow awaits SemaphoreSlim.WaitAsync on {l.Id} (count {l.CurrentCount}); taken as its holder: {holder.Evidence}"));
+                }
+            }
+        }
+        foreach (AsyncFlowInfo f in process.AsyncFlows.Where(f => !f.Moved))
+        {
+            foreach (int tid in f.BlockedThreads)
+            {
+                if (process.Threads.FirstOrDefault(t => t.Tid == tid) is ThreadInfo t && t.Progress?.Moved != true)
+                {
+                    _edges.Add(new WaitEdge(new WaitEnd(process.Pid, tid), new WaitEnd(process.Pid, Flow: f.Id), f.Id, WaitReasons.AsyncWait, Certainty.Observed,
+                        $"thread {tid} is blocked synchronously (Task.Wait, .Result) on the task of flow {f.Frames.FirstOrDefault() ?? f.Id}: the event it sleeps on is that task's continuation"));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+
+namespace ProcAudit;
+
+/// <summary>A pending async flow of a .NET process: a chain of awaiting methods, read from the heap.</summary>
+public sealed record AsyncFlowInfo
+{
+    /// <summary><c>flow:PID:0xADDR</c> (the innermost state machine box).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The awaiting methods, outermost first, each as <c>Type.Method@awaitState</c> (combinators such as Task.WhenAll without a state).</summary>
+    public ImmutableArray<string> Frames { get; init => field = value.OrEmpty(); } = ImmutableArray<string>.Empty;
+
+    /// <summary>What the innermost method awaits: <c>semaphore</c>, <c>promise</c>, <c>channel-write</c>, <c>channel-read</c>, <c>socket</c>, <c>delay</c>, <c>when-all</c>, <c>when-any</c>, <c>running</c>, <c>other</c>, <c>unknown</c>.</summary>
+    public required string Awaits { get; init; }
+
+    /// <summary>The object awaited, when it has an id: <c>semaphore:PID:0xADDR</c>, <c>promise:PID:0xADDR</c>, <c>channel:PID:0xADDR</c>.</summary>
+    public string? WaitsOn { get; init; }
+
+    /// <summary>For socket I/O: the descriptor, and the operation (<c>Accept</c>, <c>Send</c>, ...).</summary>
+    public int? Fd { get; init; }
+
+    /// <summary>The socket operation, for socket I/O.</summary>
+    public string? Operation { get; init; }
+
+    /// <summary>Threads blocked synchronously on this flow (Task.Wait, .Result, GetAwaiter().GetResult()).</summary>
+    public ImmutableArray<int> BlockedThreads { get; init => field = value.OrEmpty(); } = ImmutableArray<int>.Empty;
+
+    /// <summary>True when the flow's await state or awaited object changed between two reads of the heap: not stuck.</summary>
+    public bool Moved { get; init; }
+}
+
+/// <summary>A SemaphoreSlim some async flow waits on, with its count, its waiters and who holds it.</summary>
+public sealed record AsyncLockInfo
+{
+    /// <summary><c>semaphore:PID:0xADDR</c>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Free slots now.</summary>
+    public int CurrentCount { get; init; }
+
+    /// <summary>Its maximum, when it has one.</summary>
+    public int? MaxCount { get; init; }
+
+    /// <summary>Flow ids queued in WaitAsync, in queue order.</summary>
+    public ImmutableArray<string> Waiters { get; init => field = value.OrEmpty(); } = ImmutableArray<string>.Empty;
+
+    /// <summary>Flows taken to hold it, each with the evidence (the runtime records no holder: always inferred).</summary>
+    public ImmutableArray<AsyncHolder> Holders { get; init => field = value.OrEmpty(); } = ImmutableArray<AsyncHolder>.Empty;
+}
+
+/// <summary>A flow taken to hold a semaphore, and why.</summary>
+/// <param name="Flow">The flow id.</param>
+/// <param name="Evidence">In words: what was read that makes it the holder.</param>
+public sealed record AsyncHolder(string Flow, string Evidence);
