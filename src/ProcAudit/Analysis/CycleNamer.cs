@@ -91,13 +91,16 @@ internal static class CycleNamer
         string stream = d.StreamName(write.Object!);
         string cap = d.Capacity(write.Object!);
         string summary =
-            $"{Actor(wait.From, d)} waits for {d.Relation(parent, child)}{d.Process(child)} to exit before reading its {stream}, while " +
+            $"{Actor(wait.From, d)} waits for {d.Relation(parent, child)}{d.Process(child)} to exit before reading {(stream == "a pipe" ? "the pipe" : "its " + stream)}, while " +
             $"{Actor(write.From, d)} blocks writing {stream} ({Fd(write)}{write.Object}, {d.Fill(write.Object!, full.Contains(write.Object!))}), " +
             $"a full {(cap.Length > 0 ? cap + " " : "")}pipe only {parent} can drain{inferred}.";
         // Python's own API for this is named in its documentation's warning about wait() with a PIPE.
-        string hint = d.PythonWhere(wait.From).EndsWith(", in Popen.wait)", StringComparison.Ordinal)
+        string where = d.PythonWhere(wait.From);
+        string hint = where.EndsWith(", in Popen.wait)", StringComparison.Ordinal)
             ? $"Use p.communicate() instead of p.wait(): it reads the child's {stream} while it waits (the subprocess documentation warns that wait() with stdout=PIPE deadlocks once the pipe fills)."
-            : $"Read the child's {stream} to EOF (or concurrently) before waiting for it to exit.";
+            : where.EndsWith(", in BaseProcess.join)", StringComparison.Ordinal)
+                ? "Take the items off the queue (q.get()) before p.join(): a child that put data on a multiprocessing Queue does not exit until its feeder thread has written it all into the pipe (the multiprocessing guidelines: joining processes that use queues)."
+                : $"Read the child's {(stream == "a pipe" ? "pipe" : stream)} to EOF (or concurrently) before waiting for it to exit.";
         return new Cycle("wait-before-drain", members, path, summary, hint);
     }
 

@@ -133,11 +133,20 @@ internal sealed class Describe
         {
             return "";
         }
-        StackFrame f = t.PythonStack.FirstOrDefault(x => !IsPythonLibrary(x.File)) ?? t.PythonStack[0];
-        // The library call the program's line is in says how it waits (Popen.wait, Thread.join).
-        int at = t.PythonStack.IndexOf(f);
+        StackFrame? own = t.PythonStack.FirstOrDefault(x => !IsPythonLibrary(x.File));
+        if (own is null)
+        {
+            // Only library frames: a library's own thread (a multiprocessing queue's feeder). The function the
+            // thread was started to run says what it is; the innermost frame says where it waits.
+            StackFrame inner = t.PythonStack[0];
+            StackFrame? started = t.PythonStack.TakeWhile(x => x.Function is not ("Thread.run" or "run")).LastOrDefault();
+            string role = started is not null && started != inner ? $"{started.Function}, " : "";
+            return $" ({role}{System.IO.Path.GetFileName(inner.File)}:{inner.Line} in {inner.Function})";
+        }
+        // The library call the program's line is in says how it waits (Popen.wait, Process.join).
+        int at = t.PythonStack.IndexOf(own);
         string callee = at > 0 ? $", in {t.PythonStack[at - 1].Function}" : "";
-        return $" ({System.IO.Path.GetFileName(f.File)}:{f.Line} in {f.Function}{callee})";
+        return $" ({System.IO.Path.GetFileName(own.File)}:{own.Line} in {own.Function}{callee})";
     }
 
     /// <summary>The interpreter's own library (subprocess.py, threading.py), not the program's code.</summary>

@@ -74,6 +74,44 @@ public sealed class PythonViewTests
     }
 
     [Fact]
+    public void Multiprocessing_join_before_get_is_named_with_the_queue_feeder_and_the_guidelines_fix()
+    {
+        string dir = Directory.CreateTempSubdirectory("procaudit-python-view-").FullName;
+        try
+        {
+            // The multiprocessing guidelines' "joining processes that use queues": the child cannot exit until its
+            // queue's feeder thread has flushed 200 KB into a pipe the parent only reads after join().
+            string script = Write(dir, "mp.py", """
+                import multiprocessing as mp
+
+                def work(q):
+                    q.put("x" * 200000)
+
+                if __name__ == "__main__":
+                    q = mp.Queue()
+                    p = mp.Process(target=work, args=(q,))
+                    p.start()
+                    p.join()
+                    print(len(q.get()))
+                """);
+            using Scenario tree = Scenario.StartProgram(Python(), script);
+            Audits.UntilVerdict(tree.Pid, Analysis.Verdict.Deadlock);
+
+            CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture));
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains($"[wait-before-drain] python3 {tree.Pid} (mp.py:10 in <module>, in BaseProcess.join) waits for its child python3 ", run.Stdout);
+            Assert.Contains(" to exit before reading the pipe, while python3 ", run.Stdout);
+            Assert.Contains("(Queue._feed, connection.py:", run.Stdout);
+            Assert.Contains("Fix: Take the items off the queue (q.get()) before p.join()", run.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_healthy_threaded_server_and_a_busy_worker_pool_are_not_flagged()
     {
         string dir = Directory.CreateTempSubdirectory("procaudit-python-view-").FullName;
