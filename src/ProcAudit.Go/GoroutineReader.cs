@@ -252,6 +252,14 @@ public static class GoroutineReader
         GoLayout layout = binary.Layout;
         byte[] g = new byte[layout.GSize];
         byte[] again = new byte[layout.GSize];
+        // The list's first g is the main goroutine (allgadd records it first): words that only look like a
+        // slice header fail here, as the stripped binaries' search of .bss does.
+        ulong firstG = BinaryPrimitives.ReadUInt64LittleEndian(pointers);
+        if (firstG == 0 || !memory.TryRead(firstG, g) || U64(g, layout.GGoid) != 1)
+        {
+            notes.Add($"runtime.allgs at 0x{allgs:x} does not start with the main goroutine (goid 1): not a goroutine list this reader understands");
+            return 0;
+        }
         int dead = 0;
         int torn = 0;
         for (int i = 0; i < count; i++)

@@ -144,26 +144,23 @@ public sealed class GoBadInputTests
     {
         GoBinary binary = GoBinary.TryLoad(File.ReadAllBytes(GoPrograms.Build(Program)), new List<string>(), out string? error)!;
         Assert.Null(error);
-        int withGoroutines = 0;
+        int stoppedByGoid = 0;
         for (int seed = 0; seed < 40; seed++)
         {
             List<string> notes = new List<string>();
             GoWaitResolution? resolution = GoroutineReader.ReadFrom(
                 binary, new GarbageMemory(seed), Stopwatch.StartNew(), TimeSpan.FromMilliseconds(250), [(3, 0xc000010000UL)], notes, out _);
 
-            // With symbols, allgs is taken from the symbol table and its {ptr, len, cap} only checked for 0 < len <= cap,
-            // so random words can pass as a goroutine list. Every g read from it then differs between its two reads:
-            // each goroutine must come out marked torn, its stack unread, and the notes must say so.
+            // With symbols, allgs is taken from the symbol table: random words may pass for its {ptr, len, cap}, but
+            // the list's first g must be the main goroutine (goid 1), which random memory is not.
             Assert.True(notes.Count > 0, $"seed {seed}: no note on a read of random memory");
             ImmutableArray<Goroutine> goroutines = resolution?.Goroutines ?? [];
-            Assert.All(goroutines, g => Assert.Contains("changed while it was read", g.Note ?? ""));
-            Assert.All(goroutines, g => Assert.Empty(g.Frames));
-            Assert.True(goroutines.IsEmpty || notes.Any(n => n.EndsWith("goroutines changed while they were read", StringComparison.Ordinal)), $"seed {seed}: {string.Join(" | ", notes)}");
-            withGoroutines += goroutines.IsEmpty ? 0 : 1;
+            Assert.Empty(goroutines);
+            stoppedByGoid += notes.Any(n => n.Contains("does not start with the main goroutine (goid 1)", StringComparison.Ordinal)) ? 1 : 0;
         }
 
-        // Some seeds do get past allgs, or the checks above checked nothing.
-        Assert.True(withGoroutines > 0, "no seed got as far as reading goroutines from random memory");
+        // Some seeds do get as far as a plausible slice header, so the goid check is what stops them.
+        Assert.True(stoppedByGoid > 0, "no seed got past allgs's slice header: the goid check was never exercised");
     }
 
     [Fact(Timeout = 240_000)]
@@ -173,17 +170,17 @@ public sealed class GoBadInputTests
         await WhenGoroutinesAreReadable(target.Pid);
         GoBinary binary = GoBinary.TryLoad(File.ReadAllBytes($"/proc/{target.Pid}/exe"), new List<string>(), out _)!;
         using ProcessMemory memory = ProcessMemory.TryOpen(target.Pid, out _)!;
-        int withGoroutines = 0;
+        int stoppedByGoid = 0;
         for (int seed = 0; seed < 100; seed++)
         {
             List<string> notes = new List<string>();
             GoWaitResolution? resolution = GoroutineReader.ReadFrom(
                 binary, new FlippingMemory(memory, seed), Stopwatch.StartNew(), TimeSpan.FromSeconds(2), [], notes, out _);
-            withGoroutines += resolution?.Goroutines.Length > 0 ? 1 : 0;
+            stoppedByGoid += resolution?.Goroutines.Length > 0 ? 1 : 0;
         }
 
         // Most reads still find the goroutine list: the corruption reached the walk, not only the first read.
-        Assert.True(withGoroutines > 10, $"only {withGoroutines} of 100 corrupted reads got as far as the goroutines");
+        Assert.True(stoppedByGoid > 10, $"only {stoppedByGoid} of 100 corrupted reads got as far as the goroutines");
     }
 
     private static int IndexOf(byte[] data, byte[] needle) => data.AsSpan().IndexOf(needle);
