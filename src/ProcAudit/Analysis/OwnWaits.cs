@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using ProcAudit.Capture.Syscalls;
 
 namespace ProcAudit.Analysis;
 
@@ -47,7 +46,7 @@ internal sealed class OwnWaits
         }
         string name = call.Name ?? $"syscall {call.Number.ToString(CultureInfo.InvariantCulture)}";
         string wchan = thread.Wchan is string wc ? $", wchan {wc}" : "";
-        SyscallShape shape = call.Name is string n ? SyscallTable.Shape(n) : SyscallShape.Other;
+        SyscallShape shape = call.Shape;
         switch (shape)
         {
             case SyscallShape.Sleep:

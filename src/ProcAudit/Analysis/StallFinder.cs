@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using ProcAudit.Capture.Syscalls;
 
 namespace ProcAudit.Analysis;
 
@@ -22,7 +21,7 @@ internal static class StallFinder
                 {
                     continue;
                 }
-                SyscallShape shape = SyscallTable.Shape(name);
+                SyscallShape shape = call.Shape;
                 if (shape == SyscallShape.FdWrite && snapshot.FindSocket(obj) is SocketInfo socket
                     && PeerNotReading(snapshot, process, call.Fd, socket, d, inferred: null) is Finding notReading && !findings.Contains(notReading))
                 {
@@ -227,7 +226,7 @@ internal static class StallFinder
         }
         // Reading it right now, or busy on a CPU: not a stall.
         if (holders.Any(p => p.Threads.Any(t => Busy(t)
-            || (t.Syscall?.Object == peer.Id && t.Syscall.Name is string n && SyscallTable.Shape(n) == SyscallShape.FdRead))))
+            || (t.Syscall?.Object == peer.Id && t.Syscall.Shape == SyscallShape.FdRead))))
         {
             return null;
         }
@@ -318,7 +317,7 @@ internal static class StallFinder
         {
             return $"waits in {frame} (thread {main.Tid})";
         }
-        return SyscallTable.Shape(name) switch
+        return call.Shape switch
         {
             SyscallShape.Sleep => $"sleeps in {name}",
             SyscallShape.Futex => $"waits on a futex (thread {main.Tid}{(process.Runtime is string r ? ", " + r + " runtime" : "")})",

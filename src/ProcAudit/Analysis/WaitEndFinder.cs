@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using ProcAudit.Capture.Syscalls;
 
 namespace ProcAudit.Analysis;
 
@@ -102,7 +101,7 @@ internal sealed class WaitEndFinder
         List<Resolved> leads = Follow(_from[new WaitEnd(node.Pid, tid)]);
         OwnWait own = Own(process, thread);
         // A poller carries the waits inferred for its whole process from its epoll set.
-        if (thread.Syscall?.Name is string n && SyscallTable.Shape(n) == SyscallShape.Poll)
+        if (thread.Syscall?.Shape == SyscallShape.Poll)
         {
             leads.AddRange(Follow(_from[new WaitEnd(node.Pid)]));
         }
@@ -141,7 +140,7 @@ internal sealed class WaitEndFinder
         }
         if (g.Fd is int fd && process.FindFd(fd) is FdInfo f)
         {
-            ThreadInfo stand = new() { Tid = 0, Name = "", State = "S", Syscall = new SyscallInfo { Number = -1, Name = g.FdMode == "write" ? "write" : "read", Fd = fd, Object = f.Target } };
+            ThreadInfo stand = new() { Tid = 0, Name = "", State = "S", Syscall = new SyscallInfo { Number = -1, Name = g.FdMode == "write" ? "write" : "read", Shape = g.FdMode == "write" ? SyscallShape.FdWrite : SyscallShape.FdRead, Fd = fd, Object = f.Target } };
             return FromOwn(node, process, _own.Of(process, stand));
         }
         return Internal(node, process, $"{_d.Who(node)} waits ({g.WaitReason ?? g.State}) for another goroutine");
@@ -171,7 +170,7 @@ internal sealed class WaitEndFinder
             case "delay":
                 return new Resolved(WaitEndKind.Timer, $"{who} awaits Task.Delay", node, ImmutableArray<WaitEdge>.Empty);
             case "socket" when f.Fd is int fd && process.FindFd(fd) is FdInfo socketFd:
-                ThreadInfo stand = new() { Tid = 0, Name = "", State = "S", Syscall = new SyscallInfo { Number = -1, Name = f.Operation == "Send" ? "write" : "read", Fd = fd, Object = socketFd.Target } };
+                ThreadInfo stand = new() { Tid = 0, Name = "", State = "S", Syscall = new SyscallInfo { Number = -1, Name = f.Operation == "Send" ? "write" : "read", Shape = f.Operation == "Send" ? SyscallShape.FdWrite : SyscallShape.FdRead, Fd = fd, Object = socketFd.Target } };
                 OwnWait own = f.Operation == "Accept" ? OwnWait.End(WaitEndKind.Outside, $"awaits a connection ({socketFd.Target})") : _own.Of(process, stand);
                 return FromOwn(node, process, own);
             case "promise":

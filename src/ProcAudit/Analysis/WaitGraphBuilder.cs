@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using ProcAudit.Capture.Syscalls;
 
 namespace ProcAudit.Analysis;
 
@@ -61,7 +60,7 @@ internal sealed partial class WaitGraphBuilder
         {
             return;
         }
-        SyscallShape shape = SyscallTable.Shape(name);
+        SyscallShape shape = call.Shape;
         WaitEnd from = new(process.Pid, thread.Tid);
         switch (shape)
         {
@@ -290,7 +289,7 @@ internal sealed partial class WaitGraphBuilder
         _snapshot.FindProcess(pid) is ProcessInfo p && p.State != "Z"
         && (p.State is "T" or "t"
             || (p.Threads.Length > 0 && p.Threads.All(t => t.Progress?.Moved != true && t.State != "R"
-                && t.Syscall?.Name is string n && SyscallTable.Shape(n) == SyscallShape.Sleep)));
+                && t.Syscall?.Shape == SyscallShape.Sleep)));
 
     /// <summary>
     /// True when no thread of the process runs or has a syscall on a pipe or child, and some thread
@@ -310,7 +309,7 @@ internal sealed partial class WaitGraphBuilder
             {
                 return false;
             }
-            SyscallShape shape = t.Syscall?.Name is string n ? SyscallTable.Shape(n) : SyscallShape.Other;
+            SyscallShape shape = t.Syscall?.Shape ?? SyscallShape.Other;
             switch (shape)
             {
                 case SyscallShape.Poll:
@@ -331,7 +330,7 @@ internal sealed partial class WaitGraphBuilder
     }
 
     private bool ReadsOwnPipe(ProcessInfo process, ThreadInfo t) =>
-        t.Syscall is { Name: string n, Object: string obj } && SyscallTable.Shape(n) == SyscallShape.FdRead
+        t.Syscall is { Shape: SyscallShape.FdRead, Object: string obj }
         && _pipes.TryGetValue(obj, out PipeInfo? pipe) && pipe.Holders.All(h => h.Pid == process.Pid);
 
     /// <summary>The pipe behind a link text, unless its level moved between the samples.</summary>

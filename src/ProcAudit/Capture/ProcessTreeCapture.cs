@@ -443,7 +443,8 @@ internal sealed partial class ProcessTreeCapture
         string? name = SyscallTable.Name(_arch, record.Number);
         int? fd = null;
         string? obj = null;
-        if (name is not null && SyscallTable.Shape(name) is SyscallShape.FdRead or SyscallShape.FdWrite or SyscallShape.FdOther)
+        SyscallShape shape = name is null ? SyscallShape.Other : SyscallTable.Shape(name);
+        if (shape is SyscallShape.FdRead or SyscallShape.FdWrite or SyscallShape.FdOther)
         {
             // An fd is an int in the first register; anything larger is not a descriptor.
             ulong raw = record.Args[0];
@@ -453,6 +454,6 @@ internal sealed partial class ProcessTreeCapture
                 obj = fds.FirstOrDefault(f => f.Fd == fd)?.Target;
             }
         }
-        return new SyscallInfo { Number = record.Number, Name = name, Args = record.Args, Fd = fd, Object = obj };
+        return new SyscallInfo { Number = record.Number, Name = name, Shape = shape, Args = record.Args, Fd = fd, Object = obj };
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -26,6 +27,7 @@ public static class ReportJson
         options.Converters.Add(new JsonStringEnumConverter<Verdict>(JsonNamingPolicy.CamelCase));
         options.Converters.Add(new JsonStringEnumConverter<Certainty>(JsonNamingPolicy.CamelCase));
         options.Converters.Add(new JsonStringEnumConverter<WaitEndKind>(JsonNamingPolicy.CamelCase));
+        options.Converters.Add(new JsonStringEnumConverter<SyscallShape>(JsonNamingPolicy.CamelCase));
         return options;
     }
 
@@ -38,7 +40,22 @@ public static class ReportJson
     /// <summary>Reads a snapshot written by <see cref="SerializeSnapshot"/>.</summary>
     /// <exception cref="JsonException">The text is not a snapshot.</exception>
     public static Snapshot DeserializeSnapshot(string json) =>
-        JsonSerializer.Deserialize(json, TypeInfo<Snapshot>()) ?? throw new JsonException("the file holds no snapshot");
+        ClassifySyscalls(JsonSerializer.Deserialize(json, TypeInfo<Snapshot>()) ?? throw new JsonException("the file holds no snapshot"));
+
+    /// <summary>
+    /// A snapshot saved before the capture recorded each syscall's shape has none: it is classified here,
+    /// from the name, as the capture does, so the analysis of an old file reads what a new one holds.
+    /// </summary>
+    private static Snapshot ClassifySyscalls(Snapshot snapshot) =>
+        snapshot with
+        {
+            Processes = snapshot.Processes.Select(p => p with
+            {
+                Threads = p.Threads.Select(t => t.Syscall is { Shape: SyscallShape.Other, Name: string name } call
+                    ? t with { Syscall = call with { Shape = Capture.Syscalls.SyscallTable.Shape(name) } }
+                    : t).ToImmutableArray(),
+            }).ToImmutableArray(),
+        };
 
     /// <summary>A process, as handed to a runtime view run in another process.</summary>
     public static string SerializeProcess(ProcessInfo process) => JsonSerializer.Serialize(process, TypeInfo<ProcessInfo>());

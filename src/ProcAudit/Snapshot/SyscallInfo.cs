@@ -16,6 +16,9 @@ public sealed record SyscallInfo
     [JsonConverter(typeof(HexArgsConverter))]
     public ImmutableArray<ulong> Args { get; init => field = value.OrEmpty(); } = ImmutableArray<ulong>.Empty;
 
+    /// <summary>What kind of wait the call is (a read or write on its fd, a child wait, a poll, a futex, a sleep), as the capture classified it.</summary>
+    public SyscallShape Shape { get; init; }
+
     /// <summary>The file descriptor argument, for calls whose first argument is one.</summary>
     public int? Fd { get; init; }
 
