@@ -13,7 +13,8 @@ public sealed class AsyncFlowTests
         await Task.Run(() =>
         {
             using HangingProcess process = HangingProcess.StartScenario("async-abba");
-            AsyncFlows flows = AsyncScenario.ReadUntil(process.Pid, static f => f.Flows.Count(static x => x.Await.Kind == AsyncAwaitKind.Semaphore) == 2);
+            // Formed means both flows at the semaphore in both reads: a first read taken during the Delay before it sees motion.
+            AsyncFlows flows = AsyncScenario.ReadUntil(process.Pid, static f => f.Flows.Count(static x => x.Await.Kind == AsyncAwaitKind.Semaphore && x.Motion == FlowMotion.Same) == 2);
             string json = AsyncScenario.Describe(flows, "async-abba");
 
             List<AsyncFlow> waiting = flows.Flows.Where(static f => f.Await.Kind == AsyncAwaitKind.Semaphore).ToList();
