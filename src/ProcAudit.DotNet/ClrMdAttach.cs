@@ -20,6 +20,19 @@ internal static class ClrMdAttach
     /// </summary>
     public static T Run<T>(int pid, string what, Func<ClrRuntime, T> read, Func<CaptureStatus, string, T> fail, CancellationToken ct)
     {
+        // One attach at a time in a process: the DAC is one native library with global state, loaded once for
+        // every target of a runtime version, and two DataTargets using it from two threads crashed the test host
+        // here. Callers are bounded in time (BoundedRun), so a stuck read makes the next one time out, not hang.
+        lock (s_dac)
+        {
+            return RunAlone(pid, what, read, fail, ct);
+        }
+    }
+
+    private static readonly object s_dac = new();
+
+    private static T RunAlone<T>(int pid, string what, Func<ClrRuntime, T> read, Func<CaptureStatus, string, T> fail, CancellationToken ct)
+    {
         TargetProbe probe = TargetProbe.Read(pid);
         switch (probe.State)
         {

@@ -54,8 +54,8 @@ public sealed class OutOfProcessDotNetView : IRuntimeEnricher
         Task<string> stderr = helper.StandardError.ReadToEndAsync(cancellationToken);
         helper.StandardInput.Write(ReportJson.SerializeProcess(process));
         helper.StandardInput.Close();
-        // The view's two parts run one after the other, each within the budget, after the copy starts.
-        if (!helper.WaitForExit(budget * 2 + TimeSpan.FromSeconds(3)))
+        // The view's three parts (locks, stacks, async flows) run one after the other, each within the budget, after the copy starts.
+        if (!helper.WaitForExit(budget * 3 + TimeSpan.FromSeconds(3)))
         {
             helper.Kill(entireProcessTree: true);
             return Failed(process, "timeout", "the .NET view did not finish in time");

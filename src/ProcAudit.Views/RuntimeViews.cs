@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using ProcAudit.Enrichment;
 using ProcAudit.Go;
 
@@ -14,24 +13,24 @@ public static class RuntimeViews
     public const string ManagedCopyRelativePath = "managed/dotnet-procaudit.dll";
 
     /// <summary>
-    /// Every view: .NET (managed stacks and lock owners), Go (goroutines) and Python (thread stacks). The .NET view runs in
-    /// this process when it can (a JIT, and ProcAudit.DotNet beside this assembly); otherwise (the
-    /// native tool, a task inside MSBuild, whose process must not load ClrMD) through the
-    /// JIT-compiled copy of the tool at <see cref="ManagedCopyRelativePath"/>.
+    /// Every view: .NET (managed stacks, lock owners, async flows), Go (goroutines) and Python (thread stacks).
+    /// The .NET view always runs in a process of its own, the JIT-compiled tool's hidden dotnet-view verb: ClrMD
+    /// loads the target runtime's DAC, native code with global state that a bad read can crash, and a crash there
+    /// must cost a note, never the audit (nor a build, for a task inside MSBuild).
     /// </summary>
     public static IReadOnlyList<IRuntimeEnricher> Default() =>
-        // The feature switch stays in this expression: in the native build it is the constant false,
-        // and the in-process branch (ClrMD, TraceEvent) is trimmed away with it.
-        [RuntimeFeature.IsDynamicCodeSupported && DotNetViewBeside() ? InProcessDotNet() : new OutOfProcessDotNetView(ManagedCopy()), new GoEnricher(), new PythonView()];
+        [new OutOfProcessDotNetView(ManagedCopy()), new GoEnricher(), new PythonView()];
 
-    /// <summary>Where the managed copy is looked for: beside this assembly, or beside the native binary.</summary>
-    public static string ManagedCopy() => Path.Combine(Home(), ManagedCopyRelativePath);
-
-    private static bool DotNetViewBeside() => File.Exists(Path.Combine(Home(), "ProcAudit.DotNet.dll"));
-
-    // Not inlined: the JIT then loads ProcAudit.DotNet (and ClrMD behind it) only when this runs.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static IRuntimeEnricher InProcessDotNet() => new DotNet.DotNetEnricher();
+    /// <summary>
+    /// The JIT-compiled tool that takes the .NET view: the copy in managed/ beside the native binary or the
+    /// MSBuild tasks, else the framework-dependent tool itself (the development build, the <c>any</c> package).
+    /// </summary>
+    public static string ManagedCopy()
+    {
+        string beside = Path.Combine(Home(), ManagedCopyRelativePath);
+        string self = Path.Combine(AppContext.BaseDirectory, "dotnet-procaudit.dll");
+        return File.Exists(beside) || !File.Exists(self) ? beside : self;
+    }
 
     /// <summary>A native binary has no assembly location: its own directory is AppContext's.</summary>
     private static string Home() =>

@@ -97,8 +97,8 @@ public sealed class Auditor
                 return new RuntimeView(processes[w.Index], ImmutableArray.Create(new Note("unreadable", $"{w.Enricher.Runtime} view of {processes[w.Index].Pid} failed: {e.Message}", processes[w.Index].Pid)));
             }
         })).ToArray();
-        // Past twice the budget an enricher is abandoned: the audit must end.
-        System.Threading.Tasks.Task.WaitAll(runs, _options.EnricherBudget * 2 + TimeSpan.FromSeconds(1));
+        // Past three budgets (a view may take several parts, each within the budget) an enricher is abandoned: the audit must end.
+        System.Threading.Tasks.Task.WaitAll(runs, _options.EnricherBudget * 3 + TimeSpan.FromSeconds(4));
         for (int i = 0; i < runs.Length; i++)
         {
             if (runs[i].IsCompletedSuccessfully && runs[i].Result is RuntimeView view)
