@@ -73,7 +73,7 @@ internal sealed class OwnWaits
                 return Polling(process, thread, call, name);
             case SyscallShape.FdRead:
             case SyscallShape.FdWrite:
-                return OnFd(process, thread, call, name, shape == SyscallShape.FdWrite, wchan);
+                return OnFd(process, call, name, shape == SyscallShape.FdWrite, wchan);
             case SyscallShape.FdOther when name is "accept" or "accept4" && call.Object is string listener:
                 return OwnWait.End(WaitEndKind.Outside, $"waits for a connection on {Where(listener)}");
             case SyscallShape.FdOther when name == "connect" && call.Target is null:
@@ -128,7 +128,7 @@ internal sealed class OwnWaits
         switch (fd.Kind)
         {
             case "pipe":
-                return OnPipe(process, thread, fd.Target, fd.Access == "write");
+                return OnPipe(process, fd.Target, fd.Access == "write");
             case "timerfd" or "inotify" or "signalfd":
                 return Notifier(fd.Kind);
             case "device":
@@ -144,18 +144,26 @@ internal sealed class OwnWaits
         }
     }
 
-    private OwnWait OnFd(ProcessInfo process, ThreadInfo thread, SyscallInfo call, string name, bool write, string wchan)
+    /// <summary>A read or write on a descriptor that some other runtime structure (a goroutine's poller, an async flow) says it waits on.</summary>
+    public OwnWait Descriptor(ProcessInfo process, FdInfo fd, bool write) => OnDescriptor(process, fd, write ? "write" : "read", write, wchan: "");
+
+    private OwnWait OnFd(ProcessInfo process, SyscallInfo call, string name, bool write, string wchan)
     {
-        string? obj = call.Object;
         FdInfo? fd = call.Fd is int n ? process.FindFd(n) : null;
-        if (obj is null || fd is null)
+        if (call.Object is null || fd is null)
         {
             return OwnWait.End(WaitEndKind.Unexplained, $"is blocked in {name}({call.Fd}) on a descriptor that could not be read{wchan}");
         }
+        return OnDescriptor(process, fd, name, write, wchan);
+    }
+
+    private OwnWait OnDescriptor(ProcessInfo process, FdInfo fd, string name, bool write, string wchan)
+    {
+        string obj = fd.Target;
         switch (fd.Kind)
         {
             case "pipe":
-                return OnPipe(process, thread, obj, write);
+                return OnPipe(process, obj, write);
             case "device":
                 return IsTerminal(obj)
                     ? OwnWait.End(WaitEndKind.Outside, write ? $"waits to write to the terminal {obj} (output suspended, e.g. by Ctrl-S?)" : $"waits for input on the terminal {obj}")
@@ -185,7 +193,7 @@ internal sealed class OwnWaits
     /// A pipe no edge was drawn for: its level moved, its other end is the process's own (a wake-up
     /// pipe), or the other holders are not blocked and may yet read or write.
     /// </summary>
-    private OwnWait OnPipe(ProcessInfo process, ThreadInfo thread, string id, bool write)
+    private OwnWait OnPipe(ProcessInfo process, string id, bool write)
     {
         PipeInfo? pipe = _snapshot.FindPipe(id);
         if (pipe is null)

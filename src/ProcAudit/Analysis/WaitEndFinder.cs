@@ -140,8 +140,7 @@ internal sealed class WaitEndFinder
         }
         if (g.Fd is int fd && process.FindFd(fd) is FdInfo f)
         {
-            ThreadInfo stand = new() { Tid = 0, Name = "", State = "S", Syscall = new SyscallInfo { Number = -1, Name = g.FdMode == "write" ? "write" : "read", Shape = g.FdMode == "write" ? SyscallShape.FdWrite : SyscallShape.FdRead, Fd = fd, Object = f.Target } };
-            return FromOwn(node, process, _own.Of(process, stand));
+            return FromOwn(node, process, _own.Descriptor(process, f, write: g.FdMode == "write"));
         }
         return Internal(node, process, $"{_d.Who(node)} waits ({g.WaitReason ?? g.State}) for another goroutine");
     }
@@ -170,8 +169,7 @@ internal sealed class WaitEndFinder
             case "delay":
                 return new Resolved(WaitEndKind.Timer, $"{who} awaits Task.Delay", node, ImmutableArray<WaitEdge>.Empty);
             case "socket" when f.Fd is int fd && process.FindFd(fd) is FdInfo socketFd:
-                ThreadInfo stand = new() { Tid = 0, Name = "", State = "S", Syscall = new SyscallInfo { Number = -1, Name = f.Operation == "Send" ? "write" : "read", Shape = f.Operation == "Send" ? SyscallShape.FdWrite : SyscallShape.FdRead, Fd = fd, Object = socketFd.Target } };
-                OwnWait own = f.Operation == "Accept" ? OwnWait.End(WaitEndKind.Outside, $"awaits a connection ({socketFd.Target})") : _own.Of(process, stand);
+                OwnWait own = f.Operation == "Accept" ? OwnWait.End(WaitEndKind.Outside, $"awaits a connection ({socketFd.Target})") : _own.Descriptor(process, socketFd, write: f.Operation == "Send");
                 return FromOwn(node, process, own);
             case "promise":
                 return new Resolved(WaitEndKind.Unexplained, $"{who} awaits a TaskCompletionSource ({f.WaitsOn}) that nothing has completed, and ProcAudit cannot tell what would", node, ImmutableArray<WaitEdge>.Empty);

@@ -56,7 +56,8 @@ internal sealed partial class ProcessTreeCapture
     private static double? ClockNow(int clock) => clock switch
     {
         0 => (DateTime.UtcNow - DateTime.UnixEpoch).TotalSeconds,
-        // Stopwatch reads CLOCK_MONOTONIC on Linux, the clock the scheduler's exec_start follows.
+        // Stopwatch reads CLOCK_MONOTONIC on Linux: the clock of futex and clock_nanosleep deadlines (the
+        // scheduler's own clock, for off-CPU time, is read from thread-self/sched instead).
         1 => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency,
         _ => null,
     };

@@ -99,7 +99,12 @@ public static class ReportBuilder
     private static string Sampled(AuditResult result) =>
         result.Snapshot.IntervalMs > 0 ? $" in {result.Snapshot.IntervalMs} ms" : " (single sample, so progress was not measured)";
 
-    private static string Count(int n, string what) => $"{n} {what}{(n == 1 ? "" : "s")}";
+    /// <summary>"1 wait leads", "3 waits lead": the waits that end neither in movement, a timer nor the outside world.</summary>
+    private static string Unexplained(AnalysisResult a)
+    {
+        int n = a.Ends.Count(e => e.End is not (WaitEndKind.Moved or WaitEndKind.Timer or WaitEndKind.Outside));
+        return n == 1 ? "1 wait leads" : $"{n} waits lead";
+    }
 
     /// <summary>The first two distinct ends in words, and how many more.</summary>
     private static string Ends(AnalysisResult a, Func<WaitEndKind, bool> which)
@@ -120,7 +125,7 @@ public static class ReportBuilder
             Analysis.Verdict.Exited => $"EXITED: {root} has exited.",
             Analysis.Verdict.Idle when a.Ends.IsDefaultOrEmpty => $"IDLE: no thread in the tree of {root} waits on anything ProcAudit follows (kernel threads and zombies have no user side).",
             Analysis.Verdict.Idle => $"IDLE: nothing in the tree of {root} moved{Sampled(result)}, and every wait ends in a timer or outside the tree: {Ends(a, k => k is WaitEndKind.Timer or WaitEndKind.Outside)}.",
-            Analysis.Verdict.Blocked => $"BLOCKED: nothing in the tree of {root} moved{Sampled(result)}, and {Count(a.Ends.Count(e => e.End != WaitEndKind.Moved && e.End != WaitEndKind.Timer && e.End != WaitEndKind.Outside), "wait")} lead{(a.Ends.Count(e => e.End != WaitEndKind.Moved && e.End != WaitEndKind.Timer && e.End != WaitEndKind.Outside) == 1 ? "s" : "")} somewhere ProcAudit cannot explain ({EndFindingsKind}).",
+            Analysis.Verdict.Blocked => $"BLOCKED: nothing in the tree of {root} moved{Sampled(result)}, and {Unexplained(a)} somewhere ProcAudit cannot explain ({EndFindingsKind}).",
             _ => result.Snapshot.IntervalMs > 0
                 ? $"RUNNING: no deadlock or stall found in the tree of {root} ({processes} process{(processes == 1 ? "" : "es")})."
                 : $"RUNNING: no deadlock or stall found in the tree of {root} ({processes} process{(processes == 1 ? "" : "es")}; single sample, progress not measured).",
