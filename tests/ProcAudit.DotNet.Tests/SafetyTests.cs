@@ -118,6 +118,11 @@ public sealed class SafetyTests
             ManagedStacks stacks = DotNetInspector.CaptureStacks(parent.Pid, Scenarios.Budget);
             Assert.True(stacks.Status == CaptureStatus.Captured, $"{stacks.Status}: {string.Join(" | ", stacks.Notes)}");
             Assert.NotNull(stacks.FindThread(parent.Pid));
+
+            // Nor may the abandoned lock read still be inside the DAC when the target is killed at the end of the test:
+            // a full read waits its turn behind it (one attach at a time), so once it returns, the abandoned one is done.
+            ManagedLocks after = DotNetInspector.CaptureLocks(parent.Pid, Scenarios.Budget);
+            Assert.Equal(CaptureStatus.Captured, after.Status);
         });
     }
 
