@@ -30,7 +30,7 @@ public sealed class GoEnricher : IRuntimeEnricher
     /// <inheritdoc />
     public RuntimeView Enrich(ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken)
     {
-        int[] epoll = process.Fds.Where(f => f.Kind == "eventpoll").Select(f => f.Fd).ToArray();
+        int[] epoll = process.Fds.Where(f => f.Kind == FdKind.Eventpoll).Select(f => f.Fd).ToArray();
         DateTime start = DateTime.UtcNow;
         long? cpuBefore = CpuTicks(process.Pid);
         GoroutineSnapshot first = GoroutineReader.Read(process.Pid, budget, epoll);

@@ -98,7 +98,7 @@ internal sealed class Describe
         {
             return id;
         }
-        string where = s.Local is not null && s.Remote is not null ? $"{s.Local} -> {s.Remote}, " : s.Path is { Length: > 0 } p ? $"{s.Kind} {p}, " : $"{s.Kind}, ";
+        string where = s.Local is not null && s.Remote is not null ? $"{s.Local} -> {s.Remote}, " : s.Path is { Length: > 0 } p ? $"{s.Kind.Name()} {p}, " : $"{s.Kind.Name()}, ";
         string sendQ = s.SendQueueBytes is long q ? $", Send-Q {Bytes(q)}" : "";
         return $"{where}{id}{sendQ}";
     }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using ProcAudit.Kinds;
 
 namespace ProcAudit.Analysis;
 
@@ -19,11 +20,11 @@ internal sealed record OwnWait(WaitEndKind Kind, string Summary, ImmutableArray<
 /// <summary>Classifies a thread's own wait from its syscall, its arguments and the objects behind its descriptors.</summary>
 internal sealed class OwnWaits
 {
-    private readonly Snapshot _snapshot;
+    private readonly KindScope _scope;
 
     public OwnWaits(Snapshot snapshot)
     {
-        _snapshot = snapshot;
+        _scope = new KindScope(snapshot);
     }
 
     /// <summary>The thread's wait, read from its syscall alone (its edges are followed elsewhere).</summary>
@@ -75,7 +76,7 @@ internal sealed class OwnWaits
             case SyscallShape.FdWrite:
                 return OnFd(process, call, name, shape == SyscallShape.FdWrite, wchan);
             case SyscallShape.FdOther when name is "accept" or "accept4" && call.Object is string listener:
-                return OwnWait.End(WaitEndKind.Outside, $"waits for a connection on {Where(listener)}");
+                return OwnWait.End(WaitEndKind.Outside, $"waits for a connection on {_scope.Where(listener)}");
             case SyscallShape.FdOther when name == "connect" && call.Target is null:
                 return OwnWait.End(WaitEndKind.Outside, $"waits in connect({call.Fd}) for a remote host to answer");
             case SyscallShape.FdOther:
@@ -95,11 +96,11 @@ internal sealed class OwnWaits
     {
         ImmutableArray<int> fds = call.WaitsOnFds;
         if (name.StartsWith("epoll", StringComparison.Ordinal) && call.Args.Length > 0 && call.Args[0] <= int.MaxValue
-            && process.FindFd((int)call.Args[0]) is { Kind: "eventpoll" } epoll)
+            && process.FindFd((int)call.Args[0]) is { Kind: FdKind.Eventpoll } epoll)
         {
             fds = epoll.Watches;
         }
-        List<OwnWait> leads = fds.Select(fd => process.FindFd(fd)).OfType<FdInfo>().Select(f => Watched(process, thread, f)).ToList();
+        List<OwnWait> leads = fds.Select(fd => process.FindFd(fd)).OfType<FdInfo>().Select(f => Watched(process, f)).ToList();
         if (leads.FirstOrDefault(l => l.Kind == WaitEndKind.Outside) is OwnWait outside)
         {
             return outside with { Summary = $"{outside.Summary} (in {name})" };
@@ -123,29 +124,10 @@ internal sealed class OwnWaits
     }
 
     /// <summary>What a descriptor in a poll set can be woken by.</summary>
-    private OwnWait Watched(ProcessInfo process, ThreadInfo thread, FdInfo fd)
-    {
-        switch (fd.Kind)
-        {
-            case "pipe":
-                return OnPipe(process, fd.Target, fd.Access == "write");
-            case "timerfd" or "inotify" or "signalfd":
-                return Notifier(fd.Kind);
-            case "device":
-                return OwnWait.End(WaitEndKind.Outside, $"waits on {fd.Target}{(IsTerminal(fd.Target) ? ", a terminal" : "")}");
-            case "eventfd":
-            case "eventpoll":
-            case "pidfd":
-            case "anon":
-            case "file":
-                return OwnWait.End(WaitEndKind.Internal, $"watches its own {fd.Kind}");
-            default:
-                return OnSocket(process, fd.Target, write: false);
-        }
-    }
+    private OwnWait Watched(ProcessInfo process, FdInfo fd) => KindRegistry.ForFd(fd.Kind).Watched(_scope, process, fd);
 
     /// <summary>A read or write on a descriptor that some other runtime structure (a goroutine's poller, an async flow) says it waits on.</summary>
-    public OwnWait Descriptor(ProcessInfo process, FdInfo fd, bool write) => OnDescriptor(process, fd, write ? "write" : "read", write, wchan: "");
+    public OwnWait Descriptor(ProcessInfo process, FdInfo fd, bool write) => KindRegistry.ForFd(fd.Kind).OnDescriptor(_scope, process, fd, write ? "write" : "read", write, wchan: "");
 
     private OwnWait OnFd(ProcessInfo process, SyscallInfo call, string name, bool write, string wchan)
     {
@@ -154,102 +136,8 @@ internal sealed class OwnWaits
         {
             return OwnWait.End(WaitEndKind.Unexplained, $"is blocked in {name}({call.Fd}) on a descriptor that could not be read{wchan}");
         }
-        return OnDescriptor(process, fd, name, write, wchan);
+        return KindRegistry.ForFd(fd.Kind).OnDescriptor(_scope, process, fd, name, write, wchan);
     }
-
-    private OwnWait OnDescriptor(ProcessInfo process, FdInfo fd, string name, bool write, string wchan)
-    {
-        string obj = fd.Target;
-        switch (fd.Kind)
-        {
-            case "pipe":
-                return OnPipe(process, obj, write);
-            case "device":
-                return IsTerminal(obj)
-                    ? OwnWait.End(WaitEndKind.Outside, write ? $"waits to write to the terminal {obj} (output suspended, e.g. by Ctrl-S?)" : $"waits for input on the terminal {obj}")
-                    : OwnWait.End(WaitEndKind.Outside, $"waits in {name} on the device {obj}");
-            case "timerfd" or "inotify" or "signalfd":
-                return Notifier(fd.Kind);
-            case "eventfd":
-                return OwnWait.End(WaitEndKind.Internal, $"waits in {name} on an eventfd (fd {fd.Fd})");
-            case "file":
-            case "anon":
-            case "other":
-                return OwnWait.End(WaitEndKind.Unexplained, $"is blocked in {name}({fd.Fd}) on {obj}{wchan}, a wait ProcAudit cannot follow (a FIFO, a FUSE or network file?)");
-            default:
-                return OnSocket(process, obj, write);
-        }
-    }
-
-    /// <summary>The descriptors the kernel fills for the world or a clock: a file change, a signal, a timer.</summary>
-    private static OwnWait Notifier(string kind) => kind switch
-    {
-        "timerfd" => OwnWait.End(WaitEndKind.Timer, "waits for a timerfd to expire"),
-        "inotify" => OwnWait.End(WaitEndKind.Outside, "waits for a file change (inotify)"),
-        _ => OwnWait.End(WaitEndKind.Outside, "waits for a signal (signalfd)"),
-    };
-
-    /// <summary>
-    /// A pipe no edge was drawn for: its level moved, its other end is the process's own (a wake-up
-    /// pipe), or the other holders are not blocked and may yet read or write.
-    /// </summary>
-    private OwnWait OnPipe(ProcessInfo process, string id, bool write)
-    {
-        PipeInfo? pipe = _snapshot.FindPipe(id);
-        if (pipe is null)
-        {
-            return OwnWait.End(WaitEndKind.Unexplained, $"waits on {id}, which could not be measured");
-        }
-        if (pipe.QueuedBytesLater is long later && pipe.QueuedBytes is long before && later != before)
-        {
-            return OwnWait.End(WaitEndKind.Moved, $"waits on {id}, whose level moved ({before} -> {later} bytes)");
-        }
-        string role = write ? "reader" : "writer";
-        ImmutableArray<int> others = pipe.Holders.Where(h => h.Pid != process.Pid && (h.Role == role || h.Role == "unknown")).Select(h => h.Pid).Distinct().ToImmutableArray();
-        if (!others.IsEmpty)
-        {
-            return new OwnWait(WaitEndKind.Moved, $"waits on {id}, held by {string.Join(", ", others)}", others);
-        }
-        // Only its own process holds the other end: a signal handler (single-threaded) or another thread writes it.
-        return process.Threads.Length == 1 && !write
-            ? OwnWait.End(WaitEndKind.Outside, $"waits for a signal (its own wake-up pipe {id})")
-            : OwnWait.End(WaitEndKind.Internal, $"waits on its own pipe {id}");
-    }
-
-    private OwnWait OnSocket(ProcessInfo process, string id, bool write)
-    {
-        SocketInfo? socket = _snapshot.FindSocket(id);
-        if (socket is null)
-        {
-            return OwnWait.End(WaitEndKind.Outside, $"waits on {id} (a socket of a kind ProcAudit does not read, e.g. netlink)");
-        }
-        if (socket.Listener)
-        {
-            return OwnWait.End(WaitEndKind.Outside, $"waits for a connection on {Where(id)}");
-        }
-        if (socket.Peer is string peerId && _snapshot.FindSocket(peerId) is SocketInfo peer)
-        {
-            ImmutableArray<int> others = peer.Holders.Select(h => h.Pid).Where(p => p != process.Pid).Distinct().ToImmutableArray();
-            return others.IsEmpty
-                ? OwnWait.End(WaitEndKind.Internal, $"waits on {id}, whose peer {peerId} its own process holds")
-                : new OwnWait(WaitEndKind.Moved, $"waits on {id}, whose peer is held by {string.Join(", ", others)}", others);
-        }
-        if (socket.Remote is string remote && socket.Kind.StartsWith("tcp", StringComparison.Ordinal))
-        {
-            return OwnWait.End(WaitEndKind.Outside, write ? $"waits to send to {remote} ({id})" : $"waits for {remote} to send ({id})");
-        }
-        return OwnWait.End(WaitEndKind.Outside, $"waits for traffic on {Where(id)}");
-    }
-
-    private string Where(string socketId)
-    {
-        SocketInfo? s = _snapshot.FindSocket(socketId);
-        string at = s?.Local ?? (s?.Path is { Length: > 0 } p ? p : null) ?? "";
-        return at.Length == 0 ? socketId : $"{at} ({socketId})";
-    }
-
-    private static bool IsTerminal(string path) =>
-        path.StartsWith("/dev/pts/", StringComparison.Ordinal) || path.StartsWith("/dev/tty", StringComparison.Ordinal) || path == "/dev/console";
 
     /// <summary>" 600 s (593 s left)", " an unknown time", or "" when untimed.</summary>
     public static string Timed(WaitTimer? timer, string lead)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ProcAudit.Kinds;
 
 namespace ProcAudit.Analysis;
 
@@ -66,9 +67,9 @@ internal sealed partial class WaitGraphBuilder
     {
         bool write = g.FdMode == "write";
         string parked = $"goroutine {g.Id} is parked in the netpoller {(write ? "writing" : "reading")} fd {fd.Fd} ({fd.Target}), as its pollDesc says";
-        if (_sockets.TryGetValue(fd.Target, out SocketInfo? socket) && !socket.Listener)
+        if (_scope.Socket(fd.Target) is SocketInfo socket && !socket.Listener)
         {
-            List<int> peers = PeerHolders(socket, except: process.Pid).ToList();
+            List<int> peers = _scope.PeerHolders(socket, except: process.Pid).ToList();
             if (write && (socket.SendQueueBytes > 0 || socket.ZeroWindow))
             {
                 foreach (int peer in peers)
@@ -87,20 +88,20 @@ internal sealed partial class WaitGraphBuilder
             }
             return;
         }
-        if (Stuck(fd.Target) is not PipeInfo pipe)
+        if (_scope.StuckPipe(fd.Target) is not PipeInfo pipe)
         {
             return;
         }
         if (!write && pipe.QueuedBytes == 0)
         {
-            foreach (int writer in HolderPids(pipe, "writer", except: process.Pid))
+            foreach (int writer in KindScope.Holding(pipe.Holders, "writer", except: process.Pid))
             {
                 _edges.Add(new WaitEdge(from, new WaitEnd(writer), pipe.Id, WaitReasons.ReadEmptyPipe, Certainty.Observed, $"{parked}, which is empty", fd.Fd));
             }
         }
         else if (write)
         {
-            foreach (int reader in HolderPids(pipe, "reader", except: process.Pid))
+            foreach (int reader in KindScope.Holding(pipe.Holders, "reader", except: process.Pid))
             {
                 _edges.Add(new WaitEdge(from, new WaitEnd(reader), pipe.Id, WaitReasons.WriteFullPipe, Certainty.Observed, $"{parked}, which has no room", fd.Fd));
             }

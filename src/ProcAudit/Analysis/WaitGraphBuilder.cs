@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ProcAudit.Kinds;
 
 namespace ProcAudit.Analysis;
 
@@ -11,15 +12,13 @@ namespace ProcAudit.Analysis;
 internal sealed partial class WaitGraphBuilder
 {
     private readonly Snapshot _snapshot;
-    private readonly Dictionary<string, PipeInfo> _pipes;
-    private readonly Dictionary<string, SocketInfo> _sockets;
+    private readonly KindScope _scope;
     private readonly List<WaitEdge> _edges = new();
 
     private WaitGraphBuilder(Snapshot snapshot)
     {
         _snapshot = snapshot;
-        _pipes = snapshot.Pipes.ToDictionary(p => p.Id);
-        _sockets = snapshot.Sockets.ToDictionary(s => s.Id);
+        _scope = new KindScope(snapshot);
     }
 
     public static ImmutableArray<WaitEdge> Build(Snapshot snapshot)
@@ -32,7 +31,10 @@ internal sealed partial class WaitGraphBuilder
                 builder.AddObserved(process, thread);
             }
         }
-        builder.AddFileLockWaits();
+        foreach (ObjectKindModule kind in KindRegistry.Objects)
+        {
+            builder._edges.AddRange(kind.Edges(builder._scope));
+        }
         foreach (ProcessInfo process in snapshot.Processes)
         {
             builder.AddManaged(process);
@@ -62,43 +64,12 @@ internal sealed partial class WaitGraphBuilder
         }
         SyscallShape shape = call.Shape;
         WaitEnd from = new(process.Pid, thread.Tid);
+        if (call.Fd is int n && process.FindFd(n) is FdInfo fd)
+        {
+            _edges.AddRange(KindRegistry.ForFd(fd.Kind).Observed(_scope, process, thread, call));
+        }
         switch (shape)
         {
-            case SyscallShape.FdRead when call.Object is string obj && Stuck(obj) is PipeInfo pipe:
-                foreach (int writer in HolderPids(pipe, "writer", except: process.Pid))
-                {
-                    _edges.Add(new WaitEdge(from, new WaitEnd(writer), obj, WaitReasons.ReadEmptyPipe, Certainty.Observed,
-                        $"thread {thread.Tid} is blocked in {name}({call.Fd}) on {obj}, which is empty", call.Fd));
-                }
-                break;
-            case SyscallShape.FdWrite when call.Object is string obj && Stuck(obj) is PipeInfo pipe:
-                foreach (int reader in HolderPids(pipe, "reader", except: process.Pid))
-                {
-                    _edges.Add(new WaitEdge(from, new WaitEnd(reader), obj, WaitReasons.WriteFullPipe, Certainty.Observed,
-                        $"thread {thread.Tid} is blocked in {name}({call.Fd}) on {obj}, which has no room", call.Fd));
-                }
-                break;
-            case SyscallShape.FdRead when call.Object is string obj && _sockets.TryGetValue(obj, out SocketInfo? socket) && !socket.Listener:
-                foreach (int peer in PeerHolders(socket, except: process.Pid))
-                {
-                    _edges.Add(new WaitEdge(from, new WaitEnd(peer), obj, WaitReasons.RecvEmptySocket, Certainty.Observed,
-                        $"thread {thread.Tid} is blocked in {name}({call.Fd}) on {obj}, which has nothing to read; its peer {socket.Peer} is held by {peer}", call.Fd));
-                }
-                break;
-            case SyscallShape.FdWrite when call.Object is string obj && _sockets.TryGetValue(obj, out SocketInfo? socket):
-                foreach (int peer in PeerHolders(socket, except: process.Pid))
-                {
-                    _edges.Add(new WaitEdge(from, new WaitEnd(peer), obj, WaitReasons.SendFullSocket, Certainty.Observed,
-                        $"thread {thread.Tid} is blocked in {name}({call.Fd}) on {obj}, whose buffers are full (Send-Q {socket.SendQueueBytes?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "?"} bytes); its peer {socket.Peer} is held by {peer}", call.Fd));
-                }
-                break;
-            case SyscallShape.FdOther when name == "connect" && call.Target is string target && _sockets.TryGetValue(target, out SocketInfo? listener):
-                foreach (int holder in listener.Holders.Select(h => h.Pid).Where(p => p != process.Pid).Distinct())
-                {
-                    _edges.Add(new WaitEdge(from, new WaitEnd(holder), target, WaitReasons.ConnectBacklogFull, Certainty.Observed,
-                        $"thread {thread.Tid} is blocked in connect({call.Fd}) to {listener.Local ?? listener.Path ?? target}, whose listener {target} has {listener.RecvQueueBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} connections waiting to be accepted (backlog {listener.BacklogLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"})", call.Fd));
-                }
-                break;
             case SyscallShape.Futex when thread.FutexOwner is FutexOwner owner:
                 _edges.Add(new WaitEdge(from, new WaitEnd(process.Pid, owner.Tid), owner.Object,
                     owner.Kind == "join" ? WaitReasons.ThreadJoin : WaitReasons.FutexOwner, Certainty.Inferred,
@@ -153,44 +124,6 @@ internal sealed partial class WaitGraphBuilder
     }
 
     /// <summary>
-    /// /proc/locks queues each waiting request under the lock it waits for (or behind another
-    /// waiter): the waiter's thread, blocked in flock or fcntl, waits for that lock's holder.
-    /// </summary>
-    private void AddFileLockWaits()
-    {
-        ImmutableArray<FileLockInfo> locks = _snapshot.FileLocks;
-        for (int i = 0; i < locks.Length; i++)
-        {
-            FileLockInfo waiter = locks[i];
-            if (waiter.Depth == 0 || waiter.Pid is not int pid || _snapshot.FindProcess(pid) is not ProcessInfo process)
-            {
-                continue;
-            }
-            FileLockInfo? blocker = null;
-            for (int j = i - 1; j >= 0 && locks[j].Ordinal == waiter.Ordinal; j--)
-            {
-                if (locks[j].Depth == waiter.Depth - 1)
-                {
-                    blocker = locks[j];
-                    break;
-                }
-            }
-            // Observed means a thread seen blocked in the lock call: /proc/locks is read a moment
-            // after the threads, and a request queued in between has no such thread yet.
-            ThreadInfo? thread = process.Threads.FirstOrDefault(t => t.Syscall?.Name is "flock" or "fcntl");
-            if (blocker?.Pid is not int holder || holder == pid || thread is null || thread.Progress?.Moved == true)
-            {
-                continue;
-            }
-            string what = waiter.Path ?? blocker.Path ?? blocker.Id;
-            string queue = waiter.Depth > 1 ? $"behind the {blocker.Access} request of {holder}" : $"behind the {blocker.Access} lock {holder} holds";
-            _edges.Add(new WaitEdge(new WaitEnd(pid, thread.Tid), new WaitEnd(holder), blocker.Id, WaitReasons.LockHeld, Certainty.Observed,
-                $"thread {thread.Tid} is blocked in {thread.Syscall!.Name} on {what}; /proc/locks queues its {waiter.Access} request {queue}",
-                waiter.Fd));
-        }
-    }
-
-    /// <summary>
     /// A parked runtime (all threads in epoll, poll or futex) shows no blocking read or write; what
     /// its epoll set watches says which pipe ends it waits on. Such edges are inferred, and say so.
     /// </summary>
@@ -200,16 +133,16 @@ internal sealed partial class WaitGraphBuilder
         {
             return;
         }
-        foreach (FdInfo epoll in process.Fds.Where(f => f.Kind == "eventpoll"))
+        foreach (FdInfo epoll in process.Fds.Where(f => f.Kind == FdKind.Eventpoll))
         {
             foreach (int watched in epoll.Watches)
             {
-                if (process.FindFd(watched) is FdInfo sfd && _sockets.TryGetValue(sfd.Target, out SocketInfo? socket))
+                if (process.FindFd(watched) is FdInfo sfd && _scope.Socket(sfd.Target) is SocketInfo socket)
                 {
                     InferSocket(process, epoll, sfd, socket);
                     continue;
                 }
-                if (process.FindFd(watched) is not { Kind: "pipe" } fd || Stuck(fd.Target) is not PipeInfo pipe)
+                if (process.FindFd(watched) is not { Kind: FdKind.Pipe } fd || _scope.StuckPipe(fd.Target) is not PipeInfo pipe)
                 {
                     continue;
                 }
@@ -228,7 +161,7 @@ internal sealed partial class WaitGraphBuilder
     /// <summary>Parked, watching the read end of an empty pipe whose every writer is itself blocked.</summary>
     private void InferRead(ProcessInfo process, FdInfo epoll, FdInfo fd, PipeInfo pipe)
     {
-        List<int> writers = HolderPids(pipe, "writer", except: process.Pid).ToList();
+        List<int> writers = KindScope.Holding(pipe.Holders, "writer", except: process.Pid).ToList();
         if (writers.Count == 0 || !writers.All(w => IsBlocked(w) || WillNotWrite(w)))
         {
             return;
@@ -246,7 +179,7 @@ internal sealed partial class WaitGraphBuilder
     /// </summary>
     private void InferSocket(ProcessInfo process, FdInfo epoll, FdInfo fd, SocketInfo socket)
     {
-        List<int> peers = PeerHolders(socket, except: process.Pid).ToList();
+        List<int> peers = _scope.PeerHolders(socket, except: process.Pid).ToList();
         if (socket.Listener || peers.Count == 0)
         {
             return;
@@ -272,7 +205,7 @@ internal sealed partial class WaitGraphBuilder
     /// <summary>Parked, watching the write end of a pipe that is full to capacity: it waits for the readers.</summary>
     private void InferWrite(ProcessInfo process, FdInfo epoll, FdInfo fd, PipeInfo pipe)
     {
-        foreach (int reader in HolderPids(pipe, "reader", except: process.Pid))
+        foreach (int reader in KindScope.Holding(pipe.Holders, "reader", except: process.Pid))
         {
             _edges.Add(new WaitEdge(new WaitEnd(process.Pid), new WaitEnd(reader), fd.Target, WaitReasons.WriteFullPipe, Certainty.Inferred,
                 $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd}, the write end of {fd.Target}, which is full ({pipe.QueuedBytes}/{pipe.CapacityBytes} bytes)", fd.Fd));
@@ -331,27 +264,7 @@ internal sealed partial class WaitGraphBuilder
 
     private bool ReadsOwnPipe(ProcessInfo process, ThreadInfo t) =>
         t.Syscall is { Shape: SyscallShape.FdRead, Object: string obj }
-        && _pipes.TryGetValue(obj, out PipeInfo? pipe) && pipe.Holders.All(h => h.Pid == process.Pid);
-
-    /// <summary>The pipe behind a link text, unless its level moved between the samples.</summary>
-    private PipeInfo? Stuck(string objectId)
-    {
-        if (!_pipes.TryGetValue(objectId, out PipeInfo? pipe))
-        {
-            return null;
-        }
-        bool moved = pipe.QueuedBytesLater is long later && pipe.QueuedBytes is long before && later != before;
-        return moved ? null : pipe;
-    }
-
-    /// <summary>The processes holding the other end of a socket on this machine.</summary>
-    private IEnumerable<int> PeerHolders(SocketInfo socket, int except) =>
-        socket.Peer is string peer && _sockets.TryGetValue(peer, out SocketInfo? other)
-            ? other.Holders.Select(h => h.Pid).Where(p => p != except).Distinct()
-            : Enumerable.Empty<int>();
-
-    private static IEnumerable<int> HolderPids(PipeInfo pipe, string role, int except) =>
-        pipe.Holders.Where(h => h.Role == role && h.Pid != except).Select(h => h.Pid).Distinct();
+        && _scope.Pipe(obj) is PipeInfo pipe && pipe.Holders.All(h => h.Pid == process.Pid);
 
     /// <summary>Which children a wait4/waitid call waits for: one pid, or every child (of a process group).</summary>
     private IEnumerable<int> AwaitedChildren(ProcessInfo process, string name, SyscallInfo call)

@@ -20,7 +20,7 @@ internal static class FdScan
         foreach (FdLinkEntry l in links)
         {
             FdTarget t = FdLink.Classify(l.Target);
-            if (t.Inode is ulong ino && ((t.Kind == "pipe" && pipeInodes.Contains(ino)) || (t.Kind == "socket" && socketInodes?.Contains(ino) == true)))
+            if (t.Inode is ulong ino && ((t.Kind == FdKind.Pipe && pipeInodes.Contains(ino)) || (t.Kind == FdKind.Socket && socketInodes?.Contains(ino) == true)))
             {
                 return true;
             }

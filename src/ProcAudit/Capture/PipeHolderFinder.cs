@@ -12,7 +12,7 @@ internal static class PipeHolderFinder
     public static PipeHolders? Find(ProcfsReader procfs, int pid, int fd)
     {
         ProcText link = procfs.ReadLink($"{pid}/fd/{fd}");
-        if (!link.Ok || FdLink.Classify(link.Text!) is not { Kind: "pipe", Inode: ulong inode })
+        if (!link.Ok || FdLink.Classify(link.Text!) is not { Kind: FdKind.Pipe, Inode: ulong inode })
         {
             return null;
         }

@@ -66,21 +66,21 @@ internal sealed partial class ProcessTreeCapture
 
     private static ImmutableArray<SocketInfo> DescribeSockets(SocketTable table, Dictionary<int, List<FdInfo>> fds, HashSet<int> tree, HashSet<ulong> scanned)
     {
-        IEnumerable<ulong> held = tree.SelectMany(pid => fds[pid]).Where(f => f.Kind == "socket" && f.Inode is not null).Select(f => f.Inode!.Value);
+        IEnumerable<ulong> held = tree.SelectMany(pid => fds[pid]).Where(f => f.Kind == FdKind.Socket && f.Inode is not null).Select(f => f.Inode!.Value);
         ImmutableArray<SocketInfo>.Builder result = ImmutableArray.CreateBuilder<SocketInfo>();
         foreach (ulong inode in held.Concat(scanned).Distinct().Order())
         {
             SocketEntry? e = table.Find(inode);
             SocketEntry? peer = e is null ? null : table.FindPeer(e);
             ImmutableArray<Holder> holders = fds.OrderBy(kv => kv.Key)
-                .SelectMany(kv => kv.Value.Where(f => f.Kind == "socket" && f.Inode == inode).Select(f => new Holder(kv.Key, f.Fd, "owner")))
+                .SelectMany(kv => kv.Value.Where(f => f.Kind == FdKind.Socket && f.Inode == inode).Select(f => new Holder(kv.Key, f.Fd, "owner")))
                 .ToImmutableArray();
             bool unixStream = e?.Kind == SocketKind.Unix && e.UnixType == UnixSocketType.Stream;
             result.Add(new SocketInfo
             {
                 Id = $"socket:[{inode}]",
                 Inode = inode,
-                Kind = e?.KindName ?? "socket",
+                Kind = e?.FdKind ?? FdKind.Socket,
                 State = e?.State,
                 Listener = e?.IsListener ?? false,
                 Local = e?.Local?.ToString(),

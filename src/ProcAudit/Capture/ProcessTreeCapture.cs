@@ -90,9 +90,9 @@ internal sealed partial class ProcessTreeCapture
 
         // Phase 2: the pipes and sockets the tree waits on (and the far ends of those sockets), and
         // everyone on the machine who holds one of them.
-        HashSet<ulong> awaited = Awaited(tree, fds, threads, "pipe");
-        SocketTable? sockets = tree.Any(pid => fds[pid].Any(f => f.Kind == "socket")) ? ReadSockets(root) : null;
-        HashSet<ulong> socketScan = sockets is null ? new HashSet<ulong>() : SocketsToScan(sockets, Awaited(tree, fds, threads, "socket"));
+        HashSet<ulong> awaited = Awaited(tree, fds, threads, FdKind.Pipe);
+        SocketTable? sockets = tree.Any(pid => fds[pid].Any(f => f.Kind == FdKind.Socket)) ? ReadSockets(root) : null;
+        HashSet<ulong> socketScan = sockets is null ? new HashSet<ulong>() : SocketsToScan(sockets, Awaited(tree, fds, threads, FdKind.Socket));
         if (sockets is not null)
         {
             foreach (int pid in tree)
@@ -150,7 +150,7 @@ internal sealed partial class ProcessTreeCapture
         {
             foreach (int pid in fds.Keys.ToList())
             {
-                fds[pid] = fds[pid].Select(f => f.Kind == "socket" && f.Inode is ulong ino && sockets.Find(ino) is SocketEntry e ? f with { Kind = e.KindName } : f).ToList();
+                fds[pid] = fds[pid].Select(f => f.Kind == FdKind.Socket && f.Inode is ulong ino && sockets.Find(ino) is SocketEntry e ? f with { Kind = e.FdKind } : f).ToList();
             }
         }
 
@@ -240,10 +240,10 @@ internal sealed partial class ProcessTreeCapture
     /// Pipes (or sockets) a thread of the tree is blocked on (read, write, any fd call), and those a
     /// tree process watches through epoll (a runtime parked in its poller waits on those).
     /// </summary>
-    internal static HashSet<ulong> Awaited(IEnumerable<int> tree, IReadOnlyDictionary<int, List<FdInfo>> fds, IReadOnlyDictionary<int, ImmutableArray<ThreadInfo>> threads, string kind) =>
+    internal static HashSet<ulong> Awaited(IEnumerable<int> tree, IReadOnlyDictionary<int, List<FdInfo>> fds, IReadOnlyDictionary<int, ImmutableArray<ThreadInfo>> threads, FdKind kind) =>
         Awaited(tree, fds, threads, f => f.Kind == kind);
 
-    /// <inheritdoc cref="Awaited(IEnumerable{int}, IReadOnlyDictionary{int, List{FdInfo}}, IReadOnlyDictionary{int, ImmutableArray{ThreadInfo}}, string)"/>
+    /// <inheritdoc cref="Awaited(IEnumerable{int}, IReadOnlyDictionary{int, List{FdInfo}}, IReadOnlyDictionary{int, ImmutableArray{ThreadInfo}}, FdKind)"/>
     internal static HashSet<ulong> Awaited(IEnumerable<int> tree, IReadOnlyDictionary<int, List<FdInfo>> fds, IReadOnlyDictionary<int, ImmutableArray<ThreadInfo>> threads, Func<FdInfo, bool> kind)
     {
         HashSet<ulong> awaited = new();
@@ -251,7 +251,7 @@ internal sealed partial class ProcessTreeCapture
         {
             Dictionary<int, FdInfo> byFd = fds[pid].ToDictionary(f => f.Fd);
             IEnumerable<int> blockedOn = threads[pid].Where(t => t.Syscall?.Fd is not null).Select(t => t.Syscall!.Fd!.Value);
-            IEnumerable<int> watched = fds[pid].Where(f => f.Kind == "eventpoll").SelectMany(f => f.Watches);
+            IEnumerable<int> watched = fds[pid].Where(f => f.Kind == FdKind.Eventpoll).SelectMany(f => f.Watches);
             foreach (int fd in blockedOn.Concat(watched))
             {
                 if (byFd.TryGetValue(fd, out FdInfo? f) && kind(f) && f.Inode is ulong ino)
@@ -266,7 +266,7 @@ internal sealed partial class ProcessTreeCapture
     private ImmutableArray<PipeInfo> MeasurePipes(Dictionary<int, List<FdInfo>> fds, HashSet<int> tree, HashSet<ulong> scanned)
     {
         ImmutableArray<PipeInfo>.Builder pipes = ImmutableArray.CreateBuilder<PipeInfo>();
-        IEnumerable<ulong> inodes = tree.SelectMany(pid => fds[pid]).Where(f => f.Kind == "pipe" && f.Inode is not null).Select(f => f.Inode!.Value).Distinct().Order();
+        IEnumerable<ulong> inodes = tree.SelectMany(pid => fds[pid]).Where(f => f.Kind == FdKind.Pipe && f.Inode is not null).Select(f => f.Inode!.Value).Distinct().Order();
         foreach (ulong inode in inodes)
         {
             List<Holder> holders = new();
@@ -274,7 +274,7 @@ internal sealed partial class ProcessTreeCapture
             {
                 foreach (FdInfo f in list)
                 {
-                    if (f.Kind == "pipe" && f.Inode == inode)
+                    if (f.Kind == FdKind.Pipe && f.Inode == inode)
                     {
                         holders.Add(new Holder(pid, f.Fd, f.Access switch { "read" => "reader", "write" => "writer", _ => "unknown" }));
                     }

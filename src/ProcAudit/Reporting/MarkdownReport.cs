@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ProcAudit.Analysis;
+using ProcAudit.Kinds;
 
 namespace ProcAudit.Reporting;
 
@@ -62,6 +63,20 @@ public static class MarkdownReport
         w.WriteLine();
         w.WriteLine("</details>");
         w.WriteLine();
+        if (report.Objects.Length > 0)
+        {
+            w.WriteLine("<details><summary>Objects</summary>");
+            w.WriteLine();
+            w.WriteLine("| kind | object |");
+            w.WriteLine("| --- | --- |");
+            foreach (ReportObject o in report.Objects)
+            {
+                w.WriteLine($"| {o.Kind.Name()} | {Cell(KindRegistry.ForObject(o.Kind).Row(o, report))} |");
+            }
+            w.WriteLine();
+            w.WriteLine("</details>");
+            w.WriteLine();
+        }
     }
 
     private static string Who(Report report, WaitEnd end)

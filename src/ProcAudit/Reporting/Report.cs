@@ -65,14 +65,14 @@ public sealed record ReportWaitEnd(WaitEnd Waiter, WaitEndKind End, string Summa
 /// <param name="Version">The tool's version.</param>
 public sealed record ToolInfo(string Name, string Version);
 
-/// <summary>A kernel object in the report: a pipe or a socket.</summary>
+/// <summary>A kernel object in the report: a pipe, a socket, a file lock.</summary>
 public sealed record ReportObject
 {
     /// <summary>The link text, e.g. <c>pipe:[8533]</c>.</summary>
     public required string Id { get; init; }
 
-    /// <summary><c>pipe</c>, <c>tcp</c>, <c>tcp6</c>, <c>udp</c>, <c>udp6</c>, <c>unix</c>.</summary>
-    public required string Kind { get; init; }
+    /// <summary>What it is; its module in src/ProcAudit/Kinds lists, describes and draws it.</summary>
+    public required ObjectKind Kind { get; init; }
 
     /// <summary>Every holder on the machine.</summary>
     public ImmutableArray<Holder> Holders { get; init; } = ImmutableArray<Holder>.Empty;

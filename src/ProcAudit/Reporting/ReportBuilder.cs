@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Reflection;
 using ProcAudit.Analysis;
+using ProcAudit.Kinds;
 
 namespace ProcAudit.Reporting;
 
@@ -25,37 +26,7 @@ public static class ReportBuilder
             Headline = Headline(result),
             IntervalMs = s.IntervalMs,
             Processes = s.Processes,
-            Objects = s.Pipes.Where(p => Matters(p, a)).Select(p => new ReportObject
-            {
-                Id = p.Id,
-                Kind = "pipe",
-                Holders = p.Holders,
-                QueuedBytes = p.QueuedBytes,
-                CapacityBytes = p.CapacityBytes,
-                Full = a.FullPipes.Contains(p.Id),
-                QueuedBytesLater = p.QueuedBytesLater,
-                HoldersComplete = p.HoldersComplete,
-            }).Concat(s.Sockets.Where(k => Matters(k, s, a)).Select(k => new ReportObject
-            {
-                Id = k.Id,
-                Kind = k.Kind,
-                Holders = k.Holders,
-                HoldersComplete = k.HoldersComplete,
-                State = k.State,
-                Local = k.Local,
-                Remote = k.Remote,
-                Path = k.Path,
-                SendQueueBytes = k.SendQueueBytes,
-                RecvQueueBytes = k.RecvQueueBytes,
-                Peer = k.Peer,
-                ZeroWindow = k.ZeroWindow,
-            })).Concat(s.FileLocks.Where(l => a.Waits.Any(w => w.Object == l.Id)).GroupBy(l => l.Id).Select(g => new ReportObject
-            {
-                Id = g.Key,
-                Kind = g.First().Class switch { "FLOCK" => "flock", "OFDLCK" => "ofd", string c => c.ToLowerInvariant() },
-                Holders = g.Where(l => l.Pid is not null).Select(l => new Holder(l.Pid!.Value, l.Fd, l.Depth == 0 ? "owner" : "waiter")).Distinct().ToImmutableArray(),
-                Path = g.Select(l => l.Path).FirstOrDefault(p => p is not null),
-            })).ToImmutableArray(),
+            Objects = KindRegistry.Objects.SelectMany(k => k.Objects(s, a)).ToImmutableArray(),
             Waits = a.Waits,
             Cycles = a.Cycles,
             Findings = a.Findings.Select(f => f with { Chain = f.Waits.Select(e => a.Waits.IndexOf(e)).Where(i => i >= 0).ToImmutableArray() }).ToImmutableArray(),
@@ -63,22 +34,6 @@ public static class ReportBuilder
                 o.Chain.Select(e => a.Waits.IndexOf(e)).Where(i => i >= 0).ToImmutableArray())).ToImmutableArray(),
             Notes = s.Notes,
         };
-    }
-
-    /// <summary>
-    /// A pipe matters when something waits on it or it joins two processes; a runtime's private
-    /// self-pipe (both ends in one process, nobody waiting) stays in that process's fds only.
-    /// </summary>
-    private static bool Matters(PipeInfo pipe, AnalysisResult analysis) =>
-        pipe.Holders.Select(h => h.Pid).Distinct().Skip(1).Any()
-        || analysis.Waits.Any(w => w.Object == pipe.Id)
-        || analysis.Findings.Any(f => f.Object == pipe.Id);
-
-    /// <summary>A socket matters when something waits on it, it is named in a finding, or it is the peer of one that does.</summary>
-    private static bool Matters(SocketInfo socket, Snapshot snapshot, AnalysisResult analysis)
-    {
-        bool Involved(string id) => analysis.Waits.Any(w => w.Object == id) || analysis.Findings.Any(f => f.Object == id);
-        return Involved(socket.Id) || snapshot.Sockets.Any(o => o.Peer == socket.Id && Involved(o.Id));
     }
 
     /// <summary>The first line a person reads.</summary>

@@ -28,6 +28,8 @@ public static class ReportJson
         options.Converters.Add(new JsonStringEnumConverter<Certainty>(JsonNamingPolicy.CamelCase));
         options.Converters.Add(new JsonStringEnumConverter<WaitEndKind>(JsonNamingPolicy.CamelCase));
         options.Converters.Add(new JsonStringEnumConverter<SyscallShape>(JsonNamingPolicy.CamelCase));
+        options.Converters.Add(new JsonStringEnumConverter<FdKind>(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        options.Converters.Add(new JsonStringEnumConverter<ObjectKind>(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
         return options;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ProcAudit.Analysis;
+using ProcAudit.Kinds;
 
 namespace ProcAudit.Reporting;
 
@@ -117,7 +118,7 @@ public static class TextReport
             {
                 WriteAsyncFlows(p, w);
             }
-            IEnumerable<FdInfo> interesting = p.Fds.Where(f => f.Kind is "pipe" or "socket" or "eventpoll" or "tcp" or "tcp6" or "udp" or "udp6" or "unix");
+            IEnumerable<FdInfo> interesting = p.Fds.Where(f => KindRegistry.ForFd(f.Kind).ListedWithProcess);
             string fds = string.Join(", ", interesting.Select(f => $"{f.Fd}={S(f.Target)}{Access(f)}"));
             if (fds.Length > 0)
             {
@@ -134,51 +135,17 @@ public static class TextReport
             w.WriteLine($"  + {quiet.Count} other processes {which} ({states}); the JSON report (--json) lists every one");
         }
 
-        List<ReportObject> locks = report.Objects.Where(o => o.Kind is "flock" or "posix" or "ofd").ToList();
-        if (locks.Count > 0)
+        foreach (ObjectKindModule kind in KindRegistry.Blocks)
         {
-            w.WriteLine();
-            w.WriteLine("Locks:");
-            foreach (ReportObject o in locks)
+            List<ReportObject> objects = report.Objects.Where(o => KindRegistry.ForObject(o.Kind) == kind).ToList();
+            if (objects.Count > 0)
             {
-                string owners = string.Join(", ", o.Holders.Where(h => h.Role == "owner").Select(h => $"{Who(report, new WaitEnd(h.Pid))}{(h.Fd is int fd ? $" fd {fd}" : "")}"));
-                string waiters = string.Join(", ", o.Holders.Where(h => h.Role == "waiter").Select(h => $"{Who(report, new WaitEnd(h.Pid))}{(h.Fd is int fd ? $" fd {fd}" : "")}"));
-                w.WriteLine($"  {o.Id} {S(o.Path ?? "")}; held by {(owners.Length > 0 ? owners : "?")}; waited for by {(waiters.Length > 0 ? waiters : "nobody")}");
-            }
-        }
-
-        List<ReportObject> sockets = report.Objects.Where(o => o.Kind is not ("pipe" or "flock" or "posix" or "ofd")).ToList();
-        if (sockets.Count > 0)
-        {
-            w.WriteLine();
-            w.WriteLine("Sockets:");
-            foreach (ReportObject o in sockets)
-            {
-                string where = o.Local is not null && o.Remote is not null ? $"{o.Local} -> {o.Remote}" : o.Path ?? "";
-                string queues = string.Join(", ", new[]
+                w.WriteLine();
+                w.WriteLine($"{kind.Section}:");
+                foreach (ReportObject o in objects)
                 {
-                    o.State == "LISTEN" && o.RecvQueueBytes is long pending ? $"{pending} connection{(pending == 1 ? "" : "s")} waiting to be accepted" : null,
-                    o.SendQueueBytes is long q ? "Send-Q " + Describe.Bytes(q) : null,
-                    o.RecvQueueBytes is long r && o.State != "LISTEN" ? "Recv-Q " + Describe.Bytes(r) : null,
-                    o.ZeroWindow == true ? "zero window (the peer does not read)" : null,
-                }.Where(x => x is not null));
-                string holders = string.Join(", ", o.Holders.Select(h => $"{Who(report, new WaitEnd(h.Pid))} fd {h.Fd}"));
-                w.WriteLine($"  {o.Id} {o.Kind} {S(where)} {o.State}; {queues}; held by {(holders.Length > 0 ? holders : "nobody in these processes")}{(o.Peer is null ? "" : "; peer " + o.Peer)}");
-            }
-        }
-
-        List<ReportObject> pipes = report.Objects.Where(o => o.Kind == "pipe").ToList();
-        if (pipes.Count > 0)
-        {
-            w.WriteLine();
-            w.WriteLine("Pipes:");
-            foreach (ReportObject o in pipes)
-            {
-                string level = o.QueuedBytes is long q ? $"{q.ToString(CultureInfo.InvariantCulture)}/{o.CapacityBytes?.ToString(CultureInfo.InvariantCulture) ?? "?"} bytes" : "level unknown";
-                string readers = Some(o.Holders.Where(h => h.Role == "reader").Select(h => $"{h.Pid} fd {h.Fd}"));
-                string writers = Some(o.Holders.Where(h => h.Role == "writer").Select(h => $"{h.Pid} fd {h.Fd}"));
-                string none = o.HoldersComplete ? "nobody" : "nobody in these processes";
-                w.WriteLine($"  {o.Id} {level}{(o.Full ? " FULL" : "")}; read by {(readers.Length > 0 ? readers : none)}; written by {(writers.Length > 0 ? writers : none)}");
+                    w.WriteLine($"  {kind.Row(o, report)}");
+                }
             }
         }
 
@@ -236,13 +203,16 @@ public static class TextReport
     }
 
     /// <summary>The first few of a long list, and how many more.</summary>
-    private static string Some(IEnumerable<string> items, int shown = 8)
+    internal static string Some(IEnumerable<string> items, int shown = 8)
     {
         List<string> all = items.ToList();
         return all.Count <= shown ? string.Join(", ", all) : string.Join(", ", all.Take(shown)) + $" and {all.Count - shown} more";
     }
 
     private static string S(string text) => TerminalText.Safe(text);
+
+    /// <summary>Text from the audited tree, made safe for a terminal.</summary>
+    internal static string Safe(string text) => TerminalText.Safe(text);
 
     private static HashSet<int> Involved(Report report, List<List<WaitEdge>> waitGroups)
     {
@@ -278,7 +248,7 @@ public static class TextReport
         || p.ManagedLocks.Any(l => l.OwnerTid == t.Tid || l.WaiterTids.Contains(t.Tid))
         || (t.Syscall?.Object is string o && report.Objects.Any(x => x.Id == o));
 
-    private static string Who(Report report, WaitEnd end)
+    internal static string Who(Report report, WaitEnd end)
     {
         ProcessInfo? p = report.Processes.FirstOrDefault(x => x.Pid == end.Pid);
         string name = p is null ? "?" : S(Describe.DisplayName(p));

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ProcAudit.Analysis;
+using ProcAudit.Kinds;
 
 namespace ProcAudit.Reporting;
 
@@ -163,15 +164,7 @@ internal sealed class WaitPicture
         {
             return id;
         }
-        if (o.Kind == "pipe" && o.QueuedBytes is long q)
-        {
-            return $"{id} {(q == 0 ? "empty" : $"{q}/{o.CapacityBytes} bytes{(o.Full ? " full" : "")}")}";
-        }
-        if (o.SendQueueBytes is long send && send > 0)
-        {
-            return $"{id} {o.Kind} Send-Q {send}";
-        }
-        return $"{id} {o.Kind}";
+        return KindRegistry.ForObject(o.Kind).Label(o);
     }
 
     private static string Label(WaitEdge e) => e.Reason + (e.Fd is int fd ? $" fd {fd}" : "") + (e.Certainty == Certainty.Inferred ? " (inferred)" : "");

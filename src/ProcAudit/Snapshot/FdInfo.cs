@@ -8,8 +8,8 @@ public sealed record FdInfo
     /// <summary>The descriptor number.</summary>
     public required int Fd { get; init; }
 
-    /// <summary><c>pipe</c>, <c>socket</c>, <c>file</c>, <c>eventpoll</c>, <c>eventfd</c>, <c>anon</c>, <c>device</c>, ...</summary>
-    public required string Kind { get; init; }
+    /// <summary>What it refers to; a socket is resolved to its family (<c>tcp</c>, <c>unix</c>, ...) when the socket tables name it.</summary>
+    public required FdKind Kind { get; init; }
 
     /// <summary>The link text of /proc/PID/fd/N (e.g. <c>pipe:[8533]</c>, or a path).</summary>
     public required string Target { get; init; }

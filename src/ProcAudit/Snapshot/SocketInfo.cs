@@ -11,8 +11,8 @@ public sealed record SocketInfo
     /// <summary>The socket's inode.</summary>
     public required ulong Inode { get; init; }
 
-    /// <summary><c>tcp</c>, <c>tcp6</c>, <c>udp</c>, <c>udp6</c> or <c>unix</c>.</summary>
-    public required string Kind { get; init; }
+    /// <summary><see cref="FdKind.Tcp"/>, <see cref="FdKind.Tcp6"/>, <see cref="FdKind.Udp"/>, <see cref="FdKind.Udp6"/> or <see cref="FdKind.Unix"/>; <see cref="FdKind.Socket"/> when the socket tables did not list it.</summary>
+    public required FdKind Kind { get; init; }
 
     /// <summary>The kernel's state name (ESTABLISHED, LISTEN, ...).</summary>
     public string? State { get; init; }

@@ -33,7 +33,7 @@ internal static class Audits
     {
         ProcessInfo process = snapshot.FindProcess(pid) ?? throw new InvalidOperationException($"{pid} not captured");
         FdInfo f = process.FindFd(fd) ?? throw new InvalidOperationException($"{pid} has no fd {fd}");
-        Assert.Equal("pipe", f.Kind);
+        Assert.Equal(FdKind.Pipe, f.Kind);
         return f.Target;
     }
 

@@ -62,7 +62,7 @@ public sealed class SocketTests
 
             SocketInfo sending = s.FindSocket(finding.Object!)!;
             SocketInfo receiving = s.FindSocket(sending.Peer!)!;
-            Assert.Equal("tcp", sending.Kind);
+            Assert.Equal(FdKind.Tcp, sending.Kind);
             Assert.Equal((client.Pid, "owner"), (Assert.Single(sending.Holders).Pid, sending.Holders[0].Role));
             Assert.Equal(server.Pid, Assert.Single(receiving.Holders).Pid);
             Assert.Equal(sending.Local, receiving.Remote);
@@ -109,7 +109,7 @@ public sealed class SocketTests
         Assert.Equal(new[] { tree.Pid, child.Pid }, cycle.Members.Select(m => m.Pid).Order());
         Assert.All(cycle.Waits, e => Assert.Equal((WaitReasons.SendFullSocket, Certainty.Observed), (e.Reason, e.Certainty)));
         SocketInfo parentEnd = result.Snapshot.FindSocket(cycle.Waits.Single(e => e.From.Pid == tree.Pid).Object!)!;
-        Assert.Equal("unix", parentEnd.Kind);
+        Assert.Equal(FdKind.Unix, parentEnd.Kind);
         Assert.Equal(cycle.Waits.Single(e => e.From.Pid == child.Pid).Object, parentEnd.Peer);
         Assert.Contains($"python3 {tree.Pid} blocks sending to python3 {child.Pid}", cycle.Summary);
     }

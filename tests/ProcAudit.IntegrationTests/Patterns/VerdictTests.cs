@@ -30,7 +30,7 @@ public sealed class VerdictTests
         ProcessInfo parent = s.FindProcess(tree.Pid)!;
         Assert.DoesNotContain(parent.Threads, t => t.Syscall?.Object == pipe);
         int readFd = Assert.Single(parent.Fds, f => f.Target == pipe).Fd;
-        Assert.Contains(parent.Fds, f => f.Kind == "eventpoll" && f.Watches.Contains(readFd));
+        Assert.Contains(parent.Fds, f => f.Kind == FdKind.Eventpoll && f.Watches.Contains(readFd));
 
         Finding finding = Assert.Single(result.Analysis.Findings);
         Assert.Equal(("leaked-write-end", pipe, Certainty.Inferred), (finding.Kind, finding.Object, finding.Certainty));
@@ -164,7 +164,7 @@ public sealed class VerdictTests
         Assert.Equal(Verdict.Idle, result.Analysis.Verdict);
         Assert.Empty(result.Analysis.Findings);
         // The runtime's diagnostics port is a unix listener too; the program's is the TCP one.
-        SocketInfo listener = Assert.Single(result.Snapshot.Sockets, k => k.Listener && k.Kind.StartsWith("tcp", StringComparison.Ordinal));
+        SocketInfo listener = Assert.Single(result.Snapshot.Sockets, k => k.Listener && k.Kind is FdKind.Tcp or FdKind.Tcp6);
         // The runtime's own threads (signal pipe, debugger FIFO, diagnostics port) are not waiters.
         Assert.DoesNotContain(result.Analysis.Ends, e => result.Snapshot.FindProcess(e.Waiter.Pid)!.Threads.First(t => t.Tid == e.Waiter.Tid).Name is ".NET SigHandler" or ".NET DebugPipe" or ".NET EventPipe");
         Assert.All(result.Analysis.Ends, e => Assert.Equal(WaitEndKind.Outside, e.End));

@@ -255,7 +255,7 @@ public sealed class RecordedTreeTests
 
         ProcessInfo process = Assert.Single(result.Snapshot.Processes);
         Assert.Equal("python", process.Runtime);
-        FdInfo epoll = Assert.Single(process.Fds, f => f.Kind == "eventpoll");
+        FdInfo epoll = Assert.Single(process.Fds, f => f.Kind == FdKind.Eventpoll);
         Assert.Equal(5, epoll.Fd);
         Assert.Equal("readwrite", epoll.Access);
         Assert.Equal(new[] { 3 }, epoll.Watches);

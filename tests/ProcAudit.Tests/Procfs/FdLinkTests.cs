@@ -12,7 +12,7 @@ public sealed class FdLinkTests
         string target = RecordedFixtures.ReadLink(RecordedFixtures.PipeOrderInversion, "17615/fd/3");
 
         Assert.Equal("pipe:[70901]", target);
-        Assert.Equal(new FdTarget("pipe", 70901), FdLink.Classify(target));
+        Assert.Equal(new FdTarget(FdKind.Pipe, 70901), FdLink.Classify(target));
     }
 
     [Fact]
@@ -21,7 +21,7 @@ public sealed class FdLinkTests
         FdTarget reader = FdLink.Classify(RecordedFixtures.ReadLink(RecordedFixtures.PipeOrderInversion, "17615/fd/5"));
         FdTarget writer = FdLink.Classify(RecordedFixtures.ReadLink(RecordedFixtures.PipeOrderInversion, "17635/fd/2"));
 
-        Assert.Equal(new FdTarget("pipe", 70902), reader);
+        Assert.Equal(new FdTarget(FdKind.Pipe, 70902), reader);
         Assert.Equal(reader, writer);
     }
 
@@ -31,7 +31,7 @@ public sealed class FdLinkTests
         FdTarget orphan = FdLink.Classify(RecordedFixtures.ReadLink(RecordedFixtures.LeakedWriteEnd, "17785/fd/1"));
         FdTarget shell = FdLink.Classify(RecordedFixtures.ReadLink(RecordedFixtures.LeakedWriteEnd, "17778/fd/3"));
 
-        Assert.Equal(new FdTarget("pipe", 71605), orphan);
+        Assert.Equal(new FdTarget(FdKind.Pipe, 71605), orphan);
         Assert.Equal(orphan, shell);
     }
 
@@ -41,7 +41,7 @@ public sealed class FdLinkTests
         string target = RecordedFixtures.ReadLink(RecordedFixtures.Epoll, "17963/fd/5");
 
         Assert.Equal("anon_inode:[eventpoll]", target);
-        Assert.Equal(new FdTarget("eventpoll", null), FdLink.Classify(target));
+        Assert.Equal(new FdTarget(FdKind.Eventpoll, null), FdLink.Classify(target));
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class FdLinkTests
         string target = RecordedFixtures.ReadLink(RecordedFixtures.HostileName, "17919/fd/0");
 
         Assert.Equal("/dev/null", target);
-        Assert.Equal(new FdTarget("device", null), FdLink.Classify(target));
+        Assert.Equal(new FdTarget(FdKind.Device, null), FdLink.Classify(target));
     }
 
     [Fact]
@@ -60,19 +60,19 @@ public sealed class FdLinkTests
         string target = RecordedFixtures.ReadLink(RecordedFixtures.HostileName, "17919/exe");
 
         Assert.EndsWith("/a) b (c", target, StringComparison.Ordinal);
-        Assert.Equal(new FdTarget("file", null), FdLink.Classify(target));
+        Assert.Equal(new FdTarget(FdKind.File, null), FdLink.Classify(target));
     }
 
     [Theory]
-    [InlineData("socket:[12345]", "socket", 12345UL)]
-    [InlineData("anon_inode:[eventfd]", "eventfd", null)]
-    [InlineData("anon_inode:[timerfd]", "timerfd", null)]
-    [InlineData("anon_inode:[signalfd]", "signalfd", null)]
-    [InlineData("anon_inode:inotify", "inotify", null)]
-    [InlineData("anon_inode:[pidfd]", "pidfd", null)]
-    [InlineData("anon_inode:[io_uring]", "anon", null)]
-    [InlineData("/home/u/a file (deleted)", "file", null)]
-    public void OtherKindsTheKernelWrites(string target, string kind, ulong? inode)
+    [InlineData("socket:[12345]", FdKind.Socket, 12345UL)]
+    [InlineData("anon_inode:[eventfd]", FdKind.Eventfd, null)]
+    [InlineData("anon_inode:[timerfd]", FdKind.Timerfd, null)]
+    [InlineData("anon_inode:[signalfd]", FdKind.Signalfd, null)]
+    [InlineData("anon_inode:inotify", FdKind.Inotify, null)]
+    [InlineData("anon_inode:[pidfd]", FdKind.Pidfd, null)]
+    [InlineData("anon_inode:[io_uring]", FdKind.Anon, null)]
+    [InlineData("/home/u/a file (deleted)", FdKind.File, null)]
+    public void OtherKindsTheKernelWrites(string target, FdKind kind, ulong? inode)
     {
         Assert.Equal(new FdTarget(kind, inode), FdLink.Classify(target));
     }
@@ -90,12 +90,12 @@ public sealed class FdLinkTests
     [InlineData("garbage")]
     public void OddTextIsOther(string target)
     {
-        Assert.Equal(new FdTarget("other", null), FdLink.Classify(target));
+        Assert.Equal(new FdTarget(FdKind.Other, null), FdLink.Classify(target));
     }
 
     [Fact]
     public void EmptyAnonInodeDoesNotThrow()
     {
-        Assert.Equal(new FdTarget("anon", null), FdLink.Classify("anon_inode:"));
+        Assert.Equal(new FdTarget(FdKind.Anon, null), FdLink.Classify("anon_inode:"));
     }
 }

@@ -440,10 +440,10 @@ public sealed class ReportSchemaTests
                     Syscall = new SyscallInfo { Number = 61, Name = "wait4", Args = ImmutableArray.Create<ulong>(0xffffffff, 0x7ffd3a29d17c, 0, 0, 0, 1) },
                 }),
             Fds = ImmutableArray.Create(
-                new FdInfo { Fd = 0, Kind = "device", Target = "/dev/null", Inode = null, Access = null },
-                new FdInfo { Fd = 3, Kind = "pipe", Target = "pipe:[8533]", Inode = 8533, Access = "read" },
-                new FdInfo { Fd = 5, Kind = "pipe", Target = "pipe:[8534]", Inode = 8534, Access = "read" },
-                new FdInfo { Fd = 7, Kind = "eventpoll", Target = "anon_inode:[eventpoll]", Access = "readwrite", Watches = ImmutableArray.Create(3, 5) }),
+                new FdInfo { Fd = 0, Kind = FdKind.Device, Target = "/dev/null", Inode = null, Access = null },
+                new FdInfo { Fd = 3, Kind = FdKind.Pipe, Target = "pipe:[8533]", Inode = 8533, Access = "read" },
+                new FdInfo { Fd = 5, Kind = FdKind.Pipe, Target = "pipe:[8534]", Inode = 8534, Access = "read" },
+                new FdInfo { Fd = 7, Kind = FdKind.Eventpoll, Target = "anon_inode:[eventpoll]", Access = "readwrite", Watches = ImmutableArray.Create(3, 5) }),
         };
         ProcessInfo child = new()
         {
@@ -463,8 +463,8 @@ public sealed class ReportSchemaTests
                 Syscall = new SyscallInfo { Number = 1, Name = "write", Args = ImmutableArray.Create<ulong>(2, 0x55d47c3c0b60, 0x2000, 0, 0, 0), Fd = 2, Object = "pipe:[8534]" },
             }),
             Fds = ImmutableArray.Create(
-                new FdInfo { Fd = 1, Kind = "pipe", Target = "pipe:[8533]", Inode = 8533, Access = "write" },
-                new FdInfo { Fd = 2, Kind = "pipe", Target = "pipe:[8534]", Inode = 8534, Access = "write" }),
+                new FdInfo { Fd = 1, Kind = FdKind.Pipe, Target = "pipe:[8533]", Inode = 8533, Access = "write" },
+                new FdInfo { Fd = 2, Kind = FdKind.Pipe, Target = "pipe:[8534]", Inode = 8534, Access = "write" }),
         };
         // Outside the tree, but holding a write end the tree waits on: the process a user needs to see.
         ProcessInfo outsider = new()
@@ -484,8 +484,8 @@ public sealed class ReportSchemaTests
                 Syscall = new SyscallInfo { Number = 281, Name = "epoll_pwait", Args = ImmutableArray.Create<ulong>(6, 0xc000123000, 0x80, 0xffffffffffffffff, 0, 8), Fd = 6, Object = "anon_inode:[eventpoll]" },
             }),
             Fds = ImmutableArray.Create(
-                new FdInfo { Fd = 4, Kind = "pipe", Target = "pipe:[8533]", Inode = 8533, Access = "write" },
-                new FdInfo { Fd = 6, Kind = "eventpoll", Target = "anon_inode:[eventpoll]", Access = null, Watches = ImmutableArray.Create(4) }),
+                new FdInfo { Fd = 4, Kind = FdKind.Pipe, Target = "pipe:[8533]", Inode = 8533, Access = "write" },
+                new FdInfo { Fd = 6, Kind = FdKind.Eventpoll, Target = "anon_inode:[eventpoll]", Access = null, Watches = ImmutableArray.Create(4) }),
         };
         Snapshot snapshot = new()
         {

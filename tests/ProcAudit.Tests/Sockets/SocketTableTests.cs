@@ -22,7 +22,7 @@ public sealed class SocketTableTests
         Assert.Equal(4, table.ByInode.Count);
         SocketEntry writer = table.Find(Inode(TcpReaderNotReading, "writer"))!;
         Assert.Equal(SocketKind.Tcp, writer.Kind);
-        Assert.Equal("tcp", writer.KindName);
+        Assert.Equal(FdKind.Tcp, writer.FdKind);
         Assert.Equal("ESTABLISHED", writer.State);
         Assert.Equal(3791494, writer.SendQueue);
         Assert.Equal(0, writer.RecvQueue);

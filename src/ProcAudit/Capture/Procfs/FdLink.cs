@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ProcAudit.Capture.Procfs;
 
 /// <summary>What the link text of /proc/PID/fd/N names.</summary>
-internal readonly record struct FdTarget(string Kind, ulong? Inode);
+internal readonly record struct FdTarget(FdKind Kind, ulong? Inode);
 
 /// <summary>Classifier for the link text of /proc/PID/fd/N (proc_pid_fd(5)): <c>pipe:[N]</c>, <c>socket:[N]</c>, <c>anon_inode:[eventpoll]</c>, a path.</summary>
 internal static class FdLink
@@ -12,35 +12,35 @@ internal static class FdLink
     {
         if (TryBracketed(target, "pipe:", out ulong pipe))
         {
-            return new FdTarget("pipe", pipe);
+            return new FdTarget(FdKind.Pipe, pipe);
         }
         if (TryBracketed(target, "socket:", out ulong socket))
         {
-            return new FdTarget("socket", socket);
+            return new FdTarget(FdKind.Socket, socket);
         }
         if (target.StartsWith("anon_inode:", StringComparison.Ordinal))
         {
             string what = target.Substring("anon_inode:".Length).Trim('[', ']');
             return what switch
             {
-                "eventpoll" => new FdTarget("eventpoll", null),
-                "eventfd" => new FdTarget("eventfd", null),
-                "timerfd" => new FdTarget("timerfd", null),
-                "signalfd" => new FdTarget("signalfd", null),
-                "inotify" => new FdTarget("inotify", null),
-                "pidfd" => new FdTarget("pidfd", null),
-                _ => new FdTarget("anon", null),
+                "eventpoll" => new FdTarget(FdKind.Eventpoll, null),
+                "eventfd" => new FdTarget(FdKind.Eventfd, null),
+                "timerfd" => new FdTarget(FdKind.Timerfd, null),
+                "signalfd" => new FdTarget(FdKind.Signalfd, null),
+                "inotify" => new FdTarget(FdKind.Inotify, null),
+                "pidfd" => new FdTarget(FdKind.Pidfd, null),
+                _ => new FdTarget(FdKind.Anon, null),
             };
         }
         if (target.StartsWith("/dev/", StringComparison.Ordinal))
         {
-            return new FdTarget("device", null);
+            return new FdTarget(FdKind.Device, null);
         }
         if (target.StartsWith('/'))
         {
-            return new FdTarget("file", null);
+            return new FdTarget(FdKind.File, null);
         }
-        return new FdTarget("other", null);
+        return new FdTarget(FdKind.Other, null);
     }
 
     private static bool TryBracketed(string target, string prefix, out ulong inode)

@@ -69,14 +69,14 @@ internal sealed record SocketEntry
     /// <summary>Unix, and TCP when an <see cref="InetDiagDump"/> was joined: memory accounting.</summary>
     public SkMemInfo? Memory { get; init; }
 
-    /// <summary>tcp, tcp6, udp, udp6 or unix.</summary>
-    public string KindName => Kind switch
+    /// <summary>What a descriptor of this socket refers to: tcp, tcp6, udp, udp6 or unix.</summary>
+    public FdKind FdKind => Kind switch
     {
-        SocketKind.Tcp => "tcp",
-        SocketKind.Tcp6 => "tcp6",
-        SocketKind.Udp => "udp",
-        SocketKind.Udp6 => "udp6",
-        _ => "unix",
+        SocketKind.Tcp => FdKind.Tcp,
+        SocketKind.Tcp6 => FdKind.Tcp6,
+        SocketKind.Udp => FdKind.Udp,
+        SocketKind.Udp6 => FdKind.Udp6,
+        _ => FdKind.Unix,
     };
 
     public bool IsTcp => Kind is SocketKind.Tcp or SocketKind.Tcp6;
