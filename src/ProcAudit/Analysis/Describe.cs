@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 
 namespace ProcAudit.Analysis;
@@ -19,14 +20,17 @@ internal sealed class Describe
     /// comm, unless the kernel cut it at 15 bytes and the program's own name says more
     /// ("dotnet-procaudi" becomes "dotnet-procaudit").
     /// </summary>
-    public static string DisplayName(ProcessInfo p)
+    public static string DisplayName(ProcessInfo p) => DisplayName(p.Name, p.Cmdline);
+
+    /// <summary>The name of a process known by its comm and command line (<see cref="DisplayName(ProcessInfo)"/>).</summary>
+    public static string DisplayName(string comm, ImmutableArray<string> cmdline)
     {
-        if (p.Name.Length != 15 || p.Cmdline.IsDefaultOrEmpty)
+        if (comm.Length != 15 || cmdline.IsDefaultOrEmpty)
         {
-            return p.Name;
+            return comm;
         }
-        string program = Path.GetFileName(p.Cmdline[0]);
-        return program.StartsWith(p.Name, StringComparison.Ordinal) ? program : p.Name;
+        string program = Path.GetFileName(cmdline[0]);
+        return program.StartsWith(comm, StringComparison.Ordinal) ? program : comm;
     }
 
     /// <summary>"its child ", "its parent " or nothing, as <paramref name="other"/> relates to <paramref name="self"/>.</summary>
@@ -75,7 +79,13 @@ internal sealed class Describe
     public string Fill(string pipeId, bool full)
     {
         PipeInfo? pipe = _snapshot.FindPipe(pipeId);
-        if (pipe?.QueuedBytes is not long queued)
+        return Fill(pipe?.QueuedBytes, pipe?.CapacityBytes, full);
+    }
+
+    /// <summary>A pipe's fill level from its queued bytes and capacity (<see cref="Fill(string, bool)"/>).</summary>
+    public static string Fill(long? queuedBytes, long? capacityBytes, bool full)
+    {
+        if (queuedBytes is not long queued)
         {
             return full ? "full" : "fill unknown";
         }
@@ -83,7 +93,7 @@ internal sealed class Describe
         {
             return "empty";
         }
-        string cap = pipe.CapacityBytes is long c ? c.ToString(CultureInfo.InvariantCulture) : "?";
+        string cap = capacityBytes is long c ? c.ToString(CultureInfo.InvariantCulture) : "?";
         return $"{queued.ToString(CultureInfo.InvariantCulture)}/{cap} bytes{(full ? " full" : "")}";
     }
 
@@ -241,14 +251,16 @@ internal sealed class Describe
     }
 
     /// <summary>The command line, shortened for a sentence.</summary>
-    public string Command(int pid)
+    public string Command(int pid) => _snapshot.FindProcess(pid) is ProcessInfo p ? Command(p.Name, p.Cmdline) : "?";
+
+    /// <summary>A command line shortened for a sentence, or the comm when there is none.</summary>
+    public static string Command(string comm, ImmutableArray<string> cmdline)
     {
-        ProcessInfo? p = _snapshot.FindProcess(pid);
-        if (p is null || p.Cmdline.IsDefaultOrEmpty)
+        if (cmdline.IsDefaultOrEmpty)
         {
-            return p?.Name ?? "?";
+            return comm;
         }
-        string line = string.Join(' ', p.Cmdline);
+        string line = string.Join(' ', cmdline);
         return line.Length <= 80 ? line : line[..77] + "...";
     }
 }

@@ -1,20 +1,21 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using ProcAudit.Analysis.Patterns;
 
 namespace ProcAudit.Analysis;
 
 /// <summary>
 /// The findings that come from where waits end rather than from a named pattern: a stopped
 /// process the tree waits on (a stall), and waits that lead somewhere ProcAudit cannot explain
-/// (which make the verdict <c>blocked</c>, never <c>running</c>).
+/// (which make the verdict <c>blocked</c>, never <c>running</c>). The words are the <see cref="PatternCatalogue"/>'s.
 /// </summary>
 internal static class EndFindings
 {
     /// <summary>The kind of the finding that lists unexplained waits; it makes a tree blocked, not stalled.</summary>
-    public const string Unexplained = "unexplained-wait";
+    public static readonly string Unexplained = PatternCatalogue.UnexplainedWait.Name;
 
     /// <summary>The kind of the finding that names a stopped process.</summary>
-    public const string Stopped = "stopped-process";
+    public static readonly string Stopped = PatternCatalogue.StoppedProcess.Name;
 
     public static IEnumerable<Finding> Find(Snapshot snapshot, ImmutableArray<WaitOutcome> outcomes, Describe d)
     {
@@ -36,20 +37,12 @@ internal static class EndFindings
 
     private static Finding StoppedProcess(ProcessInfo p, List<WaitOutcome> waiting, Describe d)
     {
-        string how = p.State == "t"
-            ? $"stopped by its tracer{(p.TracerPid is int tracer ? " " + d.Process(tracer) : "")} (state t)"
-            : "stopped (state T: SIGSTOP, or Ctrl-Z / SIGTSTP, or SIGTTIN/SIGTTOU for a background job that used the terminal)";
-        string who = waiting.Count == 0 ? ""
-            : $"; {Waiting(waiting[0], d)}{(waiting.Count > 1 ? $" (and {waiting.Count - 1} more wait{(waiting.Count == 2 ? " leads" : "s lead")} here)" : "")}";
         ImmutableArray<WaitEdge> edges = waiting.SelectMany(o => o.Chain).Distinct().ToImmutableArray();
-        string hint = p.State == "t"
-            ? $"Continue or detach it in its tracer{(p.TracerPid is int t ? " " + d.Process(t) : "")} (a debugger or strace), or end the tracer."
-            : $"Resume it: `kill -CONT {p.Pid.ToString(CultureInfo.InvariantCulture)}` (or `fg` in the shell that stopped it); a background job stopped for using the terminal needs its input and output redirected away from it.";
-        return new Finding(Stopped,
+        return PatternCatalogue.StoppedProcess.Finding(
             waiting.Select(o => o.Waiter.Pid).Prepend(p.Pid).Distinct().ToImmutableArray(),
             edges.Select(e => e.Object).FirstOrDefault(o => o is not null),
-            $"{d.Process(p.Pid)} is {how}{who}: nothing moves until it is resumed.",
-            hint)
+            new StoppedProcessFacts(d.Process(p.Pid), p.Pid, p.State == "t", p.TracerPid is int tracer ? d.Process(tracer) : null,
+                waiting.Count == 0 ? null : Waiting(waiting[0], d), Math.Max(0, waiting.Count - 1))) with
         {
             Waits = edges,
             Certainty = edges.Any(e => e.Certainty == Certainty.Inferred) ? Certainty.Inferred : Certainty.Observed,
@@ -76,17 +69,13 @@ internal static class EndFindings
     private static Finding UnexplainedWaits(Snapshot snapshot, int pid, List<WaitOutcome> outcomes, Describe d)
     {
         WaitOutcome first = outcomes[0];
-        List<string> threads = outcomes.Select(o => o.Waiter).Where(w => w.Pid == pid).Select(w => ThreadLine(snapshot, w, d)).Distinct().ToList();
-        string listed = threads.Count == 0 ? "" : $" Waiting there: {string.Join("; ", threads.Take(8))}{(threads.Count > 8 ? $"; and {threads.Count - 8} more" : "")}.";
-        string others = outcomes.Any(o => o.Waiter.Pid != pid)
-            ? $" Waits of {string.Join(", ", outcomes.Where(o => o.Waiter.Pid != pid).Select(o => d.Process(o.Waiter.Pid)).Distinct())} lead here too."
-            : "";
         ImmutableArray<WaitEdge> edges = outcomes.SelectMany(o => o.Chain).Distinct().ToImmutableArray();
-        return new Finding(Unexplained,
+        return PatternCatalogue.UnexplainedWait.Finding(
             outcomes.Select(o => o.Waiter.Pid).Prepend(pid).Distinct().ToImmutableArray(),
             snapshot.FindProcess(first.At.Pid)?.Threads.FirstOrDefault(t => t.Tid == first.At.Tid)?.Syscall?.Object,
-            $"Nothing moved, and ProcAudit cannot tell what would wake {d.Process(pid)}: {first.Summary}.{listed}{others}",
-            "Look at what these threads are blocked in (their stacks: `gdb -p PID -batch -ex 'thread apply all bt'`, py-spy dump, dotnet-stack), and at what outside the tree could wake them; the kinds of wait ProcAudit follows are listed in its README.")
+            new UnexplainedWaitFacts(d.Process(pid), first.Summary,
+                outcomes.Select(o => o.Waiter).Where(w => w.Pid == pid).Select(w => ThreadLine(snapshot, w, d)).Distinct().ToImmutableArray(),
+                outcomes.Where(o => o.Waiter.Pid != pid).Select(o => d.Process(o.Waiter.Pid)).Distinct().ToImmutableArray())) with
         {
             Waits = edges,
             Certainty = edges.Any(e => e.Certainty == Certainty.Inferred) ? Certainty.Inferred : Certainty.Observed,

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using ProcAudit.Analysis.Patterns;
 
 namespace ProcAudit.Analysis;
 
@@ -7,7 +8,8 @@ namespace ProcAudit.Analysis;
 /// Go findings that are not cycles: a lock held by a goroutine that is itself blocked (named
 /// <c>lock-held-across-blocking-send</c> when it blocks on a channel send), told as one chain from the lock
 /// through the channel and its receiver to the fd and the peer that does not read; and channel operations with
-/// nobody on the other side (<c>chan-send-no-receiver</c>, <c>chan-recv-no-sender</c>).
+/// nobody on the other side (<c>chan-send-no-receiver</c>, <c>chan-recv-no-sender</c>). The words are the
+/// <see cref="PatternCatalogue"/>'s.
 /// </summary>
 internal static class GoStallFinder
 {
@@ -50,23 +52,19 @@ internal static class GoStallFinder
             return null;
         }
         GoReferenceInfo? defer = l.PendingUnlocks.FirstOrDefault(r => r.Goroutine == holderId);
-        string held = defer?.Detail?.Contains("RUnlock", StringComparison.Ordinal) == true ? "the read lock of" : "the lock on";
+        bool readLock = defer?.Detail?.Contains("RUnlock", StringComparison.Ordinal) == true;
         List<WaitEdge> mine = new();
         string chain = Chain(snapshot, process, holder, edges, d, new HashSet<long>(), mine);
         told.UnionWith(mine);
         // The finding's chain: the waits on the lock, then the holder's chain to its end.
         ImmutableArray<WaitEdge> waits = edges.Where(e => e.Object == l.Id && e.From.Pid == process.Pid).Concat(mine).Distinct().ToImmutableArray();
-        string pile = string.Join(", ", waiters.Take(5).Select(g => d.Goroutine(new WaitEnd(process.Pid, Goroutine: g.Id))));
-        string more = waiters.Count > 5 ? $" and {waiters.Count - 5} more" : "";
-        bool send = holder.WaitKind == "chan-send";
-        return new Finding(send ? "lock-held-across-blocking-send" : "lock-holder-blocked",
-            waits.SelectMany(e => new[] { e.From.Pid, e.To.Pid }).Prepend(process.Pid).Distinct().ToImmutableArray(),
-            l.Id,
-            $"In {d.Process(process.Pid)}, {d.Goroutine(new WaitEnd(process.Pid, Goroutine: holder.Id))} holds {held} {GoLockHolders.Name(l)} " +
-            $"({GoLockHolders.State(l)}; inferred: {evidence}) while it {chain}; meanwhile {waiters.Count} goroutine{(waiters.Count == 1 ? "" : "s")} wait{(waiters.Count == 1 ? "s" : "")} for the lock: {pile}{more}.",
-            send
-                ? "Never block while holding the lock: send outside it (copy what you need under the lock, send after unlocking), or send without blocking (select with a default case and a drop policy); and give the channel's consumer a deadline (e.g. SetWriteDeadline) so a peer that stops reading cannot stall it."
-                : "Do not block while holding a lock (a channel operation, I/O, another lock): release it first, or bound the blocking call with a timeout or context.")
+        GoLockHeldFacts facts = new(d.Process(process.Pid), d.Goroutine(new WaitEnd(process.Pid, Goroutine: holder.Id)), readLock, GoLockHolders.Name(l), GoLockHolders.State(l),
+            evidence, chain, waiters.Select(g => d.Goroutine(new WaitEnd(process.Pid, Goroutine: g.Id))).ToImmutableArray());
+        ImmutableArray<int> pids = waits.SelectMany(e => new[] { e.From.Pid, e.To.Pid }).Prepend(process.Pid).Distinct().ToImmutableArray();
+        Finding finding = holder.WaitKind == "chan-send"
+            ? PatternCatalogue.LockHeldAcrossBlockingSend.Finding(pids, l.Id, facts)
+            : PatternCatalogue.LockHolderBlocked.Finding(pids, l.Id, new LockHolderBlockedFacts.GoroutineHolder(facts));
+        return finding with
         {
             Waits = waits,
             // The holder is taken from evidence (a pending deferred unlock, a live pointer), never reported by the runtime.
@@ -150,16 +148,10 @@ internal static class GoStallFinder
         {
             return null;
         }
-        WaitEnd who = new(process.Pid, Goroutine: g.Id);
-        return new Finding(send ? "chan-send-no-receiver" : "chan-recv-no-sender",
+        return (send ? PatternCatalogue.ChanSendNoReceiver : PatternCatalogue.ChanRecvNoSender).Finding(
             ImmutableArray.Create(process.Pid),
             c.Id,
-            $"In {d.Process(process.Pid)}, {d.Goroutine(who)} blocks {(send ? "sending on" : "receiving from")} {c.Id} ({Channel(c)}), " +
-            $"and no other goroutine is queued on it or holds it in a live variable: nothing in this process can be seen that will ever {(send ? "receive from" : "send to")} it " +
-            "(inferred: the channel may still be reachable from the heap, which is not searched).",
-            send
-                ? "Make sure every send has a receiver (or use a buffered channel sized for every sender, or select with a done channel / context so the sender can give up)."
-                : "Close the channel when the senders are done (range ends then), or select on a done channel / context so the receiver can give up.");
+            new ChannelWaitFacts(d.Process(process.Pid), d.Goroutine(new WaitEnd(process.Pid, Goroutine: g.Id)), c.Id, Channel(c)));
     }
 
     private static string Channel(GoChannelInfo c) =>

@@ -1,10 +1,12 @@
 using System.Collections.Immutable;
+using ProcAudit.Analysis.Patterns;
 
 namespace ProcAudit.Analysis;
 
 /// <summary>
 /// Problems that are not cycles: a reader waiting for an EOF that cannot come because someone
-/// still holds a write end, and a writer blocked on a full pipe whose reader is busy elsewhere.
+/// still holds a write end, and a writer blocked on a full pipe whose reader is busy elsewhere. The words are
+/// the <see cref="PatternCatalogue"/>'s.
 /// </summary>
 internal static class StallFinder
 {
@@ -134,35 +136,27 @@ internal static class StallFinder
     private static Finding? LeakedWriteEnd(Snapshot snapshot, ProcessInfo reader, int? fd, PipeInfo pipe, Describe d, bool looksLikeRuntimeLoop, string? who, string? inferred)
     {
         who ??= d.Process(reader.Pid);
-        string because = inferred is null ? "" : $" (inferred: {inferred})";
         List<Holder> writers = pipe.Holders.Where(h => h.Role == "writer").ToList();
         // Outside the tree, or an orphan the subreaper (procaudit run) adopted into it: no longer the reader's to wait for.
         List<Holder> outside = writers.Where(h => snapshot.FindProcess(h.Pid) is ProcessInfo p && h.Pid != reader.Pid
             && (!p.InTree || (snapshot.Adopter is int adopter && p.PPid == adopter && h.Pid != snapshot.Root))).ToList();
         List<Holder> own = writers.Where(h => h.Pid == reader.Pid).ToList();
-        string stream = d.StreamName(pipe.Id);
+        PipeSide stream = new(d.StreamName(pipe.Id), fd, pipe.Id, d.Fill(pipe.Id, false));
         if (outside.Count > 0)
         {
             Holder first = outside[0];
             ProcessInfo holder = snapshot.FindProcess(first.Pid)!;
-            string orphan = holder.PPid == 1 ? "an orphan (its parent is now pid 1) "
-                : holder.PPid == snapshot.Adopter ? $"an orphan (adopted by procaudit run, pid {holder.PPid}), " : "";
-            string where = holder.InTree ? "" : "outside the audited tree, ";
-            string more = outside.Count > 1 ? $" (and {outside.Count - 1} more outside holders)" : "";
-            return new Finding("leaked-write-end",
+            OrphanOf orphan = holder.PPid == 1 ? OrphanOf.Init : holder.PPid == snapshot.Adopter ? OrphanOf.Supervisor : OrphanOf.None;
+            return PatternCatalogue.LeakedWriteEnd.Finding(
                 outside.Select(h => h.Pid).Distinct().Append(reader.Pid).ToImmutableArray(),
                 pipe.Id,
-                $"{who} waits for EOF on {stream} (fd {fd}, {pipe.Id}, {d.Fill(pipe.Id, false)}), but {d.Process(holder.Pid)} " +
-                $"(`{d.Command(holder.Pid)}`), {orphan}{where}still holds its write end as fd {first.Fd}{more}, so EOF never comes{because}.",
-                $"Stop {holder.Name} {holder.Pid}, or start background processes with their output redirected away from {stream} (e.g. `cmd >/dev/null 2>&1 &`), or stop waiting for EOF once the direct child has exited.");
+                new LeakedWriteEndFacts.HeldElsewhere(who, ImmutableArray.Create(stream),
+                    new WriteEndHolder(d.Process(holder.Pid), holder.Name, holder.Pid, d.Command(holder.Pid), orphan, holder.PPid, !holder.InTree, ImmutableArray.Create(first.Fd)),
+                    outside.Count - 1, inferred));
         }
         if (own.Count > 0 && !looksLikeRuntimeLoop && writers.All(h => h.Pid == reader.Pid))
         {
-            return new Finding("leaked-write-end",
-                ImmutableArray.Create(reader.Pid),
-                pipe.Id,
-                $"{who} waits for EOF on {stream} (fd {fd}, {pipe.Id}, {d.Fill(pipe.Id, false)}), but it holds the write end itself as fd {own[0].Fd}, so EOF never comes{because}.",
-                "Close the parent's copy of the write end right after starting the child (or open it with O_CLOEXEC / close_fds).");
+            return PatternCatalogue.LeakedWriteEnd.Finding(ImmutableArray.Create(reader.Pid), pipe.Id, new LeakedWriteEndFacts.HeldByWaiter(who, stream, own[0].Fd, inferred));
         }
         return null;
     }
@@ -181,20 +175,14 @@ internal static class StallFinder
             return null;
         }
         int reader = readers[0];
-        string stream = d.StreamName(pipe.Id);
-        string doing = Activity(snapshot.FindProcess(reader), d);
-        string also = readers.Count > 1 ? $" (nor do {string.Join(", ", readers.Skip(1).Select(d.Process))})" : "";
-        string hint = writer.PPid == reader
-            ? $"The parent {reader} must read the child's {stream} while it runs (e.g. read it before waiting for the child to exit, or read it asynchronously)."
-            : snapshot.FindProcess(reader)?.PPid == writer.Pid
-                ? $"Write to {d.Process(reader)} only what it reads, from a separate thread or asynchronously, and close the write end when done."
-                : $"Make {d.Process(reader)} read {stream}, or stop it holding the read end.";
-        return new Finding("reader-not-reading",
+        ReaderIs readerIs = writer.PPid == reader ? ReaderIs.WritersParent
+            : snapshot.FindProcess(reader)?.PPid == writer.Pid ? ReaderIs.WritersChild
+            : ReaderIs.Unrelated;
+        return PatternCatalogue.ReaderNotReading.Finding(
             ImmutableArray.Create(reader, writer.Pid),
             pipe.Id,
-            $"{d.Process(writer.Pid)} {(inferred is null ? "blocks" : "waits")} writing {stream} (fd {fd}, {pipe.Id}, {d.Fill(pipe.Id, true)}), but the reader, " +
-            $"{d.Relation(writer.Pid, reader)}{d.Process(reader)}, does not read it: it {doing}{also}{(inferred is null ? "" : $" (inferred: {inferred})")}.",
-            hint);
+            new ReaderNotReadingFacts(d.Process(writer.Pid), new PipeSide(d.StreamName(pipe.Id), fd, pipe.Id, d.Fill(pipe.Id, true)), d.Relation(writer.Pid, reader),
+                d.Process(reader), reader, Activity(snapshot.FindProcess(reader), d), readers.Skip(1).Select(d.Process).ToImmutableArray(), readerIs, inferred));
     }
 
     /// <summary>
@@ -204,19 +192,15 @@ internal static class StallFinder
     private static Finding? PeerNotReading(Snapshot snapshot, ProcessInfo sender, int? senderFd, SocketInfo socket, Describe d, string? inferred, string? who = null)
     {
         who ??= d.Process(sender.Pid);
-        string verb = inferred is null ? "blocks" : "waits";
-        string because = inferred is null ? "" : $" (inferred: {inferred})";
         SocketInfo? peer = socket.Peer is string id ? snapshot.FindSocket(id) : null;
-        string recvQ = peer?.RecvQueueBytes is long r ? $", Recv-Q {Describe.Bytes(r)}" : "";
         if (peer is null)
         {
             if (!socket.ZeroWindow || socket.Remote is null)
             {
                 return null;
             }
-            return new Finding("peer-not-reading", ImmutableArray.Create(sender.Pid), socket.Id,
-                $"{who} {verb} sending on fd {senderFd} ({d.Socket(socket.Id)}), and the remote peer {socket.Remote} advertises a zero window: it does not read{because}.",
-                $"Find out why {socket.Remote} stopped reading; give the sender a timeout so it can tell.");
+            return PatternCatalogue.PeerNotReading.Finding(ImmutableArray.Create(sender.Pid), socket.Id,
+                new PeerNotReadingFacts.Remote(who, senderFd, d.Socket(socket.Id), socket.Remote, inferred));
         }
         List<ProcessInfo> holders = peer.Holders.Select(h => h.Pid).Where(p => p != sender.Pid).Distinct()
             .Select(snapshot.FindProcess).OfType<ProcessInfo>().ToList();
@@ -232,12 +216,10 @@ internal static class StallFinder
         }
         ProcessInfo reader = holders[0];
         Holder fd = peer.Holders.First(h => h.Pid == reader.Pid);
-        return new Finding("peer-not-reading",
+        return PatternCatalogue.PeerNotReading.Finding(
             ImmutableArray.Create(reader.Pid, sender.Pid),
             socket.Id,
-            $"{who} {verb} sending on fd {senderFd} ({d.Socket(socket.Id)}), but the peer, {d.Process(reader.Pid)} fd {fd.Fd} ({peer.Id}{recvQ}), " +
-            $"does not read it: it {Activity(reader, d)}{because}.",
-            $"Make {d.Process(reader.Pid)} read the connection (or close it when it is done), and give the sender a timeout so it can tell.");
+            new PeerNotReadingFacts.Local(who, senderFd, d.Socket(socket.Id), d.Process(reader.Pid), fd.Fd, peer.Id, peer.RecvQueueBytes, Activity(reader, d), inferred));
     }
 
     /// <summary>A listener whose accept backlog is full while none of its holders accepts: clients hang in connect.</summary>
@@ -257,13 +239,11 @@ internal static class StallFinder
             return null;
         }
         ProcessInfo server = holders[0];
-        string where = listener.Local ?? listener.Path ?? listener.Id;
-        string clients = connecting.Count == 0 ? "" : $"; {string.Join(", ", connecting.Select(e => d.Process(e.From.Pid)).Distinct())} block{(connecting.Select(e => e.From.Pid).Distinct().Count() == 1 ? "s" : "")} in connect";
-        return new Finding("backlog-full",
+        return PatternCatalogue.BacklogFull.Finding(
             connecting.Select(e => e.From.Pid).Prepend(server.Pid).Distinct().ToImmutableArray(),
             listener.Id,
-            $"{d.Process(server.Pid)} listens on {where} ({listener.Id}) but does not accept: {listener.RecvQueueBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "some"} connections wait and the backlog ({listener.BacklogLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}) is full{clients}; it {Activity(server, d)}.",
-            $"Make {d.Process(server.Pid)} accept (a thread that loops on accept), or raise the backlog; give clients a connect timeout.");
+            new BacklogFullFacts(d.Process(server.Pid), listener.Local ?? listener.Path ?? listener.Id, listener.Id, listener.RecvQueueBytes, listener.BacklogLimit,
+                connecting.Select(e => d.Process(e.From.Pid)).Distinct().ToImmutableArray(), Activity(server, d)));
     }
 
     /// <summary>Threads queue on a managed lock whose owner is itself blocked (on a full queue, I/O, another wait) while holding it.</summary>
@@ -278,11 +258,8 @@ internal static class StallFinder
         }
         // The first frame outside the threading primitives says what the owner is stuck in.
         string? where = owner.ManagedStack.FirstOrDefault(f => !f.StartsWith("System.Threading.", StringComparison.Ordinal));
-        string waiting = string.Join(", ", l.WaiterTids.Select(t => d.Thread(new WaitEnd(process.Pid, t))));
-        return new Finding("lock-holder-blocked", ImmutableArray.Create(process.Pid), l.Id,
-            $"In {d.Process(process.Pid)}, {l.WaiterTids.Length} thread{(l.WaiterTids.Length == 1 ? "" : "s")} ({waiting}) wait{(l.WaiterTids.Length == 1 ? "s" : "")} for the lock on {l.Type ?? "an object"}, " +
-            $"owned by {d.Thread(new WaitEnd(process.Pid, ownerTid))}, which is itself blocked{(where is null ? "" : " in " + where)} while it holds the lock.",
-            "Do not block while holding a lock (a full bounded queue, I/O, another lock): move the blocking call out of the lock, or bound it with a timeout.");
+        return PatternCatalogue.LockHolderBlocked.Finding(ImmutableArray.Create(process.Pid), l.Id, new LockHolderBlockedFacts.ThreadOwner(
+            d.Process(process.Pid), l.WaiterTids.Select(t => d.Thread(new WaitEnd(process.Pid, t))).ToImmutableArray(), l.Type, d.Thread(new WaitEnd(process.Pid, ownerTid)), where));
     }
 
     /// <summary>On a CPU now, or used one between the samples: such a thread may be about to read or accept.</summary>
