@@ -19,6 +19,9 @@ internal sealed class AnalyzeCommand : CommandBase
     [Option("-m|--markdown <FILE>", Description = "Also write the Markdown report (with the wait graph as Mermaid) to FILE.")]
     public string? Markdown { get; set; }
 
+    [Option("--html <FILE>", Description = "Also write the report as one self-contained HTML page, with the wait graph drawn, to FILE.")]
+    public string? Html { get; set; }
+
     protected override int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string file = Required(File, "snapshot");
@@ -34,7 +37,7 @@ internal sealed class AnalyzeCommand : CommandBase
             throw;
         }
         AuditResult result = Auditor.Analyze(snapshot);
-        ReportOutput.Write(result, Json, Dot, stdout, stderr, WriteFile, Markdown);
+        ReportOutput.Write(result, Json, Dot, stdout, stderr, WriteFile, Markdown, Html, cancellationToken);
         return ExitCodes.For(result.Analysis.Verdict);
     }
 }

@@ -8,7 +8,7 @@ namespace ProcAudit.Cli;
     Description = "Explains a hung process tree: who waits for whom, on which pipe, and why nothing moves.",
     ThrowOnUnexpectedArgument = false,
     ExtendedHelpText = "\nExit codes: 0 not hung (running, idle, exited), 1 usage error, 2 deadlock, 3 stalled, 4 no such process, 5 cannot audit here, 6 blocked (a wait ProcAudit cannot explain), 130 interrupted.")]
-[Subcommand(typeof(DemoCommand), typeof(AnalyzeCommand), typeof(RunCommand), typeof(WatchCommand), typeof(RecordCommand), typeof(PsCommand), typeof(ScanCommand), typeof(DemoPair.ParentCommand), typeof(DemoPair.ChildCommand), typeof(DotNetViewCommand))]
+[Subcommand(typeof(DemoCommand), typeof(AnalyzeCommand), typeof(RunCommand), typeof(WatchCommand), typeof(RecordCommand), typeof(PsCommand), typeof(ScanCommand), typeof(DemoPair.ParentCommand), typeof(DemoPair.ChildCommand), typeof(DotNetViewCommand), typeof(GraphLayoutCommand))]
 internal sealed class AuditCommand : CommandBase
 {
     [Argument(0, "pid", Description = "The process whose tree to audit.")]
@@ -28,6 +28,9 @@ internal sealed class AuditCommand : CommandBase
 
     [Option("-m|--markdown <FILE>", Description = "Also write the Markdown report (with the wait graph as Mermaid) to FILE.")]
     public string? Markdown { get; set; }
+
+    [Option("--html <FILE>", Description = "Also write the report as one self-contained HTML page, with the wait graph drawn, to FILE.")]
+    public string? Html { get; set; }
 
     [Option("-i|--interval <DURATION>", Description = "Time between the two samples that tell stuck from busy (default 500ms; 0 for one sample).")]
     public string? Interval { get; set; }
@@ -73,7 +76,7 @@ internal sealed class AuditCommand : CommandBase
         {
             WriteFile(SnapshotPath, ReportJson.SerializeSnapshot(result.Snapshot));
         }
-        ReportOutput.Write(result, Json, Dot, stdout, stderr, WriteFile, Markdown);
+        ReportOutput.Write(result, Json, Dot, stdout, stderr, WriteFile, Markdown, Html, cancellationToken);
         return ExitCodes.For(result.Analysis.Verdict);
     }
 

@@ -1,11 +1,12 @@
 using ProcAudit.Reporting;
+using ProcAudit.Views;
 
 namespace ProcAudit.Cli;
 
-/// <summary>Writes the text report and, when asked, the wait graph for Graphviz and the JSON report: to a file, or to stdout with the text moved to stderr.</summary>
+/// <summary>Writes the text report and, when asked, the wait graph for Graphviz, the Markdown and HTML reports and the JSON report: to a file, or to stdout with the text moved to stderr.</summary>
 internal static class ReportOutput
 {
-    public static void Write(AuditResult result, string? jsonPath, string? dotPath, TextWriter stdout, TextWriter stderr, Action<string, string> writeFile, string? markdownPath = null)
+    public static void Write(AuditResult result, string? jsonPath, string? dotPath, TextWriter stdout, TextWriter stderr, Action<string, string> writeFile, string? markdownPath = null, string? htmlPath = null, CancellationToken cancellationToken = default)
     {
         Report report = ReportBuilder.Build(result);
         if (dotPath is not null)
@@ -17,6 +18,12 @@ internal static class ReportOutput
             using StringWriter md = new();
             MarkdownReport.Write(report, md);
             writeFile(markdownPath, md.ToString());
+        }
+        if (htmlPath is not null)
+        {
+            using StringWriter html = new();
+            HtmlReport.Write(report, OutOfProcessGraphLayout.Default(), html, cancellationToken);
+            writeFile(htmlPath, html.ToString());
         }
         if (jsonPath == "-")
         {

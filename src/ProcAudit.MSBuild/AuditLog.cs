@@ -79,12 +79,30 @@ internal sealed class AuditLog
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             File.WriteAllText(full, ReportJson.Serialize(report));
             _log.LogMessage(MessageImportance.High, "ProcAudit report: {0}", full);
+            WriteHtml(report, full);
             return full;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             Warning(Codes.ReportNotWritten, $"ProcAudit could not write its report to {path}: {e.Message} The verdict is in this log.");
             return null;
+        }
+    }
+
+    /// <summary>The same report as a page for a browser beside the JSON (report.html), its graph laid out by the tool copy in managed/.</summary>
+    private void WriteHtml(Report report, string jsonPath)
+    {
+        string html = Path.GetExtension(jsonPath) == ".html" ? jsonPath + ".html" : Path.ChangeExtension(jsonPath, ".html");
+        try
+        {
+            using StringWriter page = new(CultureInfo.InvariantCulture);
+            HtmlReport.Write(report, ProcAudit.Views.OutOfProcessGraphLayout.Default(), page);
+            File.WriteAllText(html, page.ToString());
+            _log.LogMessage(MessageImportance.High, "ProcAudit HTML report: {0}", html);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Warning(Codes.ReportNotWritten, $"ProcAudit could not write its HTML report to {html}: {e.Message} The JSON report and this log have the same.");
         }
     }
 

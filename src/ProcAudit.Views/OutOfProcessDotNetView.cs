@@ -81,7 +81,7 @@ public sealed class OutOfProcessDotNetView : IRuntimeEnricher
     }
 
     /// <summary>The host that runs dotnet tools: the one the SDK names, else dotnet on PATH.</summary>
-    private static string DotnetHost() =>
+    internal static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     private static RuntimeView Failed(ProcessInfo process, string kind, string why) =>

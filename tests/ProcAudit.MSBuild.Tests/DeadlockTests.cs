@@ -92,6 +92,15 @@ public sealed class DeadlockTests
         Assert.Equal("deadlock", report.Verdict);
         JsonElement cycle = Assert.Single(report.Cycles);
         Assert.Equal("pipe-order-inversion", cycle.GetProperty("pattern").GetString());
+
+        // The same report as a page beside it, named in the log, its graph laid out by the tool copy the package carries.
+        string html = Path.ChangeExtension(reportPath, ".html");
+        Assert.True(build.LinesContaining("ProcAudit HTML report: " + html).Count > 0, $"the log does not name {html}:\n{build}");
+        HtmlReportPage page = HtmlReportPage.Parse(File.ReadAllText(html));
+        Assert.Equal("deadlock", page.Verdict);
+        Assert.Equal(("cycle", "pipe-order-inversion"), (page.Problems[0].Kind, page.Problems[0].Name));
+        page.AssertLaidOut();
+        Assert.Equal(4, page.Edges.Count(e => e.Cycle && e.Stroke == "#dd0000"));
     }
 
     [Fact]

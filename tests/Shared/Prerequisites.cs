@@ -20,4 +20,11 @@ internal static class Prerequisites
         return Executables.FindOnPath("python3")
             ?? throw new InvalidOperationException("python3 is needed and is not on PATH: the test runs a Python program. Install it with `apt-get install python3` (.ci/run does).");
     }
+
+    /// <summary>Chromium, which opens the HTML report headless and draws it.</summary>
+    public static string Chromium()
+    {
+        return Executables.FindOnPath("chromium")
+            ?? throw new InvalidOperationException("chromium is needed and is not on PATH: the test opens the HTML report in headless Chromium. Install it with `apt-get install chromium` (.ci/run does).");
+    }
 }

@@ -6,7 +6,7 @@ namespace ProcAudit.IntegrationTests.Patterns;
 /// <summary>pthread mutexes: an ABBA deadlock between two threads of a C program, and a healthy contended one.</summary>
 public sealed class MutexTests
 {
-    private const string Abba = """
+    internal const string Abba = """
         #include <pthread.h>
         #include <unistd.h>
         #include <sys/prctl.h>

@@ -114,17 +114,19 @@ public sealed class SocketTests
         Assert.Contains($"python3 {tree.Pid} blocks sending to python3 {child.Pid}", cycle.Summary);
     }
 
+    /// <summary>The parent sends 3 MB over a unix socketpair to a child that sleeps instead of reading.</summary>
+    internal const string UnixReaderSleeps = """
+        import socket, os, time
+        a, b = socket.socketpair()
+        if os.fork() == 0:
+            a.close(); time.sleep(600); os._exit(0)
+        b.close(); a.sendall(b"u" * 3_000_000)
+        """;
+
     [Fact]
     public void A_unix_stream_reader_that_sleeps_is_a_peer_not_reading()
     {
-        const string Script = """
-            import socket, os, time
-            a, b = socket.socketpair()
-            if os.fork() == 0:
-                a.close(); time.sleep(600); os._exit(0)
-            b.close(); a.sendall(b"u" * 3_000_000)
-            """;
-        using Scenario tree = Scenario.StartProgram(Python(), "-c", Script);
+        using Scenario tree = Scenario.StartProgram(Python(), "-c", UnixReaderSleeps);
 
         AuditResult result = Audits.Until(tree.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "peer-not-reading"));
 
