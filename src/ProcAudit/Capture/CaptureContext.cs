@@ -35,7 +35,7 @@ internal sealed class CaptureContext
 
     public SyscallArch Arch { get; }
 
-    /// <summary>False on a recorded tree: no process memory, no netlink, no pipe of our own to probe.</summary>
+    /// <summary>False on a recorded tree: there is no process memory or netlink to ask, only the recorded files.</summary>
     public bool Live { get; }
 
     public int Root { get; }
