@@ -49,7 +49,7 @@ public sealed class Auditor
         }
         SyscallArch arch = SyscallTable.Current ?? SyscallArch.X64;
         ProcfsReader procfs = new(_options.ProcRoot, _recorder);
-        ProcessTreeCapture capture = new(procfs, _probe, arch, live, _options, _recorder is null ? _runtimes : null);
+        ProcessTreeCapture capture = new(procfs, _probe, arch, live, new CaptureOptions(_options.Deadline, _options.ReadTimeout, _options.Redact), _recorder is null ? _runtimes : null);
         Snapshot? first = capture.Capture(pid, DateTimeOffset.UtcNow, _options.Adopter, cancellationToken);
         if (first is null)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ProcAudit.Analysis;
+using ProcAudit.Kinds;
 
 namespace ProcAudit.Reporting;
 
@@ -224,7 +225,7 @@ public static class HtmlReport
             }
             w.Write("</table>\n");
         }
-        List<FdInfo> fds = p.Fds.Where(f => f.Kind is "pipe" or "socket" or "eventpoll" or "tcp" or "tcp6" or "udp" or "udp6" or "unix").ToList();
+        List<FdInfo> fds = p.Fds.Where(f => KindRegistry.ForFd(f.Kind).ListedWithProcess).ToList();
         if (fds.Count > 0)
         {
             w.Write($"<p class=\"fds\">fds: <code>{E(string.Join(", ", fds.Select(f => $"{f.Fd}={f.Target}{(f.Access is null ? "" : " " + f.Access)}")))}</code></p>\n");
@@ -238,21 +239,10 @@ public static class HtmlReport
         {
             return;
         }
-        w.Write("<section id=\"objects\">\n<h2>Pipes, sockets and locks</h2>\n<table class=\"objects\">\n<tr><th>object</th><th>kind</th><th>level</th><th>held by</th></tr>\n");
+        w.Write("<section id=\"objects\">\n<h2>Objects</h2>\n<table class=\"objects\">\n<tr><th>kind</th><th>object, state and holders</th></tr>\n");
         foreach (ReportObject o in report.Objects)
         {
-            string level = o.Kind == "pipe"
-                ? (o.QueuedBytes is long q ? $"{q}/{o.CapacityBytes?.ToString(CultureInfo.InvariantCulture) ?? "?"} bytes{(o.Full ? " FULL" : "")}" : "unknown")
-                : string.Join(", ", new[]
-                {
-                    o.Local is not null && o.Remote is not null ? $"{o.Local} -> {o.Remote}" : o.Path,
-                    o.State,
-                    o.SendQueueBytes is long s ? "Send-Q " + Describe.Bytes(s) : null,
-                    o.RecvQueueBytes is long r ? "Recv-Q " + Describe.Bytes(r) : null,
-                    o.ZeroWindow == true ? "zero window" : null,
-                }.Where(x => !string.IsNullOrEmpty(x)));
-            string holders = string.Join(", ", o.Holders.Select(h => $"{Who(report, new WaitEnd(h.Pid))}{(h.Fd is int fd ? $" fd {fd}" : "")} ({h.Role})"));
-            w.Write($"<tr><td class=\"mono\">{E(o.Id)}</td><td>{E(o.Kind)}</td><td>{E(level)}</td><td>{E(holders)}</td></tr>\n");
+            w.Write($"<tr><td>{o.Kind.Name()}</td><td class=\"mono\">{E(KindRegistry.ForObject(o.Kind).Row(o, report))}</td></tr>\n");
         }
         w.Write("</table>\n</section>\n");
     }

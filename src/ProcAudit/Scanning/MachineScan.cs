@@ -155,7 +155,7 @@ internal static class MachineScan
         {
             foreach (ThreadInfo t in byPid[pid].Threads.Where(t => t.Syscall is not null || t.State is "T" or "t" or "D"))
             {
-                if (ProcessTreeCapture.OffCpuSeconds(procfs, pid, t.Tid) is double off)
+                if (WaitClocks.OffCpuSeconds(procfs, pid, t.Tid) is double off)
                 {
                     stillFor = stillFor is double s ? Math.Min(s, off) : off;
                 }

@@ -23,10 +23,10 @@ internal static class SnapshotSlice
         }
         Dictionary<int, List<FdInfo>> fds = tree.ToDictionary(pid => pid, pid => byPid[pid].Fds.ToList());
         Dictionary<int, ImmutableArray<ThreadInfo>> threads = tree.ToDictionary(pid => pid, pid => byPid[pid].Threads);
-        HashSet<ulong> pipes = ProcessTreeCapture.Awaited(tree, fds, threads, FdKind.Pipe);
+        HashSet<ulong> pipes = AwaitedInodes.Of(tree, fds, threads, FdKind.Pipe);
         // The capture has renamed each socket fd's kind (unix, tcp, ...): a socket is an inode the socket table knows.
         HashSet<ulong> socketInodes = machine.Sockets.Select(s => s.Inode).ToHashSet();
-        HashSet<ulong> sockets = ProcessTreeCapture.Awaited(tree, fds, threads, f => f.Kind != FdKind.Pipe && f.Inode is ulong i && socketInodes.Contains(i));
+        HashSet<ulong> sockets = AwaitedInodes.Of(tree, fds, threads, f => f.Kind != FdKind.Pipe && f.Inode is ulong i && socketInodes.Contains(i));
         foreach (ThreadInfo t in threads.Values.SelectMany(ts => ts).Where(t => t.Syscall?.Target is not null))
         {
             if (FdLink.Classify(t.Syscall!.Target!).Inode is ulong target)

@@ -1,29 +1,31 @@
 using System.Collections.Immutable;
 using ProcAudit.Capture.Procfs;
-using ProcAudit.Capture.Sockets;
 
-namespace ProcAudit.Capture;
+namespace ProcAudit.Capture.Phases;
 
-/// <summary>The file-lock part of a capture: /proc/locks joined with fdinfo lock lines and the waiters' requests.</summary>
-internal sealed partial class ProcessTreeCapture
+/// <summary>
+/// The /proc/locks groups (a held lock and the requests queued behind it) in which a captured
+/// process holds or waits. A holder shown as pid -1 (an OFD lock) is found through the fdinfo
+/// "lock:" lines of captured descriptors; a waiter's descriptor through its blocked syscall.
+/// </summary>
+internal static class LockPhase
 {
-    /// <summary>
-    /// The /proc/locks groups (a held lock and the requests queued behind it) in which a captured
-    /// process holds or waits. A holder shown as pid -1 (an OFD lock) is found through the fdinfo
-    /// "lock:" lines of captured descriptors; a waiter's descriptor through its blocked syscall.
-    /// </summary>
-    private ImmutableArray<FileLockInfo> ReadFileLocks(Dictionary<int, List<FdInfo>> fds, Dictionary<int, ImmutableArray<ThreadInfo>> threads)
+    private const ulong F_OFD_SETLKW = 0x26;
+
+    public static ImmutableArray<FileLockInfo> Run(CaptureContext context)
     {
-        ProcText text = _procfs.ReadText("locks");
+        ProcText text = context.Procfs.ReadText("locks");
         if (!text.Ok)
         {
             return ImmutableArray<FileLockInfo>.Empty;
         }
         ImmutableArray<LockLine> lines = LocksFile.Parse(text.Text!, out ImmutableArray<string> skipped);
-        _notes.AddRange(skipped.Select(m => new Note("unreadable", m, Path: "locks")));
+        context.Notes.AddRange(skipped.Select(m => new Note("unreadable", m, Path: "locks")));
+        Dictionary<int, List<FdInfo>> fds = context.Fds;
+        Dictionary<int, ImmutableArray<ThreadInfo>> threads = context.Threads;
 
         (int Pid, int Fd)? HolderOf(LockLine l) =>
-            _fdLocks.Where(kv => kv.Value.Any(x => x.Class == l.Class && x.Inode == l.Inode && x.Start == l.Start && x.End == l.End && x.Depth == 0
+            context.FdLocks.Where(kv => kv.Value.Any(x => x.Class == l.Class && x.Inode == l.Inode && x.Start == l.Start && x.End == l.End && x.Depth == 0
                     && (x.Pid == l.Pid || l.Pid is null)))
                 .Select(kv => ((int, int)?)kv.Key).FirstOrDefault();
 
@@ -37,7 +39,7 @@ internal sealed partial class ProcessTreeCapture
             threads.SelectMany(kv => kv.Value.Select(t => (Pid: kv.Key, Thread: t)))
                 .Where(x => x.Thread.Syscall is { Name: "fcntl", Fd: int } c && c.Args.Length > 2 && c.Args[1] == F_OFD_SETLKW
                     && fds[x.Pid].FirstOrDefault(f => f.Fd == c.Fd)?.Inode == l.Inode
-                    && RequestedRange(x.Pid, c.Args[2]) is { } range && range.Start == l.Start && range.End == l.End)
+                    && RequestedRange(context, x.Pid, c.Args[2]) is { } range && range.Start == l.Start && range.End == l.End)
                 .Select(x => ((int, int)?)(x.Pid, x.Thread.Syscall!.Fd!.Value))
                 .FirstOrDefault();
 
@@ -84,12 +86,10 @@ internal sealed partial class ProcessTreeCapture
         return result.ToImmutable();
     }
 
-    private const ulong F_OFD_SETLKW = 0x26;
-
     /// <summary>The byte range of the struct flock a blocked fcntl passed (x86-64 and arm64 share its layout); live only.</summary>
-    private (ulong Start, ulong? End)? RequestedRange(int pid, ulong address)
+    private static (ulong Start, ulong? End)? RequestedRange(CaptureContext context, int pid, ulong address)
     {
-        if (!_live || ProcessMemory.TryRead(pid, address, 32) is not byte[] flock)
+        if (!context.Live || ProcessMemory.TryRead(pid, address, 32) is not byte[] flock)
         {
             return null;
         }

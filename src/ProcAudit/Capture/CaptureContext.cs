@@ -1,0 +1,113 @@
+using System.Collections.Immutable;
+using ProcAudit.Capture.Procfs;
+using ProcAudit.Capture.Processes;
+using ProcAudit.Capture.Syscalls;
+
+namespace ProcAudit.Capture;
+
+/// <summary>
+/// What the phases of one capture share: where they read, the deadline they all answer to, the
+/// notes and denials the snapshot reports, and what has been read of each process so far. One per
+/// capture, so that nothing read for one snapshot leaks into the next.
+/// </summary>
+internal sealed class CaptureContext
+{
+    private readonly DateTime _deadline;
+    private readonly HashSet<string> _deadlineSkips = new();
+
+    /// <summary>Per process, what permission kept from us ("fds", "syscalls", "kernel stacks", ...).</summary>
+    private readonly Dictionary<int, SortedSet<string>> _denied = new();
+
+    public CaptureContext(ProcfsReader procfs, CaptureOptions options, SyscallArch arch, bool live, int root, CancellationToken cancellationToken)
+    {
+        _deadline = DateTime.UtcNow + options.Deadline;
+        Procfs = procfs;
+        Options = options;
+        Arch = arch;
+        Live = live;
+        Root = root;
+        CancellationToken = cancellationToken;
+    }
+
+    public ProcfsReader Procfs { get; }
+
+    public CaptureOptions Options { get; }
+
+    public SyscallArch Arch { get; }
+
+    /// <summary>False on a recorded tree: there is no process memory or netlink to ask, only the recorded files.</summary>
+    public bool Live { get; }
+
+    public int Root { get; }
+
+    public CancellationToken CancellationToken { get; }
+
+    public List<Note> Notes { get; } = new();
+
+    /// <summary>The tree's pids, root first; a deadline can cut it short.</summary>
+    public List<int> Tree { get; } = new();
+
+    public HashSet<int> TreeSet { get; } = new();
+
+    /// <summary>Processes outside the tree that hold what it waits on, in pid order.</summary>
+    public List<int> Outsiders { get; } = new();
+
+    public Dictionary<int, StatRecord> Stats { get; } = new();
+
+    public Dictionary<int, List<FdInfo>> Fds { get; } = new();
+
+    public Dictionary<int, ImmutableArray<ThreadInfo>> Threads { get; } = new();
+
+    public Dictionary<int, ProcText> Cmdlines { get; } = new();
+
+    /// <summary>The fdinfo "lock:" lines of captured descriptors: how an OFD lock (pid -1 in /proc/locks) finds its holder.</summary>
+    public Dictionary<(int Pid, int Fd), ImmutableArray<LockLine>> FdLocks { get; } = new();
+
+    /// <summary>Processes whose memory-backed files timed out once: the rest of them are not waited for again.</summary>
+    public HashSet<int> Stuck { get; } = new();
+
+    /// <summary>Without a note: for the holder scan's threads, which only stop.</summary>
+    public bool DeadlinePassed => DateTime.UtcNow >= _deadline;
+
+    /// <summary>True once the audit's deadline has passed; the first time, a note says what was skipped.</summary>
+    public bool PastDeadline(int skipped, string what)
+    {
+        if (!DeadlinePassed)
+        {
+            return false;
+        }
+        if (_deadlineSkips.Add(what))
+        {
+            string count = skipped > 0 ? $"{skipped} " : "";
+            Notes.Add(new Note("timeout", $"the audit reached its deadline ({Options.Deadline.TotalSeconds:0.#} s): skipped {count}{what}"));
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Past the deadline no more reads that could block (command lines, maps): only what stat
+    /// already told is kept. The root is always read: a report must at least say what it was asked about.
+    /// </summary>
+    public bool TooLateForBlockingReads(int pid) => pid != Root && PastDeadline(0, "command lines and runtimes");
+
+    public void Deny(int pid, string what)
+    {
+        if (!_denied.TryGetValue(pid, out SortedSet<string>? set))
+        {
+            _denied[pid] = set = new SortedSet<string>(StringComparer.Ordinal);
+        }
+        set.Add(what);
+    }
+
+    /// <summary>What permission kept from us of this process so far; null when nothing.</summary>
+    public SortedSet<string>? DeniedOf(int pid) => _denied.GetValueOrDefault(pid);
+
+    public void Keep(ProcessReading reading)
+    {
+        int pid = reading.Stat.Pid;
+        Stats[pid] = reading.Stat;
+        Fds[pid] = reading.Fds;
+        Threads[pid] = reading.Threads;
+        Cmdlines[pid] = reading.Cmdline;
+    }
+}

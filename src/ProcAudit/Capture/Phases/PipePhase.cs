@@ -1,0 +1,51 @@
+using System.Collections.Immutable;
+
+namespace ProcAudit.Capture.Phases;
+
+/// <summary>The fill level and holders of every pipe the tree holds.</summary>
+internal static class PipePhase
+{
+    /// <param name="context">The capture.</param>
+    /// <param name="probe">Measures a pipe through one holder's descriptor.</param>
+    /// <param name="scanned">The pipes whose holders the holder scan looked for on the whole machine.</param>
+    public static ImmutableArray<PipeInfo> Run(CaptureContext context, IPipeProbe probe, HashSet<ulong> scanned)
+    {
+        Dictionary<int, List<FdInfo>> fds = context.Fds;
+        HashSet<int> tree = context.TreeSet;
+        ImmutableArray<PipeInfo>.Builder pipes = ImmutableArray.CreateBuilder<PipeInfo>();
+        IEnumerable<ulong> inodes = tree.SelectMany(pid => fds[pid]).Where(f => f.Kind == FdKind.Pipe && f.Inode is not null).Select(f => f.Inode!.Value).Distinct().Order();
+        foreach (ulong inode in inodes)
+        {
+            List<Holder> holders = new();
+            foreach ((int pid, List<FdInfo> list) in fds.OrderBy(kv => kv.Key))
+            {
+                foreach (FdInfo f in list)
+                {
+                    if (f.Kind == FdKind.Pipe && f.Inode == inode)
+                    {
+                        holders.Add(new Holder(pid, f.Fd, f.Access switch { "read" => "reader", "write" => "writer", _ => "unknown" }));
+                    }
+                }
+            }
+            // Probe through a holder in the tree when there is one: it is the process we may read.
+            (int Pid, int Fd)? via = ProbeHolder.Choose(holders, tree.Contains);
+            PipeLevel level = via is not { } v ? new PipeLevel(null, null, "no holder left")
+                : context.PastDeadline(0, "pipe fill levels") ? new PipeLevel(null, null, null)
+                : probe.Probe(v.Pid, v.Fd, inode);
+            if (level.Problem is not null)
+            {
+                context.Notes.Add(new Note("unreadable", $"fill level of pipe:[{inode}] unknown: {level.Problem}", via?.Pid));
+            }
+            pipes.Add(new PipeInfo
+            {
+                Id = $"pipe:[{inode}]",
+                Inode = inode,
+                QueuedBytes = level.QueuedBytes,
+                CapacityBytes = level.CapacityBytes,
+                Holders = holders.ToImmutableArray(),
+                HoldersComplete = scanned.Contains(inode),
+            });
+        }
+        return pipes.ToImmutable();
+    }
+}

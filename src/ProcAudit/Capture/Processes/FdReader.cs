@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+using ProcAudit.Capture.Procfs;
+
+namespace ProcAudit.Capture.Processes;
+
+/// <summary>A process's descriptors: the link of each, and from its fdinfo the access mode, epoll watches and locks.</summary>
+internal static class FdReader
+{
+    public static List<FdInfo> Read(CaptureContext context, int pid)
+    {
+        List<FdInfo> result = new();
+        IReadOnlyList<int> numbers = context.Procfs.ListNumbers($"{pid}/fd", out ReadOutcome outcome);
+        if (outcome == ReadOutcome.Denied)
+        {
+            context.Deny(pid, "fds");
+        }
+        foreach (int fd in numbers)
+        {
+            ProcText link = context.Procfs.ReadLink($"{pid}/fd/{fd}");
+            if (!link.Ok)
+            {
+                continue; // closed between listing and reading
+            }
+            result.Add(Describe(context, pid, fd, link.Text!));
+        }
+        return result;
+    }
+
+    /// <summary>One fd whose link is known (the holder scan has read it already).</summary>
+    public static FdInfo Describe(CaptureContext context, int pid, int fd, string target)
+    {
+        FdTarget t = FdLink.Classify(target);
+        FdInfo bare = new() { Fd = fd, Kind = t.Kind, Target = target, Inode = t.Inode };
+        ProcText info = context.Procfs.ReadText($"{pid}/fdinfo/{fd}");
+        if (!info.Ok || FdInfoFile.Parse(info.Text!) is not FdInfoRecord record)
+        {
+            return bare;
+        }
+        if (!record.Locks.IsDefaultOrEmpty)
+        {
+            context.FdLocks[(pid, fd)] = record.Locks;
+        }
+        return bare with
+        {
+            Access = record.Access,
+            Inode = bare.Inode ?? record.Inode,
+            Watches = record.Watches.Select(w => w.Fd).ToImmutableArray(),
+        };
+    }
+}
