@@ -42,6 +42,9 @@ internal static class AsyncFlowReader
         Dictionary<ulong, (ulong Channel, bool Write)> channelOfOperation = AsyncWaitLists.ChannelOperations(index.Channels);
 
         FlowGraph graph = FlowGraph.Build(index, nodes, ct);
+        GuardedHeap guarded = new GuardedHeap(runtime, index.Types);
+        AsyncThreadPool? pool = ThreadPoolReader.Read(runtime, guarded);
+        HashSet<ulong> queued = pool?.QueuedAddresses.ToHashSet() ?? new HashSet<ulong>();
         AwaitClassifier classifier = new AwaitClassifier(index, semaphoreOfNode, channelOfOperation);
         Dictionary<ulong, (int? Os, int Managed)> eventThreads = graph.Events.Count > 0
             ? BlockedThreads(runtime, graph.Events.Values.SelectMany(static events => events).ToHashSet(), notes)
@@ -51,7 +54,7 @@ internal static class AsyncFlowReader
         foreach (ulong innermost in nodes.Keys.Where(node => !graph.HasInner.Contains(node)).Order())
         {
             ct.ThrowIfCancellationRequested();
-            flows.Add(BuildFlow(innermost, nodes, graph, classifier, eventThreads));
+            flows.Add(BuildFlow(innermost, nodes, graph, classifier, eventThreads, queued));
         }
 
         ImmutableArray<AsyncFlowShape> shapes = flows
@@ -83,6 +86,7 @@ internal static class AsyncFlowReader
             Shapes = shapes,
             Semaphores = semaphores,
             Channels = channels,
+            ThreadPool = pool,
             PendingTasks = index.PendingTasks.Count + index.PooledBoxes.Count,
             Notes = notes.ToImmutableArray(),
         };
@@ -121,7 +125,8 @@ internal static class AsyncFlowReader
         Dictionary<ulong, ClrObject> nodes,
         FlowGraph graph,
         AwaitClassifier classifier,
-        Dictionary<ulong, (int? Os, int Managed)> eventThreads)
+        Dictionary<ulong, (int? Os, int Managed)> eventThreads,
+        HashSet<ulong> queued)
     {
         List<AsyncFrame> frames = new List<AsyncFrame>();
         List<AsyncBlockedThread> blocked = new List<AsyncBlockedThread>();
@@ -150,7 +155,12 @@ internal static class AsyncFlowReader
         frames.Reverse();
         ClrObject inner = nodes[innermost];
         AsyncAwait await;
-        if (StateMachines.IsBox(inner.Type?.Name))
+        if (queued.Contains(innermost))
+        {
+            // The box is a work item in the pool's queue: whatever it awaited has completed, and it waits for a thread.
+            await = new AsyncAwait { Kind = AsyncAwaitKind.ThreadPool, Address = innermost, TypeName = inner.Type?.Name };
+        }
+        else if (StateMachines.IsBox(inner.Type?.Name))
         {
             (ClrObject awaited, short token, _) = StateMachines.AwaitedObject(StateMachines.Of(inner));
             await = classifier.Classify(awaited, token, frames[^1].AwaitState ?? -1, Children(graph, innermost));

@@ -32,6 +32,19 @@ internal static class AsyncFlowRecords
             Holders = s.Holders.Select(h => new AsyncHolder(FlowId(pid, h.FlowId), h.Evidence)).ToImmutableArray(),
         }).ToImmutableArray();
 
+    public static ThreadPoolInfo? Pool(AsyncFlows read) =>
+        read.ThreadPool is not AsyncThreadPool p ? null : new ThreadPoolInfo
+        {
+            MaxWorkers = p.MaxWorkers,
+            MinWorkers = p.MinWorkers,
+            Workers = p.Workers,
+            Processing = p.Processing,
+            Blocked = p.Blocked,
+            Queued = p.Queued,
+            QueuedWork = p.QueuedWork.Select(w => $"{w.Count.ToString(CultureInfo.InvariantCulture)} x {w.What}").ToImmutableArray(),
+            Moved = p.Motion == FlowMotion.Moved,
+        };
+
     private static string FlowId(int pid, ulong address) => ObjectId("flow", pid, address);
 
     private static string ObjectId(string kind, int pid, ulong address) =>
@@ -47,6 +60,7 @@ internal static class AsyncFlowRecords
         AsyncAwaitKind.Delay => "delay",
         AsyncAwaitKind.WhenAll => "when-all",
         AsyncAwaitKind.WhenAny => "when-any",
+        AsyncAwaitKind.ThreadPool => "thread-pool",
         AsyncAwaitKind.Running => "running",
         AsyncAwaitKind.Other => "other",
         _ => "unknown",

@@ -26,6 +26,9 @@ public sealed record AsyncFlows
     /// <summary>Bounded channels some listed flow is blocked on, ordered by address.</summary>
     public ImmutableArray<AsyncChannel> Channels { get; init; } = ImmutableArray<AsyncChannel>.Empty;
 
+    /// <summary>The thread pool's threads and queue; null when it could not be read.</summary>
+    public AsyncThreadPool? ThreadPool { get; init; }
+
     /// <summary>Incomplete tasks seen in the heap (boxes, promises, combinators), a measure of the read's size.</summary>
     public int PendingTasks { get; init; }
 

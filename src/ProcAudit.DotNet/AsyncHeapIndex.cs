@@ -17,6 +17,7 @@ internal sealed class AsyncHeapIndex
     private const string TcsTypeName = "System.Threading.Tasks.TaskCompletionSource";
 
     private readonly Dictionary<ulong, Role> _roles = new Dictionary<ulong, Role>();
+    private readonly Dictionary<ulong, ClrType> _types = new Dictionary<ulong, ClrType>();
 
     private AsyncHeapIndex()
     {
@@ -44,6 +45,9 @@ internal sealed class AsyncHeapIndex
 
     /// <summary>A <c>TaskCompletionSource</c>'s task to the source.</summary>
     public Dictionary<ulong, ulong> SourceOfPromise { get; } = new Dictionary<ulong, ulong>();
+
+    /// <summary>Every type the walk met, by method table: what <see cref="GuardedHeap"/> may trust.</summary>
+    public IReadOnlyDictionary<ulong, ClrType> Types => _types;
 
     /// <summary>True when the walk stopped early at its cap of pending tasks.</summary>
     public bool Truncated { get; private set; }
@@ -129,6 +133,7 @@ internal sealed class AsyncHeapIndex
 
         role = Classify(type);
         _roles[type.MethodTable] = role;
+        _types[type.MethodTable] = type;
         return role;
     }
 

@@ -116,6 +116,41 @@ public sealed class AsyncFlowTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task PoolStarvation_TheQueuedContinuationsOfTheFlowsEveryPoolThreadBlocksOn()
+    {
+        await Task.Run(() =>
+        {
+            using HangingProcess process = HangingProcess.StartScenario("pool-starvation");
+            int workers = Environment.ProcessorCount;
+            AsyncFlows flows = AsyncScenario.ReadUntil(
+                process.Pid,
+                f => f.Flows.Count(static x => x.Await.Kind == AsyncAwaitKind.ThreadPool && x.BlockedThreads.Length == 1) == workers && f.ThreadPool?.Motion == FlowMotion.Same);
+            string json = AsyncScenario.Describe(flows, "pool-starvation");
+
+            // The pool's own counts: capped at one worker per processor, every worker inside a work item and blocked in it.
+            AsyncThreadPool pool = Assert.IsType<AsyncThreadPool>(flows.ThreadPool);
+            Assert.True((pool.MaxWorkers, pool.Workers, pool.Processing, pool.Blocked) == (workers, workers, workers, workers), json);
+            // Each worker's continuation, and the requests no worker took.
+            Assert.Equal(2 * workers, pool.Queued);
+            Assert.Equal(
+                new[] { new AsyncQueuedWork("continuation of ProcAudit.Scenarios.ThreadPoolScenarios.LoadAsync", workers), new AsyncQueuedWork("task ProcAudit.Scenarios.ThreadPoolScenarios.Starvation(lambda)", workers) },
+                pool.QueuedWork.ToArray());
+            Assert.Equal(FlowMotion.Same, pool.Motion);
+
+            List<int> blocked = new List<int>();
+            foreach (AsyncFlow flow in flows.Flows.Where(static f => f.Await.Kind == AsyncAwaitKind.ThreadPool))
+            {
+                Assert.Equal(["ProcAudit.Scenarios.ThreadPoolScenarios.LoadAsync"], flow.Frames.Select(static f => f.Method));
+                Assert.Contains(flow.Id, pool.QueuedAddresses);
+                blocked.Add(Assert.Single(flow.BlockedThreads).OsThreadId!.Value);
+            }
+
+            // The threads blocked in .Result on them are the pool's workers.
+            Assert.Equal(ProcThreads.Read(process.Pid).Where(static t => t.Comm == ".NET TP Worker").Select(static t => t.Tid).Order(), blocked.Order());
+        });
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task IdleServer_AwaitsAccept()
     {
         await Task.Run(() =>

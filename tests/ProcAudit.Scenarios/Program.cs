@@ -90,6 +90,12 @@ internal static class Program
             case "async-busy-pipeline":
                 AsyncFlows.BusyPipeline();
                 break;
+            case "pool-starvation":
+                ThreadPoolScenarios.Starvation();
+                break;
+            case "pool-busy":
+                ThreadPoolScenarios.Busy();
+                break;
             default:
                 return Usage();
         }
@@ -106,7 +112,7 @@ internal static class Program
         Console.Error.WriteLine(
             "usage: ProcAudit.Scenarios pipe-inversion|wait-before-drain|healthy|sleep|lock-order-inversion|monitor-held|threading-lock-inversion|queue-chain "
             + "|wait-for-exit-background|idle-server|timer-loop "
-            + "|async-abba|async-promise|async-sync-over-async|async-full-channel|async-idle-server|async-timer-loop|async-busy-pipeline "
+            + "|async-abba|async-promise|async-sync-over-async|async-full-channel|async-idle-server|async-timer-loop|async-busy-pipeline|pool-starvation|pool-busy "
             + "(children: flood-stderr|flood-stdout|chatter)");
         return 2;
     }

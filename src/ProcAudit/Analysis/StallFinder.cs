@@ -66,6 +66,11 @@ internal static class StallFinder
             }
         }
 
+        foreach (Finding finding in AsyncStallFinder.Find(snapshot, edges, d))
+        {
+            findings.Add(finding);
+        }
+
         HashSet<WaitEdge> toldByGo = new();
         foreach (Finding finding in GoStallFinder.Find(snapshot, edges, inCycles, d, toldByGo))
         {

@@ -11,7 +11,7 @@ public sealed record AsyncFlowInfo
     /// <summary>The awaiting methods, outermost first, each as <c>Type.Method@awaitState</c> (combinators such as Task.WhenAll without a state).</summary>
     public ImmutableArray<string> Frames { get; init => field = value.OrEmpty(); } = ImmutableArray<string>.Empty;
 
-    /// <summary>What the innermost method awaits: <c>semaphore</c>, <c>promise</c>, <c>channel-write</c>, <c>channel-read</c>, <c>socket</c>, <c>delay</c>, <c>when-all</c>, <c>when-any</c>, <c>running</c>, <c>other</c>, <c>unknown</c>.</summary>
+    /// <summary>What the innermost method awaits: <c>semaphore</c>, <c>promise</c>, <c>channel-write</c>, <c>channel-read</c>, <c>socket</c>, <c>delay</c>, <c>when-all</c>, <c>when-any</c>, <c>thread-pool</c> (its continuation is queued for a pool thread), <c>running</c>, <c>other</c>, <c>unknown</c>.</summary>
     public required string Awaits { get; init; }
 
     /// <summary>The object awaited, when it has an id: <c>semaphore:PID:0xADDR</c>, <c>promise:PID:0xADDR</c>, <c>channel:PID:0xADDR</c>.</summary>
@@ -53,3 +53,31 @@ public sealed record AsyncLockInfo
 /// <param name="Flow">The flow id.</param>
 /// <param name="Evidence">In words: what was read that makes it the holder.</param>
 public sealed record AsyncHolder(string Flow, string Evidence);
+
+/// <summary>A .NET process's thread pool as the runtime's own fields say: its worker threads and the work queued for them.</summary>
+public sealed record ThreadPoolInfo
+{
+    /// <summary>The most workers it may have (<c>ThreadPool.SetMaxThreads</c>, <c>DOTNET_ThreadPool_ForceMaxWorkerThreads</c>); null when not read.</summary>
+    public int? MaxWorkers { get; init; }
+
+    /// <summary>The fewest it keeps (<c>ThreadPool.SetMinThreads</c>); null when not read.</summary>
+    public int? MinWorkers { get; init; }
+
+    /// <summary>Worker threads that exist.</summary>
+    public int Workers { get; init; }
+
+    /// <summary>Workers inside a work item now (running it, or blocked in it); the others wait for work.</summary>
+    public int Processing { get; init; }
+
+    /// <summary>Workers the pool counts as blocked in a synchronous wait on a task (<c>Task.Wait</c>, <c>.Result</c>); null when not read.</summary>
+    public int? Blocked { get; init; }
+
+    /// <summary>Work items queued for a thread (the global queues and each worker's local one).</summary>
+    public int Queued { get; init; }
+
+    /// <summary>What the queued items run, folded: <c>2 x continuation of Ns.Class.Method</c>.</summary>
+    public ImmutableArray<string> QueuedWork { get; init => field = value.OrEmpty(); } = ImmutableArray<string>.Empty;
+
+    /// <summary>True when the queue's items changed between two reads of the heap: the pool is taking work.</summary>
+    public bool Moved { get; init; }
+}

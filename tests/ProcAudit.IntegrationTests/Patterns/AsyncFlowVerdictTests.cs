@@ -54,6 +54,87 @@ public sealed class AsyncFlowVerdictTests
         Assert.Contains("async flow ProcAudit.Scenarios.AsyncFlows.Serve@0 awaits a connection (socket:[", run.Stderr);
     }
 
+    [Fact]
+    public async Task Sync_over_async_on_every_thread_pool_thread_is_thread_pool_starvation_with_the_pool_s_counts_and_the_blocking_frame()
+    {
+        using Scenario tree = Scenario.StartScenarioVerb("pool-starvation");
+        CliRun run = Until(tree.Pid, r => r.ExitCode == 3);
+        int workers = Environment.ProcessorCount;
+        List<int> tids = Workers(tree.Pid);
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.StartsWith($"STALLED: the tree of dotnet {tree.Pid} is blocked with no wait cycle (thread-pool-starvation).", run.Stderr);
+        Assert.Equal(workers, tids.Count);
+        Assert.True(run.Stderr.Contains(
+            $"[thread-pool-starvation] In dotnet {tree.Pid}, all {workers} thread-pool threads are blocked and {2 * workers} work items wait in the pool's queue for one " +
+            $"({workers} x continuation of ProcAudit.Scenarios.ThreadPoolScenarios.LoadAsync, {workers} x task ProcAudit.Scenarios.ThreadPoolScenarios.Starvation(lambda)): ",
+            StringComparison.Ordinal), run.Stderr);
+        string threads = workers <= 4 ? $"threads {string.Join(", ", tids.SkipLast(1))} and {tids[^1]}" : $"{workers} threads ({string.Join(", ", tids.Take(3))}, ...)";
+        Assert.True(run.Stderr.Contains(
+            $"{threads} block in .Result in ProcAudit.Scenarios.ThreadPoolScenarios.HandleRequest(Int32) on async flow ProcAudit.Scenarios.ThreadPoolScenarios.LoadAsync@0, whose continuation waits in that queue. " +
+            $"The pool is at its maximum of {workers} threads (ThreadPool.SetMaxThreads, DOTNET_ThreadPool_ForceMaxWorkerThreads) and will add none, so nothing can run the queue: sync-over-async has starved the thread pool.",
+            StringComparison.Ordinal), run.Stderr);
+        Assert.True(run.Stderr.Contains($"    thread pool: {workers} workers (at most {workers}), {workers} in a work item ({workers} blocked in a wait), {2 * workers} queued: ", StringComparison.Ordinal), run.Stderr);
+
+        using JsonDocument report = JsonDocument.Parse(run.Stdout);
+        NJsonSchema.JsonSchema schema = await NJsonSchema.JsonSchema.FromFileAsync(Path.Combine(Repository.Root, "docs", "report.schema.json"));
+        Assert.Empty(schema.Validate(run.Stdout).Select(e => e.ToString()));
+        Assert.Equal("stalled", report.RootElement.GetProperty("verdict").GetString());
+        JsonElement finding = Assert.Single(report.RootElement.GetProperty("findings").EnumerateArray());
+        Assert.Equal("thread-pool-starvation", finding.GetProperty("kind").GetString());
+        Assert.Equal(new[] { tree.Pid }, finding.GetProperty("pids").EnumerateArray().Select(p => p.GetInt32()));
+        JsonElement[] waits = report.RootElement.GetProperty("waits").EnumerateArray().ToArray();
+        Assert.Equal(tids, finding.GetProperty("chain").EnumerateArray().Select(i => waits[i.GetInt32()].GetProperty("from").GetProperty("tid").GetInt32()));
+        JsonElement process = report.RootElement.GetProperty("processes")[0];
+        JsonElement pool = process.GetProperty("threadPool");
+        Assert.Equal((workers, workers, workers, workers, 2 * workers, false), (pool.GetProperty("maxWorkers").GetInt32(), pool.GetProperty("workers").GetInt32(),
+            pool.GetProperty("processing").GetInt32(), pool.GetProperty("blocked").GetInt32(), pool.GetProperty("queued").GetInt32(), pool.GetProperty("moved").GetBoolean()));
+        Assert.All(process.GetProperty("asyncFlows").EnumerateArray(), f => Assert.Equal("thread-pool", f.GetProperty("awaits").GetString()));
+        Assert.Equal(tids, process.GetProperty("asyncFlows").EnumerateArray().Select(f => f.GetProperty("blockedThreads")[0].GetInt32()).Order());
+
+        // The Markdown report (a CI job summary) names it too.
+        string markdown = Path.Combine(Path.GetTempPath(), $"procaudit-starvation-{tree.Pid}.md");
+        try
+        {
+            CliRun md = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture), "--markdown", markdown);
+            Assert.Equal(3, md.ExitCode);
+            Assert.Contains($"- **thread-pool-starvation**: In dotnet {tree.Pid}, all {workers} thread-pool threads are blocked", File.ReadAllText(markdown));
+        }
+        finally
+        {
+            File.Delete(markdown);
+        }
+    }
+
+    [Fact]
+    public void A_busy_producer_and_consumer_on_the_same_capped_pool_is_not_starvation()
+    {
+        using Scenario tree = Scenario.StartScenarioVerb("pool-busy");
+        // The pool read (capped like the starved one) shows the view saw it; three audits, none may call it starved.
+        CliRun run = Until(tree.Pid, r => r.Stdout.Contains("\"threadPool\"", StringComparison.Ordinal));
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            Assert.StartsWith($"RUNNING: no deadlock or stall found in the tree of dotnet {tree.Pid}", run.Stderr);
+            Assert.DoesNotContain("thread-pool-starvation", run.Stderr);
+            using JsonDocument report = JsonDocument.Parse(run.Stdout);
+            if (report.RootElement.GetProperty("processes")[0].TryGetProperty("threadPool", out JsonElement pool))
+            {
+                Assert.Equal(Environment.ProcessorCount, pool.GetProperty("maxWorkers").GetInt32());
+            }
+            run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture), "--json", "-");
+        }
+    }
+
+    /// <summary>The thread-pool workers of a process, by the name CoreCLR gives them, in tid order.</summary>
+    private static List<int> Workers(int pid) =>
+        Directory.EnumerateDirectories($"/proc/{pid}/task")
+            .Select(d => (Tid: int.Parse(Path.GetFileName(d), CultureInfo.InvariantCulture), Comm: File.ReadAllText(Path.Combine(d, "comm")).TrimEnd('\n')))
+            .Where(t => t.Comm == ".NET TP Worker")
+            .Select(t => t.Tid)
+            .Order()
+            .ToList();
+
     /// <summary>The tool's own audit, repeated until the program has reached its hang (it starts, then blocks).</summary>
     private static CliRun Until(int pid, Func<CliRun, bool> formed)
     {

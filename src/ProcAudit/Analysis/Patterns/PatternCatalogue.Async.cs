@@ -1,0 +1,35 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using static ProcAudit.Analysis.Patterns.Clause;
+
+namespace ProcAudit.Analysis.Patterns;
+
+/// <summary>
+/// The .NET async patterns that are not about a lock: sync-over-async that leaves no thread to run the
+/// continuations it waits for (the thread pool's, or a single-threaded SynchronizationContext's).
+/// </summary>
+internal static partial class PatternCatalogue
+{
+    /// <summary>Every thread-pool thread is blocked (sync-over-async) while work, often the very continuations they wait for, sits in the pool's queue.</summary>
+    public static readonly FindingPattern<ThreadPoolStarvationFacts> ThreadPoolStarvation = new(
+        "thread-pool-starvation",
+        "every thread-pool thread blocked, work queued",
+        f => $"In {f.Process}, {(f.Workers == 1 ? "the one thread-pool thread is" : $"all {f.Workers.ToString(CultureInfo.InvariantCulture)} thread-pool threads are")} blocked and {f.Queued.ToString(CultureInfo.InvariantCulture)} work item{Plural(f.Queued)} " +
+            $"wait{Singular(f.Queued)} in the pool's queue for one ({string.Join(", ", f.QueuedWork.Take(4))}{(f.QueuedWork.Length > 4 ? ", ..." : "")}): " +
+            $"{string.Join("; ", f.Blockers.Take(4))}{(f.Blockers.Length > 4 ? $"; and {f.Blockers.Length - 4} more" : "")}. " +
+            (f.MaxWorkers is int max && f.Workers >= max
+                ? $"The pool is at its maximum of {max.ToString(CultureInfo.InvariantCulture)} thread{Plural(max)} (ThreadPool.SetMaxThreads, DOTNET_ThreadPool_ForceMaxWorkerThreads) and will add none, so nothing can run the queue"
+                : $"The pool is below its maximum{(f.MaxWorkers is int m ? $" of {m.ToString(CultureInfo.InvariantCulture)}" : "")} but adds threads only slowly while starved, and each new thread takes queued work that may block the same way") +
+            (f.SyncOverAsync ? ": sync-over-async has starved the thread pool." : "."),
+        _ => "Do not block thread-pool threads on async work: await it all the way up instead of .Result, .Wait() or GetAwaiter().GetResult(). " +
+            "Where a blocking call cannot be avoided, make it on a thread of its own (TaskCreationOptions.LongRunning), and do not cap the pool (SetMaxThreads) below the blocking it must absorb.");
+}
+
+/// <param name="Process">The .NET process.</param>
+/// <param name="Workers">Its thread-pool worker threads, every one blocked.</param>
+/// <param name="MaxWorkers">The most the pool may have, when read.</param>
+/// <param name="Queued">Work items in its queues.</param>
+/// <param name="QueuedWork">What they run, folded ("2 x continuation of Ns.Class.Method").</param>
+/// <param name="Blockers">What the workers are blocked in, folded: "threads 10 and 11 block in .Result in Ns.Class.Handle(Int32) on async flow Ns.Class.LoadAsync@0, whose continuation waits in that queue".</param>
+/// <param name="SyncOverAsync">True when some worker is blocked synchronously on an async flow or task.</param>
+internal sealed record ThreadPoolStarvationFacts(string Process, int Workers, int? MaxWorkers, int Queued, ImmutableArray<string> QueuedWork, ImmutableArray<string> Blockers, bool SyncOverAsync);
