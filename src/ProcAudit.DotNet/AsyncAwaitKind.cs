@@ -39,6 +39,12 @@ public enum AsyncAwaitKind
     /// </summary>
     ThreadPool,
 
+    /// <summary>
+    /// Its continuation was posted to a SynchronizationContext (found in the context's own queue): what it awaited is
+    /// done, and it waits for the context's thread to run the rest (<see cref="AsyncAwait.ContextAddress"/>).
+    /// </summary>
+    SyncContext,
+
     /// <summary>Another pending task or value-task source; <see cref="AsyncAwait.TypeName"/> says which.</summary>
     Other,
 }

@@ -69,6 +69,23 @@ internal static class AsyncFlowReader
             .ThenBy(static shape => string.Join('\n', shape.Methods), StringComparer.Ordinal)
             .ToImmutableArray();
 
+        ImmutableArray<AsyncSyncContext> contexts = SyncContexts.Read(runtime, index, guarded, flows.Select(static f => f.Id).ToList(), ct);
+        Dictionary<ulong, AsyncSyncContext> postedTo = contexts
+            .SelectMany(static c => c.PostedFlowIds.Select(id => (Id: id, Context: c)))
+            .GroupBy(static p => p.Id)
+            .ToDictionary(static g => g.Key, static g => g.First().Context);
+        for (int i = 0; i < flows.Count; i++)
+        {
+            if (postedTo.TryGetValue(flows[i].Id, out AsyncSyncContext? context))
+            {
+                // What it awaited is done: the rest of the method waits in the context's queue for the context's thread.
+                flows[i] = flows[i] with
+                {
+                    Await = new AsyncAwait { Kind = AsyncAwaitKind.SyncContext, Address = flows[i].Id, TypeName = context.TypeName, ContextAddress = context.Address },
+                };
+            }
+        }
+
         List<AsyncFlow> listed = flows.Take(maxListed).ToList();
         if (flows.Count > maxListed)
         {
@@ -87,6 +104,7 @@ internal static class AsyncFlowReader
             Semaphores = semaphores,
             Channels = channels,
             ThreadPool = pool,
+            SyncContexts = contexts,
             PendingTasks = index.PendingTasks.Count + index.PooledBoxes.Count,
             Notes = notes.ToImmutableArray(),
         };

@@ -12,7 +12,8 @@ internal static class AsyncFlowRecords
             Id = FlowId(pid, f.Id),
             Frames = f.Frames.Select(x => x.AwaitState is int state ? $"{x.Method}@{state.ToString(CultureInfo.InvariantCulture)}" : x.Method).ToImmutableArray(),
             Awaits = Kind(f.Await.Kind),
-            WaitsOn = f.Await.SemaphoreAddress is ulong s ? ObjectId("semaphore", pid, s)
+            WaitsOn = f.Await.ContextAddress is ulong x ? ObjectId("synccontext", pid, x)
+                : f.Await.SemaphoreAddress is ulong s ? ObjectId("semaphore", pid, s)
                 : f.Await.PromiseSourceAddress is ulong p ? ObjectId("promise", pid, p)
                 : f.Await.ChannelAddress is ulong c ? ObjectId("channel", pid, c)
                 : null,
@@ -20,7 +21,12 @@ internal static class AsyncFlowRecords
             Operation = f.Await.SocketOperation,
             BlockedThreads = f.BlockedThreads.Select(t => t.OsThreadId).OfType<int>().ToImmutableArray(),
             Moved = f.Motion == FlowMotion.Moved,
+            ContextType = Context(read, f)?.TypeName,
+            ContextThreads = Context(read, f)?.OwnerThreads ?? ImmutableArray<int>.Empty,
         }).ToImmutableArray();
+
+    private static AsyncSyncContext? Context(AsyncFlows read, AsyncFlow flow) =>
+        flow.Await.ContextAddress is ulong address ? read.SyncContexts.FirstOrDefault(x => x.Address == address) : null;
 
     public static ImmutableArray<AsyncLockInfo> Locks(int pid, AsyncFlows read) =>
         read.Semaphores.Select(s => new AsyncLockInfo
@@ -61,6 +67,7 @@ internal static class AsyncFlowRecords
         AsyncAwaitKind.WhenAll => "when-all",
         AsyncAwaitKind.WhenAny => "when-any",
         AsyncAwaitKind.ThreadPool => "thread-pool",
+        AsyncAwaitKind.SyncContext => "sync-context",
         AsyncAwaitKind.Running => "running",
         AsyncAwaitKind.Other => "other",
         _ => "unknown",

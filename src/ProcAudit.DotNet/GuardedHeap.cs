@@ -33,6 +33,12 @@ internal sealed class GuardedHeap
         return _types.TryGetValue(methodTable & ~3UL, out ClrType? type) ? _heap.GetObject(address, type) : default;
     }
 
+    /// <summary>The pointer stored at <paramref name="address"/>, or 0.</summary>
+    public ulong PointerAt(ulong address)
+    {
+        return address != 0 && _memory.ReadPointer(address, out ulong value) ? value : 0;
+    }
+
     /// <summary>The raw value of a reference field (0 when there is no such field or it cannot be read).</summary>
     public ulong Pointer(ClrObject obj, string field)
     {

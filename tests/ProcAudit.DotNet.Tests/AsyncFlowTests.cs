@@ -151,6 +151,29 @@ public sealed class AsyncFlowTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task SyncContextDeadlock_TheFlowsContinuationSitsInTheQueueOfTheContextItsBlockedThreadOwns()
+    {
+        await Task.Run(() =>
+        {
+            using HangingProcess process = HangingProcess.StartScenario("sync-context-deadlock");
+            AsyncFlows flows = AsyncScenario.ReadUntil(process.Pid, static f => f.Flows.Any(static x => x.Await.Kind == AsyncAwaitKind.SyncContext && x.Motion == FlowMotion.Same));
+            string json = AsyncScenario.Describe(flows, "sync-context-deadlock");
+            int ui = ProcThreads.Read(process.Pid).Single(static t => t.Comm == "ui").Tid;
+
+            AsyncFlow flow = Assert.Single(flows.Flows, static f => f.Await.Kind == AsyncAwaitKind.SyncContext);
+            Assert.Equal(["ProcAudit.Scenarios.SyncContextScenarios.LoadRowsAsync"], flow.Frames.Select(static f => f.Method));
+            Assert.True(Assert.Single(flow.BlockedThreads).OsThreadId == ui, json);
+
+            // The ui thread's context is the scenario's own, owned by that thread alone, and the flow's box is in its queue.
+            AsyncSyncContext context = Assert.Single(flows.SyncContexts);
+            Assert.Equal(flow.Await.ContextAddress, context.Address);
+            Assert.Equal("ProcAudit.Scenarios.SyncContextScenarios+SingleThreadContext", context.TypeName);
+            Assert.Equal(new[] { ui }, context.OwnerThreads.ToArray());
+            Assert.Equal(new[] { flow.Id }, context.PostedFlowIds.ToArray());
+        });
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task IdleServer_AwaitsAccept()
     {
         await Task.Run(() =>

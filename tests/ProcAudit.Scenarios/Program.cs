@@ -96,6 +96,12 @@ internal static class Program
             case "pool-busy":
                 ThreadPoolScenarios.Busy();
                 break;
+            case "sync-context-deadlock":
+                SyncContextScenarios.Deadlock();
+                break;
+            case "sync-context-configured":
+                SyncContextScenarios.ConfiguredAwait();
+                break;
             default:
                 return Usage();
         }
@@ -112,7 +118,7 @@ internal static class Program
         Console.Error.WriteLine(
             "usage: ProcAudit.Scenarios pipe-inversion|wait-before-drain|healthy|sleep|lock-order-inversion|monitor-held|threading-lock-inversion|queue-chain "
             + "|wait-for-exit-background|idle-server|timer-loop "
-            + "|async-abba|async-promise|async-sync-over-async|async-full-channel|async-idle-server|async-timer-loop|async-busy-pipeline|pool-starvation|pool-busy "
+            + "|async-abba|async-promise|async-sync-over-async|async-full-channel|async-idle-server|async-timer-loop|async-busy-pipeline|pool-starvation|pool-busy|sync-context-deadlock|sync-context-configured "
             + "(children: flood-stderr|flood-stdout|chatter)");
         return 2;
     }

@@ -73,7 +73,7 @@ internal static class AsyncStallFinder
     private static string Blocker(ProcessInfo process, ThreadInfo t, WaitEdge? onFlow, Describe d)
     {
         string call = BlockingCall(t.ManagedStack);
-        string? caller = t.ManagedStack.FirstOrDefault(f => !f.StartsWith("System.", StringComparison.Ordinal) && !f.StartsWith("Microsoft.", StringComparison.Ordinal));
+        string? caller = Caller(t.ManagedStack);
         string where = caller is null ? "" : $" in {caller}";
         if (onFlow?.To.Flow is not string flow)
         {
@@ -84,8 +84,12 @@ internal static class AsyncStallFinder
         return $"block in {call}{where} on {d.Flow(process.Pid, flow)}{queued}";
     }
 
-    /// <summary>The synchronous wait a blocked thread is in, as its caller wrote it.</summary>
-    private static string BlockingCall(ImmutableArray<string> stack)
+    /// <summary>The first frame of the program's own code (not System.*, not Microsoft.*), or null.</summary>
+    public static string? Caller(ImmutableArray<string> stack) =>
+        stack.FirstOrDefault(f => !f.StartsWith("System.", StringComparison.Ordinal) && !f.StartsWith("Microsoft.", StringComparison.Ordinal));
+
+    /// <summary>The synchronous wait a blocked thread is in, as its caller wrote it: <c>.Result</c>, <c>.Wait()</c>, <c>GetAwaiter().GetResult()</c>, else its frame.</summary>
+    public static string BlockingCall(ImmutableArray<string> stack)
     {
         foreach (string frame in stack)
         {

@@ -273,7 +273,7 @@ internal sealed class WaitEndFinder
         foreach (AsyncFlowInfo f in process.AsyncFlows)
         {
             WaitEnd other = new(process.Pid, Flow: f.Id);
-            if (other != node && !_visiting.Contains(other) && (f.Moved || _from[other].Any() || f.Awaits is "delay" or "socket" or "promise" or "semaphore" or "thread-pool" or "running"))
+            if (other != node && !_visiting.Contains(other) && (f.Moved || _from[other].Any() || f.Awaits is "delay" or "socket" or "promise" or "semaphore" or "thread-pool" or "sync-context" or "running"))
             {
                 leads.Add(Resolve(other));
             }

@@ -29,6 +29,16 @@ internal sealed partial class WaitGraphBuilder
                 }
             }
         }
+        // A continuation posted to a single-threaded context runs only on the thread whose context it is.
+        foreach (AsyncFlowInfo f in process.AsyncFlows.Where(f => !f.Moved && f.Awaits == "sync-context" && f.ContextThreads.Length == 1))
+        {
+            int owner = f.ContextThreads[0];
+            if (process.Threads.FirstOrDefault(t => t.Tid == owner) is ThreadInfo t && t.Progress?.Moved != true)
+            {
+                _edges.Add(new WaitEdge(new WaitEnd(process.Pid, Flow: f.Id), new WaitEnd(process.Pid, owner), f.WaitsOn, WaitReasons.SyncContext, Certainty.Inferred,
+                    $"the flow's continuation was posted to {f.ContextType} ({f.WaitsOn}) and sits in its queue; thread {owner} is the one whose SynchronizationContext.Current it is, taken as the thread that runs what is posted to it"));
+            }
+        }
         foreach (AsyncFlowInfo f in process.AsyncFlows.Where(f => !f.Moved))
         {
             foreach (int tid in f.BlockedThreads)

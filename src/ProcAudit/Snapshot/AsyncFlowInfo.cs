@@ -11,10 +11,10 @@ public sealed record AsyncFlowInfo
     /// <summary>The awaiting methods, outermost first, each as <c>Type.Method@awaitState</c> (combinators such as Task.WhenAll without a state).</summary>
     public ImmutableArray<string> Frames { get; init => field = value.OrEmpty(); } = ImmutableArray<string>.Empty;
 
-    /// <summary>What the innermost method awaits: <c>semaphore</c>, <c>promise</c>, <c>channel-write</c>, <c>channel-read</c>, <c>socket</c>, <c>delay</c>, <c>when-all</c>, <c>when-any</c>, <c>thread-pool</c> (its continuation is queued for a pool thread), <c>running</c>, <c>other</c>, <c>unknown</c>.</summary>
+    /// <summary>What the innermost method awaits: <c>semaphore</c>, <c>promise</c>, <c>channel-write</c>, <c>channel-read</c>, <c>socket</c>, <c>delay</c>, <c>when-all</c>, <c>when-any</c>, <c>thread-pool</c> (its continuation is queued for a pool thread), <c>sync-context</c> (its continuation was posted to a SynchronizationContext), <c>running</c>, <c>other</c>, <c>unknown</c>.</summary>
     public required string Awaits { get; init; }
 
-    /// <summary>The object awaited, when it has an id: <c>semaphore:PID:0xADDR</c>, <c>promise:PID:0xADDR</c>, <c>channel:PID:0xADDR</c>.</summary>
+    /// <summary>The object awaited, when it has an id: <c>semaphore:PID:0xADDR</c>, <c>promise:PID:0xADDR</c>, <c>channel:PID:0xADDR</c>, <c>synccontext:PID:0xADDR</c>.</summary>
     public string? WaitsOn { get; init; }
 
     /// <summary>For socket I/O: the descriptor, and the operation (<c>Accept</c>, <c>Send</c>, ...).</summary>
@@ -28,6 +28,12 @@ public sealed record AsyncFlowInfo
 
     /// <summary>True when the flow's await state or awaited object changed between two reads of the heap: not stuck.</summary>
     public bool Moved { get; init; }
+
+    /// <summary>For <c>sync-context</c>: the context's type (<c>System.Windows.Forms.WindowsFormsSynchronizationContext</c>, a program's own).</summary>
+    public string? ContextType { get; init; }
+
+    /// <summary>For <c>sync-context</c>: the threads whose current context it is (a single-threaded context's one thread runs what is posted to it).</summary>
+    public ImmutableArray<int> ContextThreads { get; init => field = value.OrEmpty(); } = ImmutableArray<int>.Empty;
 }
 
 /// <summary>A SemaphoreSlim some async flow waits on, with its count, its waiters and who holds it.</summary>

@@ -93,12 +93,94 @@ public sealed class AsyncFlowVerdictTests
         Assert.Equal(tids, process.GetProperty("asyncFlows").EnumerateArray().Select(f => f.GetProperty("blockedThreads")[0].GetInt32()).Order());
 
         // The Markdown report (a CI job summary) names it too.
-        string markdown = Path.Combine(Path.GetTempPath(), $"procaudit-starvation-{tree.Pid}.md");
+        Assert.Contains($"- **thread-pool-starvation**: In dotnet {tree.Pid}, all {workers} thread-pool threads are blocked", Markdown(tree.Pid, 3));
+    }
+
+    [Fact]
+    public void A_busy_producer_and_consumer_on_the_same_capped_pool_is_not_starvation()
+    {
+        using Scenario tree = Scenario.StartScenarioVerb("pool-busy");
+        // The pool read (capped like the starved one) shows the view saw it.
+        NeverNamed(tree.Pid, "\"threadPool\"", "thread-pool-starvation", (run, report) =>
+        {
+            Assert.StartsWith($"RUNNING: no deadlock or stall found in the tree of dotnet {tree.Pid}", run.Stderr);
+            if (report.RootElement.GetProperty("processes")[0].TryGetProperty("threadPool", out JsonElement pool))
+            {
+                Assert.Equal(Environment.ProcessorCount, pool.GetProperty("maxWorkers").GetInt32());
+            }
+        });
+    }
+
+    [Fact]
+    public async Task A_ui_thread_blocked_in_Result_on_a_flow_posted_back_to_its_own_context_is_a_sync_context_deadlock()
+    {
+        using Scenario tree = Scenario.StartScenarioVerb("sync-context-deadlock");
+        CliRun run = Until(tree.Pid, r => r.ExitCode == 2);
+        int ui = Threads(tree.Pid, "ui").Single();
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith($"DEADLOCK in the tree of dotnet {tree.Pid}: 1 wait cycle (sync-context-deadlock).", run.Stderr);
+        Assert.True(run.Stderr.Contains(
+            $"[sync-context-deadlock] In dotnet {tree.Pid}, thread {ui} (ui) blocks in .Result in ProcAudit.Scenarios.SyncContextScenarios.OnClick() " +
+            "on async flow ProcAudit.Scenarios.SyncContextScenarios.LoadRowsAsync@0, whose continuation was posted to that thread's own SynchronizationContext " +
+            $"(ProcAudit.Scenarios.SyncContextScenarios+SingleThreadContext, synccontext:{tree.Pid}:0x",
+            StringComparison.Ordinal), run.Stderr);
+        Assert.True(run.Stderr.Contains(
+            ") and waits in its queue for the thread to run it: the thread waits for the flow and the flow for the thread " +
+            "(inferred: a single-threaded context runs what is posted to it on its own thread, taken as the one whose SynchronizationContext.Current it is).",
+            StringComparison.Ordinal), run.Stderr);
+
+        using JsonDocument report = JsonDocument.Parse(run.Stdout);
+        NJsonSchema.JsonSchema schema = await NJsonSchema.JsonSchema.FromFileAsync(Path.Combine(Repository.Root, "docs", "report.schema.json"));
+        Assert.Empty(schema.Validate(run.Stdout).Select(e => e.ToString()));
+        JsonElement cycle = Assert.Single(report.RootElement.GetProperty("cycles").EnumerateArray());
+        Assert.Equal("sync-context-deadlock", cycle.GetProperty("pattern").GetString());
+        JsonElement[] waits = cycle.GetProperty("waits").EnumerateArray().ToArray();
+        JsonElement block = Assert.Single(waits, w => w.GetProperty("reason").GetString() == "async-wait");
+        JsonElement post = Assert.Single(waits, w => w.GetProperty("reason").GetString() == "sync-context");
+        Assert.Equal((ui, "observed"), (block.GetProperty("from").GetProperty("tid").GetInt32(), block.GetProperty("certainty").GetString()));
+        Assert.Equal((ui, "inferred"), (post.GetProperty("to").GetProperty("tid").GetInt32(), post.GetProperty("certainty").GetString()));
+        JsonElement flow = Assert.Single(report.RootElement.GetProperty("processes")[0].GetProperty("asyncFlows").EnumerateArray());
+        Assert.Equal("sync-context", flow.GetProperty("awaits").GetString());
+        Assert.Equal("ProcAudit.Scenarios.SyncContextScenarios+SingleThreadContext", flow.GetProperty("contextType").GetString());
+        Assert.Equal(new[] { ui }, flow.GetProperty("contextThreads").EnumerateArray().Select(t => t.GetInt32()));
+        Assert.Equal(new[] { ui }, flow.GetProperty("blockedThreads").EnumerateArray().Select(t => t.GetInt32()));
+        Assert.Equal(post.GetProperty("object").GetString(), flow.GetProperty("waitsOn").GetString());
+
+        Assert.Contains($"- **sync-context-deadlock**: In dotnet {tree.Pid}, thread {ui} (ui) blocks in .Result in ProcAudit.Scenarios.SyncContextScenarios.OnClick()", Markdown(tree.Pid, 2));
+    }
+
+    [Fact]
+    public void The_same_ui_thread_whose_awaits_do_not_capture_the_context_is_not_a_deadlock()
+    {
+        using Scenario tree = Scenario.StartScenarioVerb("sync-context-configured");
+        // The ui thread handles a click every 100 ms, blocking in .Result each time.
+        NeverNamed(tree.Pid, "\"async-flows\"", "sync-context-deadlock", static (_, _) => { });
+    }
+
+    /// <summary>Three audits once the .NET view has read the program (<paramref name="ready"/> in the JSON): each exits 0 and none names <paramref name="pattern"/>.</summary>
+    private static void NeverNamed(int pid, string ready, string pattern, Action<CliRun, JsonDocument> check)
+    {
+        CliRun run = Until(pid, r => r.Stdout.Contains(ready, StringComparison.Ordinal));
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            Assert.DoesNotContain(pattern, run.Stderr);
+            using JsonDocument report = JsonDocument.Parse(run.Stdout);
+            check(run, report);
+            run = Infrastructure.Cli.Run(pid.ToString(CultureInfo.InvariantCulture), "--json", "-");
+        }
+    }
+
+    /// <summary>The Markdown report of one more audit, which must exit with <paramref name="exitCode"/>.</summary>
+    private static string Markdown(int pid, int exitCode)
+    {
+        string markdown = Path.Combine(Path.GetTempPath(), $"procaudit-{pid}-{Guid.NewGuid():N}.md");
         try
         {
-            CliRun md = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture), "--markdown", markdown);
-            Assert.Equal(3, md.ExitCode);
-            Assert.Contains($"- **thread-pool-starvation**: In dotnet {tree.Pid}, all {workers} thread-pool threads are blocked", File.ReadAllText(markdown));
+            CliRun md = Infrastructure.Cli.Run(pid.ToString(CultureInfo.InvariantCulture), "--markdown", markdown);
+            Assert.Equal(exitCode, md.ExitCode);
+            return File.ReadAllText(markdown);
         }
         finally
         {
@@ -106,34 +188,17 @@ public sealed class AsyncFlowVerdictTests
         }
     }
 
-    [Fact]
-    public void A_busy_producer_and_consumer_on_the_same_capped_pool_is_not_starvation()
-    {
-        using Scenario tree = Scenario.StartScenarioVerb("pool-busy");
-        // The pool read (capped like the starved one) shows the view saw it; three audits, none may call it starved.
-        CliRun run = Until(tree.Pid, r => r.Stdout.Contains("\"threadPool\"", StringComparison.Ordinal));
-        for (int i = 0; i < 3; i++)
-        {
-            Assert.True(run.ExitCode == 0, run.Stderr);
-            Assert.StartsWith($"RUNNING: no deadlock or stall found in the tree of dotnet {tree.Pid}", run.Stderr);
-            Assert.DoesNotContain("thread-pool-starvation", run.Stderr);
-            using JsonDocument report = JsonDocument.Parse(run.Stdout);
-            if (report.RootElement.GetProperty("processes")[0].TryGetProperty("threadPool", out JsonElement pool))
-            {
-                Assert.Equal(Environment.ProcessorCount, pool.GetProperty("maxWorkers").GetInt32());
-            }
-            run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture), "--json", "-");
-        }
-    }
-
-    /// <summary>The thread-pool workers of a process, by the name CoreCLR gives them, in tid order.</summary>
-    private static List<int> Workers(int pid) =>
+    /// <summary>The threads of a process that carry <paramref name="comm"/>, in tid order.</summary>
+    private static List<int> Threads(int pid, string comm) =>
         Directory.EnumerateDirectories($"/proc/{pid}/task")
             .Select(d => (Tid: int.Parse(Path.GetFileName(d), CultureInfo.InvariantCulture), Comm: File.ReadAllText(Path.Combine(d, "comm")).TrimEnd('\n')))
-            .Where(t => t.Comm == ".NET TP Worker")
+            .Where(t => t.Comm == comm)
             .Select(t => t.Tid)
             .Order()
             .ToList();
+
+    /// <summary>The thread-pool workers of a process, by the name CoreCLR gives them, in tid order.</summary>
+    private static List<int> Workers(int pid) => Threads(pid, ".NET TP Worker");
 
     /// <summary>The tool's own audit, repeated until the program has reached its hang (it starts, then blocks).</summary>
     private static CliRun Until(int pid, Func<CliRun, bool> formed)

@@ -77,52 +77,25 @@ public sealed class ThreadPoolStarvationTests
         Assert.DoesNotContain(Analyzer.Analyze(workerMoved).Findings, f => f.Kind == "thread-pool-starvation");
     }
 
-    private static Snapshot Starved() => new()
+    private static Snapshot Starved() => HandMadeDotNet.Alone(HandMadeDotNet.Process(Pid) with
     {
-        CapturedAt = DateTimeOffset.UnixEpoch,
-        Root = Pid,
-        IntervalMs = 500,
-        Processes =
-        [
-            new ProcessInfo
-            {
-                Pid = Pid,
-                Name = "dotnet",
-                State = "S",
-                Runtime = "dotnet",
-                InTree = true,
-                Threads =
-                [
-                    new ThreadInfo { Tid = Pid, Name = "dotnet", State = "S", Syscall = Futex(), Progress = new ThreadProgress(0, 0, false) },
-                    Worker(501),
-                    Worker(502),
-                ],
-                AsyncFlows = [Flow(0x1000, 501), Flow(0x2000, 502)],
-                ThreadPool = new ThreadPoolInfo
-                {
-                    MaxWorkers = 2,
-                    MinWorkers = 2,
-                    Workers = 2,
-                    Processing = 2,
-                    Blocked = 2,
-                    Queued = 4,
-                    QueuedWork = ["2 x continuation of Shop.Orders.LoadAsync", "2 x task Shop.Orders.Run(lambda)"],
-                },
-            },
-        ],
-    };
+        Threads = [HandMadeDotNet.Thread(Pid, "dotnet", []), Worker(501), Worker(502)],
+        AsyncFlows = [Flow(0x1000, 501), Flow(0x2000, 502)],
+        ThreadPool = new ThreadPoolInfo
+        {
+            MaxWorkers = 2,
+            MinWorkers = 2,
+            Workers = 2,
+            Processing = 2,
+            Blocked = 2,
+            Queued = 4,
+            QueuedWork = ["2 x continuation of Shop.Orders.LoadAsync", "2 x task Shop.Orders.Run(lambda)"],
+        },
+    });
 
-    private static ThreadInfo Worker(int tid) => new()
-    {
-        Tid = tid,
-        Name = ".NET TP Worker",
-        State = "S",
-        Syscall = Futex(),
-        ManagedStack = s_resultStack,
-        Progress = new ThreadProgress(0, 0, false),
-    };
+    private static ThreadInfo Worker(int tid) => HandMadeDotNet.Thread(tid, ".NET TP Worker", s_resultStack);
 
-    private static SyscallInfo Futex() => new() { Number = 202, Name = "futex", Shape = SyscallShape.Futex };
+    private static SyscallInfo Futex() => HandMadeDotNet.Futex();
 
     private static AsyncFlowInfo Flow(ulong box, int blocked) => new()
     {

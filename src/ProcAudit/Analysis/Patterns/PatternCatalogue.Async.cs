@@ -10,6 +10,16 @@ namespace ProcAudit.Analysis.Patterns;
 /// </summary>
 internal static partial class PatternCatalogue
 {
+    /// <summary>A thread blocks on an async flow whose continuation was posted to that thread's own single-threaded SynchronizationContext.</summary>
+    public static readonly CyclePattern<SyncContextDeadlockFacts> SyncContextDeadlock = new(
+        "sync-context-deadlock",
+        "a thread blocked on async work that needs that thread",
+        f => $"In {f.Process}, {f.Thread} blocks in {f.Call}{(f.Caller is null ? "" : " in " + f.Caller)} on {f.Flow}, whose continuation was posted to that thread's own " +
+            $"SynchronizationContext ({f.ContextType}, {f.Context}) and waits in its queue for the thread to run it: the thread waits for the flow and the flow for the thread " +
+            "(inferred: a single-threaded context runs what is posted to it on its own thread, taken as the one whose SynchronizationContext.Current it is).",
+        _ => "Do not block the context's thread (a UI or request thread) on async work: await it instead of .Result, .Wait() or GetAwaiter().GetResult(). " +
+            "In library code add ConfigureAwait(false) to every await, so its continuations do not need the caller's context.");
+
     /// <summary>Every thread-pool thread is blocked (sync-over-async) while work, often the very continuations they wait for, sits in the pool's queue.</summary>
     public static readonly FindingPattern<ThreadPoolStarvationFacts> ThreadPoolStarvation = new(
         "thread-pool-starvation",
@@ -24,6 +34,15 @@ internal static partial class PatternCatalogue
         _ => "Do not block thread-pool threads on async work: await it all the way up instead of .Result, .Wait() or GetAwaiter().GetResult(). " +
             "Where a blocking call cannot be avoided, make it on a thread of its own (TaskCreationOptions.LongRunning), and do not cap the pool (SetMaxThreads) below the blocking it must absorb.");
 }
+
+/// <param name="Process">The .NET process.</param>
+/// <param name="Thread">The blocked thread, the context's own (<see cref="Describe.Thread"/>).</param>
+/// <param name="Call">The synchronous wait it is in (".Result").</param>
+/// <param name="Caller">The program's own frame that makes it, when the stack was read.</param>
+/// <param name="Flow">The flow it waits for (<see cref="Describe.Flow"/>).</param>
+/// <param name="ContextType">The context's type.</param>
+/// <param name="Context">The context's id (<c>synccontext:PID:0xADDR</c>).</param>
+internal sealed record SyncContextDeadlockFacts(string Process, string Thread, string Call, string? Caller, string Flow, string ContextType, string Context);
 
 /// <param name="Process">The .NET process.</param>
 /// <param name="Workers">Its thread-pool worker threads, every one blocked.</param>

@@ -29,6 +29,7 @@ internal static partial class PatternCatalogue
         RecvRecvDeadlock,
         LockOrderInversion,
         AsyncLockOrderInversion,
+        SyncContextDeadlock,
         WaitCycle,
         // Findings.
         LeakedWriteEnd,
