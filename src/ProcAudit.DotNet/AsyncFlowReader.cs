@@ -255,18 +255,49 @@ internal static class AsyncFlowReader
             }
 
             FieldReader reader = new FieldReader(channel);
+            int capacity = reader.Read<int>("_bufferedCapacity");
+            int count = reader.Nested("_items").Read<int>("_size");
+            ImmutableArray<ulong> writers = users.Where(static f => f.Await.Kind == AsyncAwaitKind.ChannelWrite).Select(static f => f.Id).ToImmutableArray();
+            ImmutableArray<ulong> blockedReaders = users.Where(static f => f.Await.Kind == AsyncAwaitKind.ChannelRead).Select(static f => f.Id).ToImmutableArray();
             channels.Add(new AsyncChannel
             {
                 Address = channel.Address,
                 TypeName = channel.Type?.Name ?? "?",
-                Capacity = reader.Read<int>("_bufferedCapacity"),
-                Count = reader.Nested("_items").Read<int>("_size"),
-                BlockedWriterFlowIds = users.Where(static f => f.Await.Kind == AsyncAwaitKind.ChannelWrite).Select(static f => f.Id).ToImmutableArray(),
-                BlockedReaderFlowIds = users.Where(static f => f.Await.Kind == AsyncAwaitKind.ChannelRead).Select(static f => f.Id).ToImmutableArray(),
+                Capacity = capacity,
+                Count = count,
+                BlockedWriterFlowIds = writers,
+                BlockedReaderFlowIds = blockedReaders,
+                Readers = writers.Length > 0 && blockedReaders.Length == 0 && count >= capacity ? Readers(index, channel, flows) : ImmutableArray<AsyncChannelUser>.Empty,
             });
         }
 
         return channels.ToImmutableArray();
+    }
+
+    /// <summary>
+    /// The flows that refer to a channel's reader (or the channel) from a frame's state machine, directly or through
+    /// <c>this</c>, and do not wait on the channel: the consumers, busy elsewhere. The innermost such frame names the method.
+    /// </summary>
+    private static ImmutableArray<AsyncChannelUser> Readers(AsyncHeapIndex index, ClrObject channel, List<AsyncFlow> flows)
+    {
+        ulong facade = new FieldReader(channel).Object("<Reader>k__BackingField").Address;
+        List<AsyncChannelUser> readers = new List<AsyncChannelUser>();
+        foreach (AsyncFlow flow in flows.Where(f => f.Await.ChannelAddress != channel.Address))
+        {
+            foreach (AsyncFrame frame in flow.Frames.Reverse().Where(static f => f.AwaitState is not null))
+            {
+                (ulong address, string path) = SemaphoreHolders.References(index, frame.Address).FirstOrDefault(r => r.Address != 0 && (r.Address == facade || r.Address == channel.Address));
+                if (path is not null)
+                {
+                    string what = address == facade ? "the channel's Reader" : "the channel";
+                    readers.Add(new AsyncChannelUser(flow.Id, frame.Method,
+                        $"field reference: {frame.Method} holds {what} in {path} and its flow awaits {flow.Await.Kind}, not the channel (a heuristic, not a record of the runtime)"));
+                    break;
+                }
+            }
+        }
+
+        return readers.ToImmutableArray();
     }
 
     private static AsyncFlows Unwalkable(int pid, string when)

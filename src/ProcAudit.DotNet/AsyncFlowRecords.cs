@@ -21,9 +21,17 @@ internal static class AsyncFlowRecords
             Operation = f.Await.SocketOperation,
             BlockedThreads = f.BlockedThreads.Select(t => t.OsThreadId).OfType<int>().ToImmutableArray(),
             Moved = f.Motion == FlowMotion.Moved,
+            ChannelCapacity = Channel(read, f)?.Capacity,
+            ChannelCount = Channel(read, f)?.Count,
+            ChannelReaders = f.Await.Kind == AsyncAwaitKind.ChannelWrite
+                ? Channel(read, f)?.Readers.Select(r => new AsyncHolder(FlowId(pid, r.FlowId), r.Evidence)).ToImmutableArray() ?? ImmutableArray<AsyncHolder>.Empty
+                : ImmutableArray<AsyncHolder>.Empty,
             ContextType = Context(read, f)?.TypeName,
             ContextThreads = Context(read, f)?.OwnerThreads ?? ImmutableArray<int>.Empty,
         }).ToImmutableArray();
+
+    private static AsyncChannel? Channel(AsyncFlows read, AsyncFlow flow) =>
+        flow.Await.ChannelAddress is ulong address ? read.Channels.FirstOrDefault(x => x.Address == address) : null;
 
     private static AsyncSyncContext? Context(AsyncFlows read, AsyncFlow flow) =>
         flow.Await.ContextAddress is ulong address ? read.SyncContexts.FirstOrDefault(x => x.Address == address) : null;

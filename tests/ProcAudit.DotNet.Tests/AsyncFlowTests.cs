@@ -108,6 +108,10 @@ public sealed class AsyncFlowTests
             Assert.Empty(channel.BlockedReaderFlowIds);
 
             AsyncFlow reader = Assert.Single(flows.Flows, static f => f.Await.Kind == AsyncAwaitKind.Socket);
+            // No flow waits to read the full channel: the consumer, busy sending, is taken as its reader from its state machine's field.
+            AsyncChannelUser taken = Assert.Single(channel.Readers);
+            Assert.Equal((reader.Id, Scenario + "Consume"), (taken.FlowId, taken.Method));
+            Assert.StartsWith("field reference: ProcAudit.Scenarios.AsyncFlows.Consume holds the channel's Reader in reader ", taken.Evidence, StringComparison.Ordinal);
             Assert.True(reader.Frames.Any(static f => f.Method == Scenario + "Consume"), json);
             Assert.Equal("Send", reader.Await.SocketOperation);
             Assert.NotNull(reader.Await.Fd);

@@ -51,6 +51,42 @@ internal static class AsyncStallFinder
     }
 
     /// <summary>
+    /// A full bounded channel whose writers wait for a reader flow that is itself stuck sending to a socket whose peer,
+    /// another process, does not read: one finding for the chain, its edges in order (writer to reader, reader to peer),
+    /// added to <paramref name="told"/> so the peer is not told again on its own.
+    /// </summary>
+    public static IEnumerable<Finding> Channels(Snapshot snapshot, ImmutableArray<WaitEdge> edges, HashSet<WaitEdge> inCycles, Describe d, HashSet<WaitEdge> told)
+    {
+        foreach (IGrouping<string?, WaitEdge> channel in edges.Where(e => e.Reason == WaitReasons.AsyncChannel && !inCycles.Contains(e)).GroupBy(e => e.Object))
+        {
+            WaitEdge full = channel.First();
+            WaitEdge? send = edges.FirstOrDefault(e => e.From == full.To && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e));
+            if (channel.Key is null || send?.Object is not string id || snapshot.FindSocket(id) is not SocketInfo socket
+                || (socket.Peer is string p ? snapshot.FindSocket(p) : null) is not SocketInfo peer
+                || snapshot.FindProcess(send.To.Pid) is not ProcessInfo reader
+                || reader.Threads.Any(t => WaitEndFinder.Active(t) is not null || (t.Syscall?.Object == peer.Id && t.Syscall.Shape == SyscallShape.FdRead)))
+            {
+                continue;
+            }
+            AsyncFlowInfo? writer = d.FlowInfo(full.From.Pid, full.From.Flow!);
+            told.UnionWith(channel);
+            told.Add(send);
+            yield return PatternCatalogue.ChannelReaderBlocked.Finding(
+                ImmutableArray.Create(full.From.Pid, reader.Pid),
+                channel.Key,
+                new ChannelReaderBlockedFacts(
+                    d.Process(full.From.Pid), d.Flow(full.From.Pid, full.From.Flow!), channel.Select(e => e.From.Flow).Distinct().Count() - 1, channel.Key,
+                    writer?.ChannelCount, writer?.ChannelCapacity, d.Flow(full.To.Pid, full.To.Flow!), full.Evidence[(full.Evidence.IndexOf("taken as its reader: ", StringComparison.Ordinal) + 21)..],
+                    new PeerNotReadingFacts.Local("", send.Fd, d.Socket(socket.Id), d.Process(reader.Pid), peer.Holders.FirstOrDefault(h => h.Pid == reader.Pid)?.Fd, peer.Id,
+                        peer.RecvQueueBytes, StallFinder.Activity(reader, d), null))) with
+            {
+                Waits = ImmutableArray.Create(full, send),
+                Certainty = Certainty.Inferred,
+            };
+        }
+    }
+
+    /// <summary>
     /// The pool's workers when the pool is starved: work is queued and kept still between the two reads of the heap,
     /// the runtime counts every worker as inside a work item, and every worker /proc shows is blocked with no time
     /// limit and did not move between the samples. Null otherwise.

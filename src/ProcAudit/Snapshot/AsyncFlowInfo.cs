@@ -29,6 +29,15 @@ public sealed record AsyncFlowInfo
     /// <summary>True when the flow's await state or awaited object changed between two reads of the heap: not stuck.</summary>
     public bool Moved { get; init; }
 
+    /// <summary>For <c>channel-write</c> and <c>channel-read</c>: the bounded channel's capacity.</summary>
+    public int? ChannelCapacity { get; init; }
+
+    /// <summary>For <c>channel-write</c> and <c>channel-read</c>: the items it holds (equal to the capacity when full).</summary>
+    public int? ChannelCount { get; init; }
+
+    /// <summary>For <c>channel-write</c> on a full channel no flow waits to read: the flows taken as its readers, busy elsewhere, each with the evidence (always inferred).</summary>
+    public ImmutableArray<AsyncHolder> ChannelReaders { get; init => field = value.OrEmpty(); } = ImmutableArray<AsyncHolder>.Empty;
+
     /// <summary>For <c>sync-context</c>: the context's type (<c>System.Windows.Forms.WindowsFormsSynchronizationContext</c>, a program's own).</summary>
     public string? ContextType { get; init; }
 

@@ -158,6 +158,54 @@ public sealed class AsyncFlowVerdictTests
         NeverNamed(tree.Pid, "\"async-flows\"", "sync-context-deadlock", static (_, _) => { });
     }
 
+    [Fact]
+    public async Task A_full_channel_whose_reader_sends_to_a_peer_process_that_never_reads_is_one_chain_writer_channel_reader_socket_peer()
+    {
+        using Scenario tree = Scenario.StartScenarioVerb("async-channel-peer");
+        CliRun run = Until(tree.Pid, r => r.ExitCode == 3 && r.Stderr.Contains("(channel-reader-blocked)", StringComparison.Ordinal));
+        int sink = tree.Descendants().Single();
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.StartsWith($"STALLED: the tree of dotnet {tree.Pid} is blocked with no wait cycle (channel-reader-blocked).", run.Stderr);
+        using JsonDocument report = JsonDocument.Parse(run.Stdout);
+        NJsonSchema.JsonSchema schema = await NJsonSchema.JsonSchema.FromFileAsync(Path.Combine(Repository.Root, "docs", "report.schema.json"));
+        Assert.Empty(schema.Validate(run.Stdout).Select(e => e.ToString()));
+        JsonElement[] flows = report.RootElement.GetProperty("processes").EnumerateArray().Single(p => p.GetProperty("pid").GetInt32() == tree.Pid).GetProperty("asyncFlows").EnumerateArray().ToArray();
+        JsonElement writer = flows.Single(f => f.GetProperty("awaits").GetString() == "channel-write");
+        JsonElement reader = flows.Single(f => f.GetProperty("awaits").GetString() == "socket");
+        int fd = reader.GetProperty("fd").GetInt32();
+        string channel = writer.GetProperty("waitsOn").GetString()!;
+        Assert.Equal((4, 4), (writer.GetProperty("channelCapacity").GetInt32(), writer.GetProperty("channelCount").GetInt32()));
+        Assert.Equal(reader.GetProperty("id").GetString(), Assert.Single(writer.GetProperty("channelReaders").EnumerateArray()).GetProperty("flow").GetString());
+
+        Assert.True(run.Stderr.Contains(
+            $"[channel-reader-blocked] In dotnet {tree.Pid}, async flow ProcAudit.Scenarios.AsyncFlows.Produce@0 awaits WriteAsync on a full bounded channel ({channel}, 4/4 items) " +
+            $"whose reader, async flow ProcAudit.Scenarios.AsyncFlows.Consume@1, awaits a Send on fd {fd} (127.0.0.1:",
+            StringComparison.Ordinal), run.Stderr);
+        Assert.True(run.Stderr.Contains($"that the peer, dotnet {sink} fd ", StringComparison.Ordinal), run.Stderr);
+        Assert.True(run.Stderr.Contains($"does not read: it waits in System.Threading.Thread.Sleep(Int32) (thread {sink}). Nothing drains the channel until the peer reads " +
+            "(the reader inferred: field reference: ProcAudit.Scenarios.AsyncFlows.Consume holds the channel's Reader in reader", StringComparison.Ordinal), run.Stderr);
+
+        // One finding for the whole chain, its edges in order: the writer to the reader, the reader's send to the peer process.
+        JsonElement finding = Assert.Single(report.RootElement.GetProperty("findings").EnumerateArray());
+        Assert.Equal("channel-reader-blocked", finding.GetProperty("kind").GetString());
+        Assert.Equal(new[] { tree.Pid, sink }, finding.GetProperty("pids").EnumerateArray().Select(p => p.GetInt32()));
+        JsonElement[] waits = report.RootElement.GetProperty("waits").EnumerateArray().ToArray();
+        JsonElement[] chain = finding.GetProperty("chain").EnumerateArray().Select(i => waits[i.GetInt32()]).ToArray();
+        Assert.Equal(new[] { "async-channel inferred", "send-full-socket observed" }, chain.Select(w => $"{w.GetProperty("reason").GetString()} {w.GetProperty("certainty").GetString()}"));
+        Assert.Equal(writer.GetProperty("id").GetString(), chain[0].GetProperty("from").GetProperty("flow").GetString());
+        Assert.Equal(reader.GetProperty("id").GetString(), chain[1].GetProperty("from").GetProperty("flow").GetString());
+        Assert.Equal(sink, chain[1].GetProperty("to").GetProperty("pid").GetInt32());
+        Assert.Contains($"- **channel-reader-blocked**: In dotnet {tree.Pid}, async flow ProcAudit.Scenarios.AsyncFlows.Produce@0 awaits WriteAsync", Markdown(tree.Pid, 3));
+    }
+
+    [Fact]
+    public void A_busy_producer_and_consumer_on_a_small_bounded_channel_is_not_a_blocked_reader()
+    {
+        using Scenario tree = Scenario.StartScenarioVerb("async-busy-pipeline");
+        NeverNamed(tree.Pid, "\"async-flows\"", "channel-reader-blocked", static (_, _) => { });
+    }
+
     /// <summary>Three audits once the .NET view has read the program (<paramref name="ready"/> in the JSON): each exits 0 and none names <paramref name="pattern"/>.</summary>
     private static void NeverNamed(int pid, string ready, string pattern, Action<CliRun, JsonDocument> check)
     {

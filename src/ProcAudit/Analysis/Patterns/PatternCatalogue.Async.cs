@@ -20,6 +20,17 @@ internal static partial class PatternCatalogue
         _ => "Do not block the context's thread (a UI or request thread) on async work: await it instead of .Result, .Wait() or GetAwaiter().GetResult(). " +
             "In library code add ConfigureAwait(false) to every await, so its continuations do not need the caller's context.");
 
+    /// <summary>A full bounded Channel&lt;T&gt;'s writers wait for its reader flow, which is stuck sending to a peer that does not read.</summary>
+    public static readonly FindingPattern<ChannelReaderBlockedFacts> ChannelReaderBlocked = new(
+        "channel-reader-blocked",
+        "a full channel whose reader is stuck on a peer that does not read",
+        f => $"In {f.Process}, {f.Writer}{(f.MoreWriters > 0 ? $" (and {f.MoreWriters.ToString(CultureInfo.InvariantCulture)} more writer{Plural(f.MoreWriters)})" : "")} awaits WriteAsync on a full bounded channel " +
+            $"({f.Channel}, {f.Count?.ToString(CultureInfo.InvariantCulture) ?? "?"}/{f.Capacity?.ToString(CultureInfo.InvariantCulture) ?? "?"} items) whose reader, {f.Reader}, " +
+            $"awaits a Send on fd {f.Peer.Fd} ({f.Peer.Socket}) that the peer, {f.Peer.Reader} fd {f.Peer.ReaderFd} ({f.Peer.PeerSocket}{(f.Peer.PeerRecvQueue is long q ? $", Recv-Q {Describe.Bytes(q)}" : "")}), " +
+            $"does not read: it {f.Peer.Doing}. Nothing drains the channel until the peer reads (the reader inferred: {f.ReaderEvidence}).",
+        f => $"Make {f.Peer.Reader} read the connection (or close it); give the reader's send a timeout or CancellationToken so a peer that stops reading cannot stall the pipeline, " +
+            "and let the writers bound their wait (WriteAsync with a CancellationToken, or BoundedChannelFullMode.DropOldest/DropWrite) so back-pressure shows instead of hanging.");
+
     /// <summary>Every thread-pool thread is blocked (sync-over-async) while work, often the very continuations they wait for, sits in the pool's queue.</summary>
     public static readonly FindingPattern<ThreadPoolStarvationFacts> ThreadPoolStarvation = new(
         "thread-pool-starvation",
@@ -34,6 +45,17 @@ internal static partial class PatternCatalogue
         _ => "Do not block thread-pool threads on async work: await it all the way up instead of .Result, .Wait() or GetAwaiter().GetResult(). " +
             "Where a blocking call cannot be avoided, make it on a thread of its own (TaskCreationOptions.LongRunning), and do not cap the pool (SetMaxThreads) below the blocking it must absorb.");
 }
+
+/// <param name="Process">The .NET process.</param>
+/// <param name="Writer">The first writer flow blocked on the channel (<see cref="Describe.Flow"/>).</param>
+/// <param name="MoreWriters">How many more writers are blocked on it.</param>
+/// <param name="Channel">The channel's id.</param>
+/// <param name="Count">Items in it.</param>
+/// <param name="Capacity">Its capacity.</param>
+/// <param name="Reader">The flow taken as its reader.</param>
+/// <param name="ReaderEvidence">Why it is taken as the reader.</param>
+/// <param name="Peer">The reader's send and the peer that does not read it (its Sender is not used).</param>
+internal sealed record ChannelReaderBlockedFacts(string Process, string Writer, int MoreWriters, string Channel, int? Count, int? Capacity, string Reader, string ReaderEvidence, PeerNotReadingFacts.Local Peer);
 
 /// <param name="Process">The .NET process.</param>
 /// <param name="Thread">The blocked thread, the context's own (<see cref="Describe.Thread"/>).</param>

@@ -39,6 +39,7 @@ internal static partial class PatternCatalogue
         LockHolderBlocked,
         LockHeldAcrossBlockingSend,
         ThreadPoolStarvation,
+        ChannelReaderBlocked,
         ChanSendNoReceiver,
         ChanRecvNoSender,
         StoppedProcess,
