@@ -32,6 +32,9 @@ public sealed record AsyncAwait
     /// <summary>For <see cref="AsyncAwaitKind.Socket"/>: the operation under way (Accept, Connect, Send, Receive, ...), when the event args say.</summary>
     public string? SocketOperation { get; init; }
 
+    /// <summary>For <see cref="AsyncAwaitKind.SyncContext"/>: the context it was posted to (see <see cref="AsyncFlows.SyncContexts"/>).</summary>
+    public ulong? ContextAddress { get; init; }
+
     /// <summary>For WhenAll/WhenAny: the addresses of the pending tasks it waits for (a child that is a flow's frame is that flow's <see cref="AsyncFrame.Address"/>).</summary>
     public ImmutableArray<ulong> Children { get; init; } = ImmutableArray<ulong>.Empty;
 }

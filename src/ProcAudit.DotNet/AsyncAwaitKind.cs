@@ -33,6 +33,18 @@ public enum AsyncAwaitKind
     /// <summary><c>Task.WhenAny</c> of <see cref="AsyncAwait.Children"/>.</summary>
     WhenAny,
 
+    /// <summary>
+    /// Its continuation is queued on the thread pool (the box itself sits in the pool's queue): what it awaited is
+    /// done, and it waits for a pool thread to run the rest.
+    /// </summary>
+    ThreadPool,
+
+    /// <summary>
+    /// Its continuation was posted to a SynchronizationContext (found in the context's own queue): what it awaited is
+    /// done, and it waits for the context's thread to run the rest (<see cref="AsyncAwait.ContextAddress"/>).
+    /// </summary>
+    SyncContext,
+
     /// <summary>Another pending task or value-task source; <see cref="AsyncAwait.TypeName"/> says which.</summary>
     Other,
 }

@@ -22,4 +22,16 @@ public sealed record AsyncChannel
 
     /// <summary>Flows blocked in <c>ReadAsync</c> or waiting in <c>WaitToReadAsync</c>.</summary>
     public ImmutableArray<ulong> BlockedReaderFlowIds { get; init; } = ImmutableArray<ulong>.Empty;
+
+    /// <summary>
+    /// For a full channel with blocked writers: the flows taken as its readers though none waits on it (they are busy
+    /// elsewhere), each inferred from a field reference to the channel or its <c>Reader</c>. Empty otherwise.
+    /// </summary>
+    public ImmutableArray<AsyncChannelUser> Readers { get; init; } = ImmutableArray<AsyncChannelUser>.Empty;
 }
+
+/// <summary>A flow taken as a user of a channel (its reader, for a full channel's writers), and why.</summary>
+/// <param name="FlowId">The flow's <see cref="AsyncFlow.Id"/>.</param>
+/// <param name="Method">The frame whose state machine refers to the channel.</param>
+/// <param name="Evidence">How it was inferred, one sentence: a field reference, not a record of the runtime.</param>
+public sealed record AsyncChannelUser(ulong FlowId, string Method, string Evidence);

@@ -96,6 +96,9 @@ public static class AsyncFlowCapture
 
         return second with
         {
+            ThreadPool = second.ThreadPool is AsyncThreadPool pool
+                ? pool with { Motion = first.ThreadPool?.QueuedAddresses.SequenceEqual(pool.QueuedAddresses) == true ? FlowMotion.Same : FlowMotion.Moved }
+                : null,
             Flows = second.Flows.Select(flow => flow with { Motion = before.Contains(Signature(flow)) ? FlowMotion.Same : FlowMotion.Moved }).ToImmutableArray(),
             Notes = notes,
             Elapsed = elapsed.Elapsed,

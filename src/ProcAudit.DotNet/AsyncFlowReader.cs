@@ -42,6 +42,9 @@ internal static class AsyncFlowReader
         Dictionary<ulong, (ulong Channel, bool Write)> channelOfOperation = AsyncWaitLists.ChannelOperations(index.Channels);
 
         FlowGraph graph = FlowGraph.Build(index, nodes, ct);
+        GuardedHeap guarded = new GuardedHeap(runtime, index.Types);
+        AsyncThreadPool? pool = ThreadPoolReader.Read(runtime, guarded);
+        HashSet<ulong> queued = pool?.QueuedAddresses.ToHashSet() ?? new HashSet<ulong>();
         AwaitClassifier classifier = new AwaitClassifier(index, semaphoreOfNode, channelOfOperation);
         Dictionary<ulong, (int? Os, int Managed)> eventThreads = graph.Events.Count > 0
             ? BlockedThreads(runtime, graph.Events.Values.SelectMany(static events => events).ToHashSet(), notes)
@@ -51,7 +54,7 @@ internal static class AsyncFlowReader
         foreach (ulong innermost in nodes.Keys.Where(node => !graph.HasInner.Contains(node)).Order())
         {
             ct.ThrowIfCancellationRequested();
-            flows.Add(BuildFlow(innermost, nodes, graph, classifier, eventThreads));
+            flows.Add(BuildFlow(innermost, nodes, graph, classifier, eventThreads, queued));
         }
 
         ImmutableArray<AsyncFlowShape> shapes = flows
@@ -65,6 +68,23 @@ internal static class AsyncFlowReader
             .OrderByDescending(static shape => shape.Count)
             .ThenBy(static shape => string.Join('\n', shape.Methods), StringComparer.Ordinal)
             .ToImmutableArray();
+
+        ImmutableArray<AsyncSyncContext> contexts = SyncContexts.Read(runtime, index, guarded, flows.Select(static f => f.Id).ToList(), ct);
+        Dictionary<ulong, AsyncSyncContext> postedTo = contexts
+            .SelectMany(static c => c.PostedFlowIds.Select(id => (Id: id, Context: c)))
+            .GroupBy(static p => p.Id)
+            .ToDictionary(static g => g.Key, static g => g.First().Context);
+        for (int i = 0; i < flows.Count; i++)
+        {
+            if (postedTo.TryGetValue(flows[i].Id, out AsyncSyncContext? context))
+            {
+                // What it awaited is done: the rest of the method waits in the context's queue for the context's thread.
+                flows[i] = flows[i] with
+                {
+                    Await = new AsyncAwait { Kind = AsyncAwaitKind.SyncContext, Address = flows[i].Id, TypeName = context.TypeName, ContextAddress = context.Address },
+                };
+            }
+        }
 
         List<AsyncFlow> listed = flows.Take(maxListed).ToList();
         if (flows.Count > maxListed)
@@ -83,6 +103,8 @@ internal static class AsyncFlowReader
             Shapes = shapes,
             Semaphores = semaphores,
             Channels = channels,
+            ThreadPool = pool,
+            SyncContexts = contexts,
             PendingTasks = index.PendingTasks.Count + index.PooledBoxes.Count,
             Notes = notes.ToImmutableArray(),
         };
@@ -121,7 +143,8 @@ internal static class AsyncFlowReader
         Dictionary<ulong, ClrObject> nodes,
         FlowGraph graph,
         AwaitClassifier classifier,
-        Dictionary<ulong, (int? Os, int Managed)> eventThreads)
+        Dictionary<ulong, (int? Os, int Managed)> eventThreads,
+        HashSet<ulong> queued)
     {
         List<AsyncFrame> frames = new List<AsyncFrame>();
         List<AsyncBlockedThread> blocked = new List<AsyncBlockedThread>();
@@ -150,7 +173,12 @@ internal static class AsyncFlowReader
         frames.Reverse();
         ClrObject inner = nodes[innermost];
         AsyncAwait await;
-        if (StateMachines.IsBox(inner.Type?.Name))
+        if (queued.Contains(innermost))
+        {
+            // The box is a work item in the pool's queue: whatever it awaited has completed, and it waits for a thread.
+            await = new AsyncAwait { Kind = AsyncAwaitKind.ThreadPool, Address = innermost, TypeName = inner.Type?.Name };
+        }
+        else if (StateMachines.IsBox(inner.Type?.Name))
         {
             (ClrObject awaited, short token, _) = StateMachines.AwaitedObject(StateMachines.Of(inner));
             await = classifier.Classify(awaited, token, frames[^1].AwaitState ?? -1, Children(graph, innermost));
@@ -227,18 +255,49 @@ internal static class AsyncFlowReader
             }
 
             FieldReader reader = new FieldReader(channel);
+            int capacity = reader.Read<int>("_bufferedCapacity");
+            int count = reader.Nested("_items").Read<int>("_size");
+            ImmutableArray<ulong> writers = users.Where(static f => f.Await.Kind == AsyncAwaitKind.ChannelWrite).Select(static f => f.Id).ToImmutableArray();
+            ImmutableArray<ulong> blockedReaders = users.Where(static f => f.Await.Kind == AsyncAwaitKind.ChannelRead).Select(static f => f.Id).ToImmutableArray();
             channels.Add(new AsyncChannel
             {
                 Address = channel.Address,
                 TypeName = channel.Type?.Name ?? "?",
-                Capacity = reader.Read<int>("_bufferedCapacity"),
-                Count = reader.Nested("_items").Read<int>("_size"),
-                BlockedWriterFlowIds = users.Where(static f => f.Await.Kind == AsyncAwaitKind.ChannelWrite).Select(static f => f.Id).ToImmutableArray(),
-                BlockedReaderFlowIds = users.Where(static f => f.Await.Kind == AsyncAwaitKind.ChannelRead).Select(static f => f.Id).ToImmutableArray(),
+                Capacity = capacity,
+                Count = count,
+                BlockedWriterFlowIds = writers,
+                BlockedReaderFlowIds = blockedReaders,
+                Readers = writers.Length > 0 && blockedReaders.Length == 0 && count >= capacity ? Readers(index, channel, flows) : ImmutableArray<AsyncChannelUser>.Empty,
             });
         }
 
         return channels.ToImmutableArray();
+    }
+
+    /// <summary>
+    /// The flows that refer to a channel's reader (or the channel) from a frame's state machine, directly or through
+    /// <c>this</c>, and do not wait on the channel: the consumers, busy elsewhere. The innermost such frame names the method.
+    /// </summary>
+    private static ImmutableArray<AsyncChannelUser> Readers(AsyncHeapIndex index, ClrObject channel, List<AsyncFlow> flows)
+    {
+        ulong facade = new FieldReader(channel).Object("<Reader>k__BackingField").Address;
+        List<AsyncChannelUser> readers = new List<AsyncChannelUser>();
+        foreach (AsyncFlow flow in flows.Where(f => f.Await.ChannelAddress != channel.Address))
+        {
+            foreach (AsyncFrame frame in flow.Frames.Reverse().Where(static f => f.AwaitState is not null))
+            {
+                (ulong address, string path) = SemaphoreHolders.References(index, frame.Address).FirstOrDefault(r => r.Address != 0 && (r.Address == facade || r.Address == channel.Address));
+                if (path is not null)
+                {
+                    string what = address == facade ? "the channel's Reader" : "the channel";
+                    readers.Add(new AsyncChannelUser(flow.Id, frame.Method,
+                        $"field reference: {frame.Method} holds {what} in {path} and its flow awaits {flow.Await.Kind}, not the channel (a heuristic, not a record of the runtime)"));
+                    break;
+                }
+            }
+        }
+
+        return readers.ToImmutableArray();
     }
 
     private static AsyncFlows Unwalkable(int pid, string when)

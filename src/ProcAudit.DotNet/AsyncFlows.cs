@@ -26,6 +26,12 @@ public sealed record AsyncFlows
     /// <summary>Bounded channels some listed flow is blocked on, ordered by address.</summary>
     public ImmutableArray<AsyncChannel> Channels { get; init; } = ImmutableArray<AsyncChannel>.Empty;
 
+    /// <summary>SynchronizationContexts of a derived type that threads have installed, with their owners and the flows posted to them.</summary>
+    public ImmutableArray<AsyncSyncContext> SyncContexts { get; init; } = ImmutableArray<AsyncSyncContext>.Empty;
+
+    /// <summary>The thread pool's threads and queue; null when it could not be read.</summary>
+    public AsyncThreadPool? ThreadPool { get; init; }
+
     /// <summary>Incomplete tasks seen in the heap (boxes, promises, combinators), a measure of the read's size.</summary>
     public int PendingTasks { get; init; }
 

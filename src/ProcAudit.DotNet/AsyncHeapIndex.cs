@@ -15,8 +15,11 @@ internal sealed class AsyncHeapIndex
     private const string SemaphoreTypeName = "System.Threading.SemaphoreSlim";
     private const string BoundedChannelPrefix = "System.Threading.Channels.BoundedChannel<";
     private const string TcsTypeName = "System.Threading.Tasks.TaskCompletionSource";
+    private const string ThreadTypeName = "System.Threading.Thread";
+    private const string DefaultContextTypeName = "System.Threading.SynchronizationContext";
 
     private readonly Dictionary<ulong, Role> _roles = new Dictionary<ulong, Role>();
+    private readonly Dictionary<ulong, ClrType> _types = new Dictionary<ulong, ClrType>();
 
     private AsyncHeapIndex()
     {
@@ -30,6 +33,7 @@ internal sealed class AsyncHeapIndex
         Semaphore,
         Tcs,
         Channel,
+        Thread,
     }
 
     /// <summary>Incomplete tasks of every kind, by address.</summary>
@@ -42,8 +46,14 @@ internal sealed class AsyncHeapIndex
 
     public List<ClrObject> Channels { get; } = new List<ClrObject>();
 
+    /// <summary>Managed threads whose current SynchronizationContext is one of a derived type (a UI's, a single-threaded one), with that context.</summary>
+    public List<(ClrObject Thread, ClrObject Context)> ContextThreads { get; } = new List<(ClrObject Thread, ClrObject Context)>();
+
     /// <summary>A <c>TaskCompletionSource</c>'s task to the source.</summary>
     public Dictionary<ulong, ulong> SourceOfPromise { get; } = new Dictionary<ulong, ulong>();
+
+    /// <summary>Every type the walk met, by method table: what <see cref="GuardedHeap"/> may trust.</summary>
+    public IReadOnlyDictionary<ulong, ClrType> Types => _types;
 
     /// <summary>True when the walk stopped early at its cap of pending tasks.</summary>
     public bool Truncated { get; private set; }
@@ -88,6 +98,14 @@ internal sealed class AsyncHeapIndex
                 case Role.Channel:
                     index.Channels.Add(obj);
                     break;
+                case Role.Thread:
+                    ClrObject context = new FieldReader(obj).Object("_synchronizationContext");
+                    if (!context.IsNull && context.Type?.Name is string contextType && contextType != DefaultContextTypeName)
+                    {
+                        index.ContextThreads.Add((obj, context));
+                    }
+
+                    break;
                 case Role.Tcs:
                     ClrObject task = new FieldReader(obj).Object("_task");
                     if (!task.IsNull)
@@ -106,6 +124,12 @@ internal sealed class AsyncHeapIndex
         }
 
         return index;
+    }
+
+    /// <summary>True for a task (or pooled box) type: a continuation waiting inside one is not a posted one.</summary>
+    public bool IsTask(ClrType type)
+    {
+        return RoleOf(type) is Role.Task or Role.PooledBox;
     }
 
     /// <summary>An idle pooled box has neither a continuation nor an awaiter; one in use has at least one.</summary>
@@ -129,6 +153,7 @@ internal sealed class AsyncHeapIndex
 
         role = Classify(type);
         _roles[type.MethodTable] = role;
+        _types[type.MethodTable] = type;
         return role;
     }
 
@@ -138,6 +163,11 @@ internal sealed class AsyncHeapIndex
         if (name == SemaphoreTypeName)
         {
             return Role.Semaphore;
+        }
+
+        if (name == ThreadTypeName)
+        {
+            return Role.Thread;
         }
 
         if (name.StartsWith(BoundedChannelPrefix, StringComparison.Ordinal) && name.IndexOf('+', BoundedChannelPrefix.Length) < 0)

@@ -59,6 +59,7 @@ public sealed class DotNetEnricher : IRuntimeEnricher
             ManagedLocks = managedLocks,
             AsyncFlows = AsyncFlowRecords.Flows(process.Pid, flows),
             AsyncLocks = AsyncFlowRecords.Locks(process.Pid, flows),
+            ThreadPool = AsyncFlowRecords.Pool(flows),
             RuntimeViews = views,
         }, notes);
     }

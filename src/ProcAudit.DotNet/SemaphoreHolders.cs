@@ -80,7 +80,7 @@ internal static class SemaphoreHolders
     }
 
     /// <summary>The objects a frame's state machine refers to, directly or through <c>this</c>, with the field path.</summary>
-    private static List<(ulong Address, string Path)> References(AsyncHeapIndex index, ulong box)
+    public static List<(ulong Address, string Path)> References(AsyncHeapIndex index, ulong box)
     {
         List<(ulong Address, string Path)> references = new List<(ulong Address, string Path)>();
         ClrObject boxObject = index.PendingTasks.TryGetValue(box, out ClrObject task) ? task : index.PooledBoxes.GetValueOrDefault(box);

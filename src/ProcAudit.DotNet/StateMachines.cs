@@ -50,7 +50,8 @@ internal static class StateMachines
             return stateMachineType;
         }
 
-        string owner = stateMachineType[..plus].Replace("+<>c", string.Empty, StringComparison.Ordinal).Replace('+', '.');
+        // A lambda's closure class (<>c, or <>c__DisplayClass4_0 when it captures locals) is no part of the method's name.
+        string owner = System.Text.RegularExpressions.Regex.Replace(stateMachineType[..plus], @"\+<>c(__DisplayClass[0-9_]+)?", string.Empty).Replace('+', '.');
         string generated = stateMachineType[(plus + 1)..];
         int localFunction = generated.IndexOf(">g__", StringComparison.Ordinal);
         if (localFunction >= 0)

@@ -108,10 +108,72 @@ public sealed class AsyncFlowTests
             Assert.Empty(channel.BlockedReaderFlowIds);
 
             AsyncFlow reader = Assert.Single(flows.Flows, static f => f.Await.Kind == AsyncAwaitKind.Socket);
+            // No flow waits to read the full channel: the consumer, busy sending, is taken as its reader from its state machine's field.
+            AsyncChannelUser taken = Assert.Single(channel.Readers);
+            Assert.Equal((reader.Id, Scenario + "Consume"), (taken.FlowId, taken.Method));
+            Assert.StartsWith("field reference: ProcAudit.Scenarios.AsyncFlows.Consume holds the channel's Reader in reader ", taken.Evidence, StringComparison.Ordinal);
             Assert.True(reader.Frames.Any(static f => f.Method == Scenario + "Consume"), json);
             Assert.Equal("Send", reader.Await.SocketOperation);
             Assert.NotNull(reader.Await.Fd);
             Assert.StartsWith("socket:", new FileInfo($"/proc/{process.Pid}/fd/{reader.Await.Fd}").LinkTarget ?? string.Empty, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task PoolStarvation_TheQueuedContinuationsOfTheFlowsEveryPoolThreadBlocksOn()
+    {
+        await Task.Run(() =>
+        {
+            using HangingProcess process = HangingProcess.StartScenario("pool-starvation");
+            int workers = Environment.ProcessorCount;
+            AsyncFlows flows = AsyncScenario.ReadUntil(
+                process.Pid,
+                f => f.Flows.Count(static x => x.Await.Kind == AsyncAwaitKind.ThreadPool && x.BlockedThreads.Length == 1) == workers && f.ThreadPool?.Motion == FlowMotion.Same);
+            string json = AsyncScenario.Describe(flows, "pool-starvation");
+
+            // The pool's own counts: capped at one worker per processor, every worker inside a work item and blocked in it.
+            AsyncThreadPool pool = Assert.IsType<AsyncThreadPool>(flows.ThreadPool);
+            Assert.True((pool.MaxWorkers, pool.Workers, pool.Processing, pool.Blocked) == (workers, workers, workers, workers), json);
+            // Each worker's continuation, and the requests no worker took.
+            Assert.Equal(2 * workers, pool.Queued);
+            Assert.Equal(
+                new[] { new AsyncQueuedWork("continuation of ProcAudit.Scenarios.ThreadPoolScenarios.LoadAsync", workers), new AsyncQueuedWork("task ProcAudit.Scenarios.ThreadPoolScenarios.Starvation(lambda)", workers) },
+                pool.QueuedWork.ToArray());
+            Assert.Equal(FlowMotion.Same, pool.Motion);
+
+            List<int> blocked = new List<int>();
+            foreach (AsyncFlow flow in flows.Flows.Where(static f => f.Await.Kind == AsyncAwaitKind.ThreadPool))
+            {
+                Assert.Equal(["ProcAudit.Scenarios.ThreadPoolScenarios.LoadAsync"], flow.Frames.Select(static f => f.Method));
+                Assert.Contains(flow.Id, pool.QueuedAddresses);
+                blocked.Add(Assert.Single(flow.BlockedThreads).OsThreadId!.Value);
+            }
+
+            // The threads blocked in .Result on them are the pool's workers.
+            Assert.Equal(ProcThreads.Read(process.Pid).Where(static t => t.Comm == ".NET TP Worker").Select(static t => t.Tid).Order(), blocked.Order());
+        });
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task SyncContextDeadlock_TheFlowsContinuationSitsInTheQueueOfTheContextItsBlockedThreadOwns()
+    {
+        await Task.Run(() =>
+        {
+            using HangingProcess process = HangingProcess.StartScenario("sync-context-deadlock");
+            AsyncFlows flows = AsyncScenario.ReadUntil(process.Pid, static f => f.Flows.Any(static x => x.Await.Kind == AsyncAwaitKind.SyncContext && x.Motion == FlowMotion.Same));
+            string json = AsyncScenario.Describe(flows, "sync-context-deadlock");
+            int ui = ProcThreads.Read(process.Pid).Single(static t => t.Comm == "ui").Tid;
+
+            AsyncFlow flow = Assert.Single(flows.Flows, static f => f.Await.Kind == AsyncAwaitKind.SyncContext);
+            Assert.Equal(["ProcAudit.Scenarios.SyncContextScenarios.LoadRowsAsync"], flow.Frames.Select(static f => f.Method));
+            Assert.True(Assert.Single(flow.BlockedThreads).OsThreadId == ui, json);
+
+            // The ui thread's context is the scenario's own, owned by that thread alone, and the flow's box is in its queue.
+            AsyncSyncContext context = Assert.Single(flows.SyncContexts);
+            Assert.Equal(flow.Await.ContextAddress, context.Address);
+            Assert.Equal("ProcAudit.Scenarios.SyncContextScenarios+SingleThreadContext", context.TypeName);
+            Assert.Equal(new[] { ui }, context.OwnerThreads.ToArray());
+            Assert.Equal(new[] { flow.Id }, context.PostedFlowIds.ToArray());
         });
     }
 

@@ -83,6 +83,25 @@ internal static class AsyncFlows
         s_keep.Add(Produce(channel.Writer));
     }
 
+    /// <summary>
+    /// The same pipeline, but the consumer sends to another process (verb <c>sink</c>, a child that connects and never
+    /// reads): one chain from the producer, through the full channel and its consumer, to a socket whose peer is a
+    /// process that does not read.
+    /// </summary>
+    public static void FullChannelToPeer()
+    {
+        TcpListener listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        s_keep.Add(Program.StartSelf("sink", redirectStdout: false, redirectStderr: false, port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Socket connection = listener.AcceptSocket();
+        s_keep.Add(listener);
+        Channel<byte[]> channel = Channel.CreateBounded<byte[]>(4);
+        s_keep.Add(channel);
+        s_keep.Add(Consume(channel.Reader, new NetworkStream(connection, ownsSocket: true)));
+        s_keep.Add(Produce(channel.Writer));
+    }
+
     private static async Task Produce(ChannelWriter<byte[]> writer)
     {
         for (int i = 0; ; i++)

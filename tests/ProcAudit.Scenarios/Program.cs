@@ -81,6 +81,9 @@ internal static class Program
             case "async-full-channel":
                 AsyncFlows.FullChannel();
                 break;
+            case "async-channel-peer":
+                AsyncFlows.FullChannelToPeer();
+                break;
             case "async-idle-server":
                 AsyncFlows.IdleServer();
                 break;
@@ -89,6 +92,18 @@ internal static class Program
                 break;
             case "async-busy-pipeline":
                 AsyncFlows.BusyPipeline();
+                break;
+            case "pool-starvation":
+                ThreadPoolScenarios.Starvation();
+                break;
+            case "pool-busy":
+                ThreadPoolScenarios.Busy();
+                break;
+            case "sync-context-deadlock":
+                SyncContextScenarios.Deadlock();
+                break;
+            case "sync-context-configured":
+                SyncContextScenarios.ConfiguredAwait();
                 break;
             default:
                 return Usage();
@@ -106,7 +121,7 @@ internal static class Program
         Console.Error.WriteLine(
             "usage: ProcAudit.Scenarios pipe-inversion|wait-before-drain|healthy|sleep|lock-order-inversion|monitor-held|threading-lock-inversion|queue-chain "
             + "|wait-for-exit-background|idle-server|timer-loop "
-            + "|async-abba|async-promise|async-sync-over-async|async-full-channel|async-idle-server|async-timer-loop|async-busy-pipeline "
+            + "|async-abba|async-promise|async-sync-over-async|async-full-channel|async-channel-peer|async-idle-server|async-timer-loop|async-busy-pipeline|pool-starvation|pool-busy|sync-context-deadlock|sync-context-configured "
             + "(children: flood-stderr|flood-stdout|chatter)");
         return 2;
     }

@@ -57,6 +57,14 @@ internal static class CycleNamer
                     d.Process(a.From.Pid), d.Flow(a.From.Pid, a.From.Flow!), Address(a.Object!), d.Flow(b.From.Pid, b.From.Flow!), Address(b.Object!),
                     a.Evidence[(a.Evidence.IndexOf("taken as its holder: ", StringComparison.Ordinal) + 21)..]));
             }
+            if (path.FirstOrDefault(e => e.Reason == WaitReasons.AsyncWait) is WaitEdge block && path.FirstOrDefault(e => e.Reason == WaitReasons.SyncContext) is WaitEdge post)
+            {
+                ImmutableArray<string> stack = d.ManagedStack(block.From);
+                AsyncFlowInfo? flow = d.FlowInfo(post.From.Pid, post.From.Flow!);
+                return PatternCatalogue.SyncContextDeadlock.Cycle(path, new SyncContextDeadlockFacts(
+                    d.Process(block.From.Pid), d.Thread(block.From), AsyncStallFinder.BlockingCall(stack), AsyncStallFinder.Caller(stack), d.Flow(post.From.Pid, post.From.Flow!),
+                    flow?.ContextType ?? "a SynchronizationContext", post.Object ?? ""));
+            }
             if (path.All(e => e.Reason == WaitReasons.LockHeld))
             {
                 return PatternCatalogue.LockOrderInversion.Cycle(path, new LockOrderInversionFacts.Processes(

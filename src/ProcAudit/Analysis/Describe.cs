@@ -164,6 +164,13 @@ internal sealed class Describe
         file is null || file.StartsWith("<frozen", StringComparison.Ordinal)
         || (System.Text.RegularExpressions.Regex.IsMatch(file, @"/lib/python\d+\.\d+/") && !file.Contains("-packages/", StringComparison.Ordinal));
 
+    /// <summary>The async flow with this id, when captured.</summary>
+    public AsyncFlowInfo? FlowInfo(int pid, string id) => _snapshot.FindProcess(pid)?.AsyncFlows.FirstOrDefault(x => x.Id == id);
+
+    /// <summary>A thread's managed frames, innermost first (empty when not read).</summary>
+    public ImmutableArray<string> ManagedStack(WaitEnd end) =>
+        (end.Tid is int tid ? _snapshot.FindProcess(end.Pid)?.Threads.FirstOrDefault(x => x.Tid == tid)?.ManagedStack : null) ?? ImmutableArray<string>.Empty;
+
     /// <summary>"async flow Abba.BothFlows@0 > Task.WhenAll > Abba.Flow@2": the awaiting methods, outermost first.</summary>
     public string Flow(int pid, string id)
     {

@@ -66,7 +66,16 @@ internal static class StallFinder
             }
         }
 
+        foreach (Finding finding in AsyncStallFinder.Find(snapshot, edges, d))
+        {
+            findings.Add(finding);
+        }
+
         HashSet<WaitEdge> toldByGo = new();
+        foreach (Finding finding in AsyncStallFinder.Channels(snapshot, edges, inCycles, d, toldByGo))
+        {
+            findings.Add(finding);
+        }
         foreach (Finding finding in GoStallFinder.Find(snapshot, edges, inCycles, d, toldByGo))
         {
             if (!findings.Contains(finding))
@@ -74,8 +83,8 @@ internal static class StallFinder
                 findings.Add(finding);
             }
         }
-        // A goroutine blocked writing a socket outside such a chain: the peer that does not read is the finding.
-        foreach (WaitEdge e in edges.Where(e => e.From.Goroutine is not null && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e) && !toldByGo.Contains(e)))
+        // A goroutine (or async flow) blocked writing a socket outside such a chain: the peer that does not read is the finding.
+        foreach (WaitEdge e in edges.Where(e => (e.From.Goroutine is not null || e.From.Flow is not null) && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e) && !toldByGo.Contains(e)))
         {
             if (snapshot.FindProcess(e.From.Pid) is ProcessInfo sender && e.Object is string id && snapshot.FindSocket(id) is SocketInfo socket
                 && PeerNotReading(snapshot, sender, e.Fd, socket, d, inferred: null, who: d.Who(e.From)) is Finding finding && !findings.Contains(finding))
@@ -97,8 +106,9 @@ internal static class StallFinder
             }
         }
 
-        // A parked runtime's write shows in no syscall: its inferred edges stand in for the blocked thread.
-        foreach (WaitEdge e in edges.Where(e => e.Certainty == Certainty.Inferred && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e)))
+        // A parked runtime's write shows in no syscall: its inferred edges stand in for the blocked thread (unless an async flow's own edge told it).
+        foreach (WaitEdge e in edges.Where(e => e.Certainty == Certainty.Inferred && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e)
+            && !edges.Any(x => x.From.Flow is not null && x.From.Pid == e.From.Pid && x.Object == e.Object)))
         {
             if (snapshot.FindProcess(e.From.Pid) is ProcessInfo sender && e.Object is string id && snapshot.FindSocket(id) is SocketInfo socket
                 && PeerNotReading(snapshot, sender, e.Fd, socket, d, e.Evidence) is Finding finding && !findings.Contains(finding))

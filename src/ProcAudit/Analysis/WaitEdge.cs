@@ -74,4 +74,10 @@ public static class WaitReasons
 
     /// <summary>A thread blocked synchronously (Task.Wait, .Result) on an async flow: waits for that flow to finish.</summary>
     public const string AsyncWait = "async-wait";
+
+    /// <summary>An async flow awaiting WriteAsync on a full bounded channel no flow waits to read: waits for the flow taken as its reader (inferred).</summary>
+    public const string AsyncChannel = "async-channel";
+
+    /// <summary>An async flow whose continuation was posted to a SynchronizationContext: waits for the context's one thread to run it (inferred).</summary>
+    public const string SyncContext = "sync-context";
 }

@@ -171,6 +171,10 @@ internal sealed class WaitEndFinder
             case "socket" when f.Fd is int fd && process.FindFd(fd) is FdInfo socketFd:
                 OwnWait own = f.Operation == "Accept" ? OwnWait.End(WaitEndKind.Outside, $"awaits a connection ({socketFd.Target})") : _own.Descriptor(process, socketFd, write: f.Operation == "Send");
                 return FromOwn(node, process, own);
+            case "thread-pool":
+                return AsyncStallFinder.Starved(process) is { } workers
+                    ? new Resolved(WaitEndKind.Cycle, $"{who} is queued for a thread-pool thread, and every one of the pool's {workers.Count} threads is blocked (thread-pool starvation)", node, ImmutableArray<WaitEdge>.Empty)
+                    : new Resolved(WaitEndKind.Moved, $"{who} is queued for a thread-pool thread, and the pool has a thread that can take it", node, ImmutableArray<WaitEdge>.Empty);
             case "promise":
                 return new Resolved(WaitEndKind.Unexplained, $"{who} awaits a TaskCompletionSource ({f.WaitsOn}) that nothing has completed, and ProcAudit cannot tell what would", node, ImmutableArray<WaitEdge>.Empty);
             case "semaphore":
@@ -269,7 +273,7 @@ internal sealed class WaitEndFinder
         foreach (AsyncFlowInfo f in process.AsyncFlows)
         {
             WaitEnd other = new(process.Pid, Flow: f.Id);
-            if (other != node && !_visiting.Contains(other) && (f.Moved || _from[other].Any() || f.Awaits is "delay" or "socket" or "promise" or "semaphore" or "running"))
+            if (other != node && !_visiting.Contains(other) && (f.Moved || _from[other].Any() || f.Awaits is "delay" or "socket" or "promise" or "semaphore" or "thread-pool" or "sync-context" or "running"))
             {
                 leads.Add(Resolve(other));
             }

@@ -31,6 +31,35 @@ internal sealed partial class WaitGraphBuilder
         }
         foreach (AsyncFlowInfo f in process.AsyncFlows.Where(f => !f.Moved))
         {
+            WaitEnd from = new(process.Pid, Flow: f.Id);
+            // A full channel no flow waits to read waits for the flows that hold its reader, busy elsewhere.
+            if (f.Awaits == "channel-write" && f.ChannelCount >= f.ChannelCapacity)
+            {
+                foreach (AsyncHolder reader in f.ChannelReaders.Where(r => flows.TryGetValue(r.Flow, out AsyncFlowInfo? x) && !x.Moved))
+                {
+                    _edges.Add(new WaitEdge(from, new WaitEnd(process.Pid, Flow: reader.Flow), f.WaitsOn, WaitReasons.AsyncChannel, Certainty.Inferred,
+                        $"the flow awaits WriteAsync on {f.WaitsOn}, full ({f.ChannelCount}/{f.ChannelCapacity}), and no flow waits to read it; taken as its reader: {reader.Evidence}"));
+                }
+            }
+            // Socket I/O the flow awaits, as its socket event args in the heap say: the kernel's queues say whom it waits for.
+            if (f.Awaits == "socket" && f.Operation is "Send" or "Receive" && f.Fd is int fd && process.FindFd(fd) is FdInfo file)
+            {
+                AddSocketWait(process, from, file, f.Operation == "Send", $"the flow awaits a {f.Operation} on fd {fd} ({file.Target}), as its socket event args in the heap say");
+            }
+        }
+
+        // A continuation posted to a single-threaded context runs only on the thread whose context it is.
+        foreach (AsyncFlowInfo f in process.AsyncFlows.Where(f => !f.Moved && f.Awaits == "sync-context" && f.ContextThreads.Length == 1))
+        {
+            int owner = f.ContextThreads[0];
+            if (process.Threads.FirstOrDefault(t => t.Tid == owner) is ThreadInfo t && t.Progress?.Moved != true)
+            {
+                _edges.Add(new WaitEdge(new WaitEnd(process.Pid, Flow: f.Id), new WaitEnd(process.Pid, owner), f.WaitsOn, WaitReasons.SyncContext, Certainty.Inferred,
+                    $"the flow's continuation was posted to {f.ContextType} ({f.WaitsOn}) and sits in its queue; thread {owner} is the one whose SynchronizationContext.Current it is, taken as the thread that runs what is posted to it"));
+            }
+        }
+        foreach (AsyncFlowInfo f in process.AsyncFlows.Where(f => !f.Moved))
+        {
             foreach (int tid in f.BlockedThreads)
             {
                 if (process.Threads.FirstOrDefault(t => t.Tid == tid) is ThreadInfo t && t.Progress?.Moved != true)

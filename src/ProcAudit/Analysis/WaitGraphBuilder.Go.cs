@@ -67,25 +67,8 @@ internal sealed partial class WaitGraphBuilder
     {
         bool write = g.FdMode == "write";
         string parked = $"goroutine {g.Id} is parked in the netpoller {(write ? "writing" : "reading")} fd {fd.Fd} ({fd.Target}), as its pollDesc says";
-        if (_scope.Socket(fd.Target) is SocketInfo socket && !socket.Listener)
+        if (AddSocketWait(process, from, fd, write, parked))
         {
-            List<int> peers = _scope.PeerHolders(socket, except: process.Pid).ToList();
-            if (write && (socket.SendQueueBytes > 0 || socket.ZeroWindow))
-            {
-                foreach (int peer in peers)
-                {
-                    _edges.Add(new WaitEdge(from, new WaitEnd(peer), socket.Id, WaitReasons.SendFullSocket, Certainty.Observed,
-                        $"{parked}; Send-Q {Describe.Bytes(socket.SendQueueBytes ?? 0)}{(socket.ZeroWindow ? " against a zero window" : "")}; its peer {socket.Peer} is held by {peer}", fd.Fd));
-                }
-            }
-            else if (!write && socket.RecvQueueBytes == 0)
-            {
-                foreach (int peer in peers)
-                {
-                    _edges.Add(new WaitEdge(from, new WaitEnd(peer), socket.Id, WaitReasons.RecvEmptySocket, Certainty.Observed,
-                        $"{parked}, which has nothing to read; its peer {socket.Peer} is held by {peer}", fd.Fd));
-                }
-            }
             return;
         }
         if (_scope.StuckPipe(fd.Target) is not PipeInfo pipe)
@@ -106,5 +89,36 @@ internal sealed partial class WaitGraphBuilder
                 _edges.Add(new WaitEdge(from, new WaitEnd(reader), pipe.Id, WaitReasons.WriteFullPipe, Certainty.Observed, $"{parked}, which has no room", fd.Fd));
             }
         }
+    }
+
+    /// <summary>
+    /// A runtime's waiter (a goroutine, an async flow) on a socket, as its own structures say: sending into a full
+    /// socket waits for the peer's holders to read, receiving from an empty one for them to send. False when the fd is
+    /// not a connected socket.
+    /// </summary>
+    private bool AddSocketWait(ProcessInfo process, WaitEnd from, FdInfo fd, bool write, string parked)
+    {
+        if (_scope.Socket(fd.Target) is not SocketInfo socket || socket.Listener)
+        {
+            return false;
+        }
+        List<int> peers = _scope.PeerHolders(socket, except: process.Pid).ToList();
+        if (write && (socket.SendQueueBytes > 0 || socket.ZeroWindow))
+        {
+            foreach (int peer in peers)
+            {
+                _edges.Add(new WaitEdge(from, new WaitEnd(peer), socket.Id, WaitReasons.SendFullSocket, Certainty.Observed,
+                    $"{parked}; Send-Q {Describe.Bytes(socket.SendQueueBytes ?? 0)}{(socket.ZeroWindow ? " against a zero window" : "")}; its peer {socket.Peer} is held by {peer}", fd.Fd));
+            }
+        }
+        else if (!write && socket.RecvQueueBytes == 0)
+        {
+            foreach (int peer in peers)
+            {
+                _edges.Add(new WaitEdge(from, new WaitEnd(peer), socket.Id, WaitReasons.RecvEmptySocket, Certainty.Observed,
+                    $"{parked}, which has nothing to read; its peer {socket.Peer} is held by {peer}", fd.Fd));
+            }
+        }
+        return true;
     }
 }

@@ -118,6 +118,11 @@ public static class TextReport
             {
                 WriteAsyncFlows(p, w);
             }
+            if (p.ThreadPool is { Queued: > 0 } pool)
+            {
+                w.WriteLine($"    thread pool: {pool.Workers} worker{(pool.Workers == 1 ? "" : "s")}{(pool.MaxWorkers is int max ? $" (at most {max})" : "")}, {pool.Processing} in a work item" +
+                    $"{(pool.Blocked is > 0 ? $" ({pool.Blocked} blocked in a wait)" : "")}, {pool.Queued} queued: {S(Some(pool.QueuedWork, 4))}{(pool.Moved ? " (the queue moved)" : "")}");
+            }
             IEnumerable<FdInfo> interesting = p.Fds.Where(f => KindRegistry.ForFd(f.Kind).ListedWithProcess);
             string fds = string.Join(", ", interesting.Select(f => $"{f.Fd}={S(f.Target)}{Access(f)}"));
             if (fds.Length > 0)

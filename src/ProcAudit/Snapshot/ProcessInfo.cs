@@ -64,6 +64,10 @@ public sealed record ProcessInfo
     /// <summary>The SemaphoreSlims its async flows wait on, with their waiters and inferred holders.</summary>
     public ImmutableArray<AsyncLockInfo> AsyncLocks { get; init => field = value.OrEmpty(); } = ImmutableArray<AsyncLockInfo>.Empty;
 
+    /// <summary>A .NET process's thread pool (workers, queued work), when the .NET view could read it; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ThreadPoolInfo? ThreadPool { get; init; }
+
     /// <summary>Locks of the managed runtime with their owners and waiters, when an enricher could read them.</summary>
     public ImmutableArray<ManagedLock> ManagedLocks { get; init => field = value.OrEmpty(); } = ImmutableArray<ManagedLock>.Empty;
 

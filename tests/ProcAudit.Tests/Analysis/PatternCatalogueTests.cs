@@ -50,7 +50,7 @@ public sealed class PatternCatalogueTests
             Assert.Same(p, PatternCatalogue.Find(p.Name));
         });
         Assert.Equal(
-            ["async-lock-order-inversion", "lock-order-inversion", "pipe-order-inversion", "recv-recv-deadlock", "send-send-deadlock", "wait-before-drain", "wait-cycle"],
+            ["async-lock-order-inversion", "lock-order-inversion", "pipe-order-inversion", "recv-recv-deadlock", "send-send-deadlock", "sync-context-deadlock", "wait-before-drain", "wait-cycle"],
             Names(PatternFamily.Cycle).Order());
     }
 

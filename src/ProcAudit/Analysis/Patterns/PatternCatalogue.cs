@@ -7,7 +7,7 @@ namespace ProcAudit.Analysis.Patterns;
 /// finding's <see cref="Finding.Kind"/>), a short title, and its sentence and fix as functions of typed facts. The
 /// finders (<see cref="CycleNamer"/>, <see cref="StallFinder"/>, <see cref="GoStallFinder"/>, <see cref="EndFindings"/>)
 /// and the supervised run's leaked-output warning gather the facts and build their cycles and findings only through
-/// these entries. One file per family: pipes, sockets, locks (threads, goroutines, async flows), Go channels, and the
+/// these entries. One file per family: pipes, sockets, locks (threads, goroutines, async flows), .NET async (sync-over-async), Go channels, and the
 /// findings that come from where waits end. A new pattern is an entry in its family's file and a line in <see cref="All"/>.
 /// </summary>
 internal static partial class PatternCatalogue
@@ -29,6 +29,7 @@ internal static partial class PatternCatalogue
         RecvRecvDeadlock,
         LockOrderInversion,
         AsyncLockOrderInversion,
+        SyncContextDeadlock,
         WaitCycle,
         // Findings.
         LeakedWriteEnd,
@@ -37,6 +38,8 @@ internal static partial class PatternCatalogue
         BacklogFull,
         LockHolderBlocked,
         LockHeldAcrossBlockingSend,
+        ThreadPoolStarvation,
+        ChannelReaderBlocked,
         ChanSendNoReceiver,
         ChanRecvNoSender,
         StoppedProcess,
