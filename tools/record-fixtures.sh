@@ -24,7 +24,7 @@ FIXTURES="$ROOT/tests/fixtures"
 CLI_DLL="$ROOT/src/ProcAudit.Cli/bin/Debug/net8.0/dotnet-procaudit.dll"
 ALL=(pipe-order-inversion-python wait-before-drain-python leaked-write-end-shell reader-not-reading-shell
      hostile-name control-char-name kernel-thread zombie-child-shell epoll-python busy-loop-shell
-     stopped-writer-shell sleeping-parent-shell)
+     stopped-writer-shell sleeping-parent-shell eventfd-handshake-python)
 
 # The real interpreter, not a version manager's shim: the recorded exe link and cmdline then name
 # python itself, and the child is started with the same interpreter.
@@ -262,6 +262,27 @@ record_sleeping_parent_shell() {
     start_tree bash -c 'sleep 600; echo done'
     wait_for_wchans "$TREE" do_wait "$NANOSLEEP"
     record sleeping-parent-shell "$TREE"
+    finish
+}
+
+record_eventfd_handshake_python() {
+    # The parent waits on an eventfd for the worker's "ready" before it writes "go" into a pipe;
+    # the worker waits for "go" first. Needs Python 3.10 (os.eventfd) and Linux 6.0 (eventfd-id).
+    start_tree "$PYTHON" -c 'import os
+efd = os.eventfd(0)
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.close(w)
+    os.read(r, 1)
+    os.eventfd_write(efd, 1)
+    os._exit(0)
+os.close(r)
+os.eventfd_read(efd)
+os.write(w, b"x")
+os.waitpid(pid, 0)'
+    wait_for_wchans "$TREE" "$PIPE_READ" 'do_wait_intr_irq|eventfd_read'
+    record eventfd-handshake-python "$TREE"
     finish
 }
 

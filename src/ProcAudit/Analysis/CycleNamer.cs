@@ -99,14 +99,10 @@ internal static class CycleNamer
 
     public static string Verb(WaitEdge e) => e.Reason switch
     {
-        WaitReasons.ReadEmptyPipe => $"reads empty {e.Object} written by",
-        WaitReasons.WriteFullPipe => $"writes full {e.Object} read by",
         WaitReasons.WaitChildExit => "waits for the exit of",
-        WaitReasons.RecvEmptySocket => $"waits to receive on {e.Object} from",
-        WaitReasons.SendFullSocket => $"waits to send on {e.Object} to",
         WaitReasons.GoChanSend => $"waits to send on {e.Object} to",
         WaitReasons.GoChanRecv => $"waits to receive on {e.Object} from",
         WaitReasons.GoLock => $"waits for {e.Object} held by",
-        _ => $"waits ({e.Reason}) for",
+        _ => Kinds.KindRegistry.Words(e)?.Verb ?? $"waits ({e.Reason}) for",
     };
 }

@@ -80,4 +80,7 @@ public static class WaitReasons
 
     /// <summary>An async flow whose continuation was posted to a SynchronizationContext: waits for the context's one thread to run it (inferred).</summary>
     public const string SyncContext = "sync-context";
+
+    /// <summary>Blocked reading an eventfd whose count is 0: waits for another holder to write to it.</summary>
+    public const string ReadEmptyEventfd = "read-empty-eventfd";
 }

@@ -63,6 +63,9 @@ internal sealed class CaptureContext
     /// <summary>The fdinfo "lock:" lines of captured descriptors: how an OFD lock (pid -1 in /proc/locks) finds its holder.</summary>
     public Dictionary<(int Pid, int Fd), ImmutableArray<LockLine>> FdLocks { get; } = new();
 
+    /// <summary>The eventfd counters of captured descriptors (Linux 6.0 and later number them), read with the fdinfo.</summary>
+    public Dictionary<(int Pid, int Fd), EventfdCounter> Eventfds { get; } = new();
+
     /// <summary>Processes whose memory-backed files timed out once: the rest of them are not waited for again.</summary>
     public HashSet<int> Stuck { get; } = new();
 

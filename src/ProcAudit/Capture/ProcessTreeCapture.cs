@@ -49,6 +49,7 @@ internal sealed class ProcessTreeCapture
         ImmutableArray<PipeInfo> pipes = PipePhase.Run(context, _probe, targets.Pipes);
         ImmutableArray<SocketInfo> sockets = SocketPhase.Run(context, targets);
         ImmutableArray<FileLockInfo> fileLocks = LockPhase.Run(context);
+        ImmutableArray<EventfdInfo> eventfds = EventfdPhase.Run(context);
         ImmutableArray<ProcessInfo> processes = ProcessPhase.Run(context, _runtimes);
         return new Snapshot
         {
@@ -61,6 +62,7 @@ internal sealed class ProcessTreeCapture
             Pipes = pipes,
             Sockets = sockets,
             FileLocks = fileLocks,
+            Eventfds = eventfds,
             Notes = context.Notes.ToImmutableArray(),
         };
     }

@@ -19,10 +19,10 @@ internal static class KindRegistry
     private static readonly Unfollowed Others = new();
 
     /// <summary>The report's object kinds, in the order <c>objects[]</c> lists them.</summary>
-    public static IReadOnlyList<ObjectKindModule> Objects { get; } = new ObjectKindModule[] { Pipes, Sockets, FileLocks };
+    public static IReadOnlyList<ObjectKindModule> Objects { get; } = new ObjectKindModule[] { Pipes, Sockets, FileLocks, Eventfds };
 
     /// <summary>The same, in the order the text report shows their blocks: what is held first, the pipes' levels last.</summary>
-    public static IReadOnlyList<ObjectKindModule> Blocks { get; } = new ObjectKindModule[] { FileLocks, Sockets, Pipes };
+    public static IReadOnlyList<ObjectKindModule> Blocks { get; } = new ObjectKindModule[] { FileLocks, Sockets, Pipes, Eventfds };
 
     /// <summary>The module that explains waits on a descriptor of <paramref name="kind"/>.</summary>
     public static IDescriptorKind ForFd(FdKind kind) => kind switch
@@ -42,7 +42,11 @@ internal static class KindRegistry
         ObjectKind.Pipe => Pipes,
         ObjectKind.Socket or ObjectKind.Tcp or ObjectKind.Tcp6 or ObjectKind.Udp or ObjectKind.Udp6 or ObjectKind.Unix => Sockets,
         ObjectKind.Flock or ObjectKind.Posix or ObjectKind.Ofd or ObjectKind.Lease => FileLocks,
+        ObjectKind.Eventfd => Eventfds,
     };
+
+    /// <summary>How an edge reads, from the kind that introduced its reason; null when none did.</summary>
+    public static EdgeWords? Words(Analysis.WaitEdge e) => Objects.Select(k => k.Words(e)).FirstOrDefault(w => w is not null);
 
     /// <summary>The descriptor modules, each once.</summary>
     public static IEnumerable<IDescriptorKind> Descriptors => Enum.GetValues<FdKind>().Select(ForFd).Distinct();

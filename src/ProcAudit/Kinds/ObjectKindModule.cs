@@ -27,4 +27,10 @@ internal abstract class ObjectKindModule
 
     /// <summary>The object's label in the wait picture.</summary>
     public abstract string Label(ReportObject o);
+
+    /// <summary>
+    /// How an edge with one of this kind's reasons reads: in a sentence ("reads empty X written by")
+    /// and on the picture's arrow from the object ("written by"); null for other reasons.
+    /// </summary>
+    public virtual EdgeWords? Words(WaitEdge e) => null;
 }

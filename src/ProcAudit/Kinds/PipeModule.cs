@@ -96,6 +96,13 @@ internal sealed class PipeModule : ObjectKindModule, IDescriptorKind
         return $"{o.Id} {level}{(o.Full ? " FULL" : "")}; read by {(readers.Length > 0 ? readers : none)}; written by {(writers.Length > 0 ? writers : none)}";
     }
 
+    public override EdgeWords? Words(WaitEdge e) => e.Reason switch
+    {
+        WaitReasons.ReadEmptyPipe => new EdgeWords($"reads empty {e.Object} written by", "written by"),
+        WaitReasons.WriteFullPipe => new EdgeWords($"writes full {e.Object} read by", "read by"),
+        _ => null,
+    };
+
     public override string Label(ReportObject o) =>
         o.QueuedBytes is long q ? $"{o.Id} {(q == 0 ? "empty" : $"{q}/{o.CapacityBytes} bytes{(o.Full ? " full" : "")}")}" : $"{o.Id} pipe";
 }

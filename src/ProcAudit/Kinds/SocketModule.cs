@@ -125,6 +125,14 @@ internal sealed class SocketModule : ObjectKindModule, IDescriptorKind
         return $"{o.Id} {o.Kind.Name()} {TextReport.Safe(where)} {o.State}; {queues}; held by {(holders.Length > 0 ? holders : "nobody in these processes")}{(o.Peer is null ? "" : "; peer " + o.Peer)}";
     }
 
+    public override EdgeWords? Words(WaitEdge e) => e.Reason switch
+    {
+        WaitReasons.RecvEmptySocket => new EdgeWords($"waits to receive on {e.Object} from", "peer held by"),
+        WaitReasons.SendFullSocket => new EdgeWords($"waits to send on {e.Object} to", "peer held by"),
+        WaitReasons.ConnectBacklogFull => new EdgeWords($"waits to connect through the full backlog of {e.Object} held by", "listener held by"),
+        _ => null,
+    };
+
     public override string Label(ReportObject o) =>
         o.SendQueueBytes is long send && send > 0 ? $"{o.Id} {o.Kind.Name()} Send-Q {send}" : $"{o.Id} {o.Kind.Name()}";
 }

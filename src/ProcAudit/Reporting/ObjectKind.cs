@@ -39,6 +39,9 @@ public enum ObjectKind
 
     /// <summary>A lease or another class of lock /proc/locks lists.</summary>
     Lease,
+
+    /// <summary>An eventfd counter.</summary>
+    Eventfd,
 }
 
 /// <summary>The names of object kinds as reports write them.</summary>

@@ -115,4 +115,7 @@ public sealed record ReportObject
 
     /// <summary>TCP: the zero-window probe runs (the peer does not read).</summary>
     public bool? ZeroWindow { get; init; }
+
+    /// <summary>Eventfd: the counter's value (a read waits while it is 0).</summary>
+    public ulong? Count { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Reflection;
 using ProcAudit.Analysis;
+using ProcAudit.Analysis.Patterns;
 using ProcAudit.Kinds;
 
 namespace ProcAudit.Reporting;
@@ -49,8 +50,6 @@ public static class ReportBuilder
         return Verdict(a, result, root, processes) + incomplete;
     }
 
-    private const string EndFindingsKind = "unexplained-wait";
-
     private static string Sampled(AuditResult result) =>
         result.Snapshot.IntervalMs > 0 ? $" in {result.Snapshot.IntervalMs} ms" : " (single sample, so progress was not measured)";
 
@@ -80,7 +79,7 @@ public static class ReportBuilder
             Analysis.Verdict.Exited => $"EXITED: {root} has exited.",
             Analysis.Verdict.Idle when a.Ends.IsDefaultOrEmpty => $"IDLE: no thread in the tree of {root} waits on anything ProcAudit follows (kernel threads and zombies have no user side).",
             Analysis.Verdict.Idle => $"IDLE: nothing in the tree of {root} moved{Sampled(result)}, and every wait ends in a timer or outside the tree: {Ends(a, k => k is WaitEndKind.Timer or WaitEndKind.Outside)}.",
-            Analysis.Verdict.Blocked => $"BLOCKED: nothing in the tree of {root} moved{Sampled(result)}, and {Unexplained(a)} somewhere ProcAudit cannot explain ({EndFindingsKind}).",
+            Analysis.Verdict.Blocked => $"BLOCKED: nothing in the tree of {root} moved{Sampled(result)}, and {Unexplained(a)} somewhere ProcAudit cannot explain ({PatternCatalogue.UnexplainedWait.Name}).",
             _ => result.Snapshot.IntervalMs > 0
                 ? $"RUNNING: no deadlock or stall found in the tree of {root} ({processes} process{(processes == 1 ? "" : "es")})."
                 : $"RUNNING: no deadlock or stall found in the tree of {root} ({processes} process{(processes == 1 ? "" : "es")}; single sample, progress not measured).",

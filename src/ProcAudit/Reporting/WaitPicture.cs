@@ -112,7 +112,7 @@ internal sealed class WaitPicture
         Add(new PictureEdge(waiter, objectNode, Label(e), inferred, emphasis));
         foreach (string t in targetNodes)
         {
-            Add(new PictureEdge(objectNode, t, Role(e.Reason), inferred, emphasis));
+            Add(new PictureEdge(objectNode, t, Role(e), inferred, emphasis));
         }
     }
 
@@ -169,14 +169,10 @@ internal sealed class WaitPicture
 
     private static string Label(WaitEdge e) => e.Reason + (e.Fd is int fd ? $" fd {fd}" : "") + (e.Certainty == Certainty.Inferred ? " (inferred)" : "");
 
-    private static string Role(string reason) => reason switch
+    private static string Role(WaitEdge e) => e.Reason switch
     {
-        WaitReasons.ReadEmptyPipe => "written by",
-        WaitReasons.WriteFullPipe => "read by",
-        WaitReasons.RecvEmptySocket or WaitReasons.SendFullSocket => "peer held by",
         WaitReasons.GoChanSend => "received by",
         WaitReasons.GoChanRecv => "sent to by",
-        WaitReasons.ConnectBacklogFull => "listener held by",
-        _ => "held by",
+        _ => KindRegistry.Words(e)?.Role ?? "held by",
     };
 }

@@ -41,6 +41,9 @@ public sealed record Snapshot
     /// <summary>File locks that captured processes hold or wait for, with their holders and waiters (/proc/locks order).</summary>
     public ImmutableArray<FileLockInfo> FileLocks { get; init => field = value.OrEmpty(); } = ImmutableArray<FileLockInfo>.Empty;
 
+    /// <summary>Every eventfd counter the captured processes hold, with its count and holders.</summary>
+    public ImmutableArray<EventfdInfo> Eventfds { get; init => field = value.OrEmpty(); } = ImmutableArray<EventfdInfo>.Empty;
+
     /// <summary>What could not be read, and why.</summary>
     public ImmutableArray<Note> Notes { get; init => field = value.OrEmpty(); } = ImmutableArray<Note>.Empty;
 

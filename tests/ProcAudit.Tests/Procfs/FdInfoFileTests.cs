@@ -132,4 +132,28 @@ public sealed class FdInfoFileTests
             Assert.True(record is null || record.Watches.Length <= 1, $"the first {length} characters parsed with {record?.Watches.Length} watches");
         }
     }
+
+    [Fact]
+    public void An_eventfd_names_its_counter_and_count()
+    {
+        FdInfoRecord? record = FdInfoFile.Parse(RecordedFixtures.ReadProc("eventfd-handshake-python", "31855/fdinfo/3"));
+
+        Assert.Equal(new EventfdCounter(1, 0, false), record!.Eventfd);
+        Assert.Equal("readwrite", record.Access);
+    }
+
+    [Fact]
+    public void An_eventfd_count_is_hexadecimal()
+    {
+        // As the kernel writes it (fs/eventfd.c, "%16llx"), seen from os.eventfd(26, os.EFD_SEMAPHORE).
+        FdInfoRecord? record = FdInfoFile.Parse("pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t26\neventfd-count:               1a\neventfd-id: 7\neventfd-semaphore: 1\n");
+
+        Assert.Equal(new EventfdCounter(7, 26, true), record!.Eventfd);
+    }
+
+    [Fact]
+    public void A_pipe_has_no_counter()
+    {
+        Assert.Null(FdInfoFile.Parse(RecordedFixtures.ReadProc(RecordedFixtures.PipeOrderInversion, "17615/fdinfo/3"))!.Eventfd);
+    }
 }

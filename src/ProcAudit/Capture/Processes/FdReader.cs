@@ -3,7 +3,7 @@ using ProcAudit.Capture.Procfs;
 
 namespace ProcAudit.Capture.Processes;
 
-/// <summary>A process's descriptors: the link of each, and from its fdinfo the access mode, epoll watches and locks.</summary>
+/// <summary>A process's descriptors: the link of each, and from its fdinfo the access mode, epoll watches, locks and eventfd counters.</summary>
 internal static class FdReader
 {
     public static List<FdInfo> Read(CaptureContext context, int pid)
@@ -39,6 +39,10 @@ internal static class FdReader
         if (!record.Locks.IsDefaultOrEmpty)
         {
             context.FdLocks[(pid, fd)] = record.Locks;
+        }
+        if (record.Eventfd is EventfdCounter counter)
+        {
+            context.Eventfds[(pid, fd)] = counter;
         }
         return bare with
         {

@@ -10,9 +10,18 @@ internal sealed record EpollWatch(int Fd, uint Events, ulong? Inode)
     public ulong? Data { get; init; }
 }
 
+/// <summary>The "eventfd-" lines of an eventfd's fdinfo.</summary>
+/// <param name="Id">eventfd-id: the counter's number, the same in every process that holds it (Linux 6.0 and later).</param>
+/// <param name="Count">eventfd-count: the counter's value; a read blocks while it is 0.</param>
+/// <param name="Semaphore">eventfd-semaphore: reads take 1 instead of the whole count.</param>
+internal sealed record EventfdCounter(ulong Id, ulong Count, bool Semaphore);
+
 /// <summary>The fields of /proc/PID/fdinfo/N the audit uses. See proc_pid_fdinfo(5).</summary>
 internal sealed record FdInfoRecord(uint Flags, ulong? Inode, ImmutableArray<EpollWatch> Watches)
 {
+    /// <summary>For an eventfd on a kernel that numbers them: its counter.</summary>
+    public EventfdCounter? Eventfd { get; init; }
+
     /// <summary>The "lock:" lines: locks on the open file, shown in every process that shares it.</summary>
     public ImmutableArray<LockLine> Locks { get; init; } = ImmutableArray<LockLine>.Empty;
 
@@ -34,6 +43,9 @@ internal static class FdInfoFile
         ulong? inode = null;
         ImmutableArray<EpollWatch>.Builder watches = ImmutableArray.CreateBuilder<EpollWatch>();
         ImmutableArray<LockLine>.Builder locks = ImmutableArray.CreateBuilder<LockLine>();
+        ulong? eventfdId = null;
+        ulong? eventfdCount = null;
+        bool semaphore = false;
         foreach (string line in text.Split('\n'))
         {
             if (line.StartsWith("flags:", StringComparison.Ordinal))
@@ -56,6 +68,26 @@ internal static class FdInfoFile
                     locks.Add(held);
                 }
             }
+            else if (line.StartsWith("eventfd-", StringComparison.Ordinal))
+            {
+                ulong value = 0;
+                // "eventfd-count:               1a" (hex, %16llx), "eventfd-id: 1", "eventfd-semaphore: 0" (decimal).
+                int colon = line.IndexOf(':', StringComparison.Ordinal);
+                NumberStyles style = line.StartsWith("eventfd-count:", StringComparison.Ordinal) ? NumberStyles.AllowHexSpecifier : NumberStyles.None;
+                bool number = colon > 0 && ulong.TryParse(line.AsSpan(colon + 1).Trim(), style, CultureInfo.InvariantCulture, out value);
+                switch (number ? line[..colon] : null)
+                {
+                    case "eventfd-count":
+                        eventfdCount = value;
+                        break;
+                    case "eventfd-id":
+                        eventfdId = value;
+                        break;
+                    case "eventfd-semaphore":
+                        semaphore = value != 0;
+                        break;
+                }
+            }
             else if (line.StartsWith("tfd:", StringComparison.Ordinal))
             {
                 EpollWatch? watch = ParseWatch(line);
@@ -65,7 +97,11 @@ internal static class FdInfoFile
                 }
             }
         }
-        return flags is null ? null : new FdInfoRecord(flags.Value, inode, watches.ToImmutable()) { Locks = locks.ToImmutable() };
+        return flags is null ? null : new FdInfoRecord(flags.Value, inode, watches.ToImmutable())
+        {
+            Locks = locks.ToImmutable(),
+            Eventfd = eventfdId is ulong id && eventfdCount is ulong count ? new EventfdCounter(id, count, semaphore) : null,
+        };
     }
 
     // "tfd:        5 events:       19 data:                5  pos:0 ino:1a3 sdev:d"
