@@ -64,7 +64,7 @@ internal sealed class FileLockModule : ObjectKindModule
     {
         string owners = string.Join(", ", o.Holders.Where(h => h.Role == "owner").Select(h => $"{TextReport.Who(report, new WaitEnd(h.Pid))}{(h.Fd is int fd ? $" fd {fd}" : "")}"));
         string waiters = string.Join(", ", o.Holders.Where(h => h.Role == "waiter").Select(h => $"{TextReport.Who(report, new WaitEnd(h.Pid))}{(h.Fd is int fd ? $" fd {fd}" : "")}"));
-        return $"{o.Id} {TextReport.Safe(o.Path ?? "")}; held by {(owners.Length > 0 ? owners : "?")}; waited for by {(waiters.Length > 0 ? waiters : "nobody")}";
+        return $"{o.Id} {TerminalText.Safe(o.Path ?? "")}; held by {(owners.Length > 0 ? owners : "?")}; waited for by {(waiters.Length > 0 ? waiters : "nobody")}";
     }
 
     public override string Label(ReportObject o) => $"{o.Id} {o.Kind.Name()}";

@@ -122,7 +122,7 @@ internal sealed class SocketModule : ObjectKindModule, IDescriptorKind
             o.ZeroWindow == true ? "zero window (the peer does not read)" : null,
         }.Where(x => x is not null));
         string holders = string.Join(", ", o.Holders.Select(h => $"{TextReport.Who(report, new WaitEnd(h.Pid))} fd {h.Fd}"));
-        return $"{o.Id} {o.Kind.Name()} {TextReport.Safe(where)} {o.State}; {queues}; held by {(holders.Length > 0 ? holders : "nobody in these processes")}{(o.Peer is null ? "" : "; peer " + o.Peer)}";
+        return $"{o.Id} {o.Kind.Name()} {TerminalText.Safe(where)} {o.State}; {queues}; held by {(holders.Length > 0 ? holders : "nobody in these processes")}{(o.Peer is null ? "" : "; peer " + o.Peer)}";
     }
 
     public override EdgeWords? Words(WaitEdge e) => e.Reason switch

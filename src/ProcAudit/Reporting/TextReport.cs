@@ -216,9 +216,6 @@ public static class TextReport
 
     private static string S(string text) => TerminalText.Safe(text);
 
-    /// <summary>Text from the audited tree, made safe for a terminal.</summary>
-    internal static string Safe(string text) => TerminalText.Safe(text);
-
     private static HashSet<int> Involved(Report report, List<List<WaitEdge>> waitGroups)
     {
         HashSet<int> pids = new() { report.Root };
