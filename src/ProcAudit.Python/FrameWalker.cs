@@ -28,8 +28,11 @@ internal sealed class FrameWalker
         _objects = objects;
     }
 
-    /// <summary>The frames of the thread whose state was read into <paramref name="tstate"/>, and why they stop early, if they do.</summary>
-    public ImmutableArray<PythonFrame> Walk(ReadOnlySpan<byte> tstate, out string? note)
+    /// <summary>
+    /// The frames of the thread whose state was read into <paramref name="tstate"/>, and why they stop early, if they
+    /// do; <paramref name="sites"/>, when given, gets where each kept frame is in memory, in the same order.
+    /// </summary>
+    public ImmutableArray<PythonFrame> Walk(ReadOnlySpan<byte> tstate, List<FrameSite>? sites, out string? note)
     {
         ulong top = BinaryPrimitives.ReadUInt64LittleEndian(tstate[_layout.TstateFrame..]);
         if (_layout.CframeCurrentFrame >= 0 && top != 0)
@@ -45,14 +48,18 @@ internal sealed class FrameWalker
             top = current.Value;
         }
 
-        return _layout.Frames == FrameModel.FrameObjects ? WalkChain(top, DecodeFrameObject, out note) : WalkChain(top, DecodeInterpreterFrame, out note);
+        return _layout.Frames == FrameModel.FrameObjects ? WalkChain(top, DecodeFrameObject, sites, out note) : WalkChain(top, DecodeInterpreterFrame, sites, out note);
     }
 
     /// <summary>
     /// Follows the chain from <paramref name="frame"/>, reading each frame once and letting <paramref name="decode"/>
     /// say what it is: a frame to keep, one to skip (null), or where the chain breaks (a note).
     /// </summary>
-    private ImmutableArray<PythonFrame> WalkChain(ulong frame, Func<ulong, byte[], (PythonFrame? Frame, ulong Next, string? Stop)> decode, out string? note)
+    private ImmutableArray<PythonFrame> WalkChain(
+        ulong frame,
+        Func<ulong, byte[], (PythonFrame? Frame, FrameSite Site, ulong Next, string? Stop)> decode,
+        List<FrameSite>? sites,
+        out string? note)
     {
         note = null;
         ImmutableArray<PythonFrame>.Builder frames = ImmutableArray.CreateBuilder<PythonFrame>();
@@ -72,7 +79,7 @@ internal sealed class FrameWalker
                 break;
             }
 
-            (PythonFrame? decoded, ulong next, note) = decode(frame, raw);
+            (PythonFrame? decoded, FrameSite site, ulong next, note) = decode(frame, raw);
             if (note is not null)
             {
                 break;
@@ -81,6 +88,7 @@ internal sealed class FrameWalker
             if (decoded is not null)
             {
                 frames.Add(decoded);
+                sites?.Add(site);
             }
 
             frame = next;
@@ -90,18 +98,18 @@ internal sealed class FrameWalker
     }
 
     /// <summary>3.8 to 3.10: a PyFrameObject.</summary>
-    private (PythonFrame?, ulong, string?) DecodeFrameObject(ulong frame, byte[] raw)
+    private (PythonFrame?, FrameSite, ulong, string?) DecodeFrameObject(ulong frame, byte[] raw)
     {
         if (U64(raw, _layout.ObjectType) != _types.Frame)
         {
-            return (null, 0, $"frame at 0x{frame:x} is not a frame object (the thread may be running): stack cut");
+            return (null, default, 0, $"frame at 0x{frame:x} is not a frame object (the thread may be running): stack cut");
         }
 
         ulong codeAddress = U64(raw, _layout.FrameCode);
         CodeInfo? code = _objects.Code(codeAddress);
         if (code is null)
         {
-            return (null, 0, NoCode(frame, codeAddress));
+            return (null, default, 0, NoCode(frame, codeAddress));
         }
 
         int lasti = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(_layout.FrameLasti));
@@ -118,25 +126,25 @@ internal sealed class FrameWalker
             line = lineno != 0 ? lineno : LineNumbers.Find(LineTableFormat.Ranges, code.LineTable, code.FirstLine, (long)lasti * CodeUnit);
         }
 
-        return (new PythonFrame(code.Name, code.QualifiedName, code.File, line), U64(raw, _layout.FrameBack), null);
+        return (new PythonFrame(code.Name, code.QualifiedName, code.File, line), new FrameSite(frame, code, lasti), U64(raw, _layout.FrameBack), null);
     }
 
     /// <summary>3.11 on: a _PyInterpreterFrame.</summary>
-    private (PythonFrame?, ulong, string?) DecodeInterpreterFrame(ulong frame, byte[] raw)
+    private (PythonFrame?, FrameSite, ulong, string?) DecodeInterpreterFrame(ulong frame, byte[] raw)
     {
         ulong previous = U64(raw, _layout.IframePrevious);
         int owner = raw[_layout.IframeOwner];
         if (owner == _layout.OwnerCStack)
         {
             // 3.12 on: the shim frame at each entry from C into the interpreter; the runtime shows none either.
-            return (null, previous, null);
+            return (null, default, previous, null);
         }
 
         ulong codeAddress = U64(raw, _layout.IframeCode);
         CodeInfo? code = _objects.Code(codeAddress);
         if (code is null)
         {
-            return (null, 0, NoCode(frame, codeAddress));
+            return (null, default, 0, NoCode(frame, codeAddress));
         }
 
         ulong instructions = codeAddress + (ulong)_layout.CodeCodeAdaptive;
@@ -146,11 +154,11 @@ internal sealed class FrameWalker
         // the runtime leaves these out of its own tracebacks, so does the reader.
         if (owner != _layout.OwnerGenerator && offset < (long)code.FirstTraceable * CodeUnit)
         {
-            return (null, previous, null);
+            return (null, default, previous, null);
         }
 
         int? line = LineNumbers.Find(LineTableFormat.Locations, code.LineTable, code.FirstLine, offset);
-        return (new PythonFrame(code.Name, code.QualifiedName, code.File, line), previous, null);
+        return (new PythonFrame(code.Name, code.QualifiedName, code.File, line), new FrameSite(frame, code, offset), previous, null);
     }
 
     private static string NoCode(ulong frame, ulong code) => $"frame at 0x{frame:x}: its code object at 0x{code:x} is unreadable or not code: stack cut";

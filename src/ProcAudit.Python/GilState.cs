@@ -9,7 +9,10 @@ namespace ProcAudit.Python;
 /// </summary>
 /// <param name="Locked">Some thread holds the GIL now.</param>
 /// <param name="LastHolder">The thread state that holds it (or last held it).</param>
-internal readonly record struct GilState(bool Locked, ulong LastHolder)
+/// <param name="Address">Where the GIL struct is.</param>
+/// <param name="Cond">Where its condition variable is, the one threads waiting for the GIL sleep on.</param>
+/// <param name="CondSize">The condition variable's size.</param>
+internal readonly record struct GilState(bool Locked, ulong LastHolder, ulong Address, ulong Cond, int CondSize)
 {
     /// <summary>The GIL struct at <paramref name="address"/>; null when unreadable or not a plausible GIL (locked not 0 or 1).</summary>
     public static GilState? Read(ITargetMemory memory, PythonLayout layout, ulong address)
@@ -21,8 +24,12 @@ internal readonly record struct GilState(bool Locked, ulong LastHolder)
         }
 
         int locked = BinaryPrimitives.ReadInt32LittleEndian(gil[layout.GilLocked..]);
-        return locked is 0 or 1 ? new GilState(locked == 1, BinaryPrimitives.ReadUInt64LittleEndian(gil[layout.GilLastHolder..])) : null;
+        ulong holder = BinaryPrimitives.ReadUInt64LittleEndian(gil[layout.GilLastHolder..]);
+        return locked is 0 or 1 ? new GilState(locked == 1, holder, address, address + (ulong)layout.GilCond, layout.GilCondSize) : null;
     }
+
+    /// <summary>Whether a thread sleeping in futex on <paramref name="futex"/> waits for this GIL (sleeps on its condition variable).</summary>
+    public bool IsWaiter(ulong futex) => futex >= Cond && futex < Cond + (ulong)CondSize;
 
     /// <summary>Whether thread state <paramref name="tstate"/> holds this GIL.</summary>
     public bool HeldBy(ulong tstate) => Locked && LastHolder == tstate;

@@ -56,7 +56,10 @@ internal sealed class ObjectReader
         string? qualifiedName = _layout.CodeQualname >= 0 ? String(U64(raw, _layout.CodeQualname)) : null;
         int firstTraceable = _layout.CodeFirstTraceable >= 0 ? BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(_layout.CodeFirstTraceable)) : 0;
         int firstLine = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(_layout.CodeFirstLineno));
-        return new CodeInfo(name, qualifiedName, file, firstLine, table, firstTraceable);
+        int stackSize = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(_layout.CodeStacksize));
+        int localsPlus = _layout.CodeNlocalsplus >= 0 ? BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(_layout.CodeNlocalsplus)) : -1;
+        ulong exceptionTable = _layout.CodeExceptiontable >= 0 ? U64(raw, _layout.CodeExceptiontable) : 0;
+        return new CodeInfo(name, qualifiedName, file, firstLine, table, firstTraceable, stackSize, localsPlus, exceptionTable);
     }
 
     /// <summary>The str at <paramref name="address"/>; null when it is not a compact str this reader can decode.</summary>

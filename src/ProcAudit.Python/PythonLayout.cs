@@ -31,6 +31,12 @@ internal sealed record PythonLayout
     /// <summary>struct _gil_runtime_state.locked (an int: 1 while a thread holds the GIL).</summary>
     public required int GilLocked { get; init; }
 
+    /// <summary>struct _gil_runtime_state.cond: the condition variable threads waiting for the GIL sleep on.</summary>
+    public required int GilCond { get; init; }
+
+    /// <summary>sizeof(PyCOND_T): a futex address inside [cond, cond + this) is a GIL waiter's.</summary>
+    public required int GilCondSize { get; init; }
+
     /// <summary>PyInterpreterState.next.</summary>
     public required int InterpNext { get; init; }
 
@@ -70,6 +76,27 @@ internal sealed record PythonLayout
     /// <summary>PyFrameObject.f_lineno, 3.8 to 3.10.</summary>
     public int FrameLineno { get; init; } = -1;
 
+    /// <summary>PyFrameObject.f_valuestack (a PyObject**: where the value stack starts), 3.8 to 3.10.</summary>
+    public int FrameValuestack { get; init; } = -1;
+
+    /// <summary>PyFrameObject.f_iblock (an int: blocks in use), 3.8 to 3.10.</summary>
+    public int FrameIblock { get; init; } = -1;
+
+    /// <summary>PyFrameObject.f_blockstack (PyTryBlock[CO_MAXBLOCKS]), 3.8 to 3.10.</summary>
+    public int FrameBlockstack { get; init; } = -1;
+
+    /// <summary>PyFrameObject.f_localsplus: the locals, cells and free variables, then the value stack, 3.8 to 3.10.</summary>
+    public int FrameLocalsplus { get; init; } = -1;
+
+    /// <summary>sizeof(PyTryBlock), 3.8 to 3.10.</summary>
+    public int BlockSize { get; init; } = -1;
+
+    /// <summary>PyTryBlock.b_level (an int: the value stack's depth when the block was set up), 3.8 to 3.10.</summary>
+    public int BlockLevel { get; init; } = -1;
+
+    /// <summary>_PyInterpreterFrame.localsplus: the locals, then the value stack, 3.11 on.</summary>
+    public int IframeLocalsplus { get; init; } = -1;
+
     /// <summary>_PyInterpreterFrame.f_code (3.11, 3.12) or f_executable (3.13).</summary>
     public int IframeCode { get; init; } = -1;
 
@@ -102,6 +129,24 @@ internal sealed record PythonLayout
 
     /// <summary>PyCodeObject.co_lnotab (3.8, 3.9) or co_linetable.</summary>
     public required int CodeLinetable { get; init; }
+
+    /// <summary>PyCodeObject.co_stacksize (an int: the deepest the value stack gets).</summary>
+    public required int CodeStacksize { get; init; }
+
+    /// <summary>PyCodeObject.co_nlocalsplus (an int: the slots before the value stack), 3.11 on.</summary>
+    public int CodeNlocalsplus { get; init; } = -1;
+
+    /// <summary>PyCodeObject.co_exceptiontable (bytes), 3.11 on.</summary>
+    public int CodeExceptiontable { get; init; } = -1;
+
+    /// <summary>PyTypeObject.tp_name (a char*).</summary>
+    public required int TypeName { get; init; }
+
+    /// <summary>PyCFunctionObject.m_ml (the PyMethodDef*, whose first field is the method's name).</summary>
+    public required int CFunctionMl { get; init; }
+
+    /// <summary>PyCFunctionObject.m_self: the object a bound built-in method is bound to.</summary>
+    public required int CFunctionSelf { get; init; }
 
     /// <summary>PyCodeObject.co_qualname, 3.11 on.</summary>
     public int CodeQualname { get; init; } = -1;
@@ -146,7 +191,7 @@ internal sealed record PythonLayout
     public int FrameReadSize => Max(FrameBack, FrameCode, FrameTrace, FrameLasti, FrameLineno, IframeCode, IframePrevious, IframeInstr, IframeOwner) + 8;
 
     /// <summary>Bytes to read of a code object to have every field above.</summary>
-    public int CodeReadSize => Max(CodeFirstLineno, CodeFilename, CodeName, CodeLinetable, CodeQualname, CodeFirstTraceable) + 8;
+    public int CodeReadSize => Max(CodeFirstLineno, CodeFilename, CodeName, CodeLinetable, CodeQualname, CodeFirstTraceable, CodeStacksize, CodeNlocalsplus, CodeExceptiontable) + 8;
 
     /// <summary>Every offset, size and mask under the names tools/python-layouts/offsets.c prints them.</summary>
     public IEnumerable<(string Name, long Value)> Describe()
@@ -154,11 +199,14 @@ internal sealed record PythonLayout
         (string, int)[] fields =
         [
             ("runtime.interpreters_head", RuntimeInterpretersHead), ("runtime.gil", RuntimeGil), ("interp.ceval_gil", InterpCevalGil),
-            ("gil.last_holder", GilLastHolder), ("gil.locked", GilLocked), ("interp.next", InterpNext), ("interp.threads_head", InterpThreadsHead),
+            ("gil.last_holder", GilLastHolder), ("gil.locked", GilLocked), ("gil.cond", GilCond), ("gil.cond_size", GilCondSize), ("interp.next", InterpNext), ("interp.threads_head", InterpThreadsHead),
             ("tstate.next", TstateNext), ("tstate.interp", TstateInterp), ("tstate.thread_id", TstateThreadId), ("tstate.native_thread_id", TstateNativeThreadId),
             (Frames == FrameModel.FrameObjects ? "tstate.frame" : CframeCurrentFrame >= 0 ? "tstate.cframe" : "tstate.current_frame", TstateFrame),
             ("cframe.current_frame", CframeCurrentFrame), ("frame.back", FrameBack), ("frame.code", FrameCode), ("frame.trace", FrameTrace),
-            ("frame.lasti", FrameLasti), ("frame.lineno", FrameLineno), ("iframe.code", IframeCode), ("iframe.previous", IframePrevious),
+            ("frame.lasti", FrameLasti), ("frame.lineno", FrameLineno), ("frame.valuestack", FrameValuestack), ("frame.iblock", FrameIblock),
+            ("frame.blockstack", FrameBlockstack), ("frame.localsplus", FrameLocalsplus), ("block.size", BlockSize), ("block.level", BlockLevel),
+            ("iframe.localsplus", IframeLocalsplus), ("code.nlocalsplus", CodeNlocalsplus), ("code.exceptiontable", CodeExceptiontable),
+            ("code.stacksize", CodeStacksize), ("type.name", TypeName), ("cfunction.ml", CFunctionMl), ("cfunction.self", CFunctionSelf), ("iframe.code", IframeCode), ("iframe.previous", IframePrevious),
             ("iframe.instr", IframeInstr), ("iframe.owner", IframeOwner), ("owner.generator", OwnerGenerator), ("owner.cstack", OwnerCStack),
             ("object.type", ObjectType), ("code.firstlineno", CodeFirstLineno), ("code.filename", CodeFilename), ("code.name", CodeName),
             ("code.linetable", CodeLinetable), ("code.qualname", CodeQualname), ("code.firsttraceable", CodeFirstTraceable),

@@ -34,7 +34,18 @@ public static class PythonReader
     /// <param name="pid">The process.</param>
     /// <param name="budget">The time the read may take; threads not reached by then are left out, with a note.</param>
     /// <param name="cancellationToken">Stops the read between two threads, with a note.</param>
-    public static PythonProcessView Read(int pid, TimeSpan budget, CancellationToken cancellationToken = default)
+    public static PythonProcessView Read(int pid, TimeSpan budget, CancellationToken cancellationToken = default) =>
+        Read(pid, budget, new Dictionary<int, ulong>(), cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Read(int, TimeSpan, CancellationToken)"/>, and tells what each thread sleeping in futex waits
+    /// for: the GIL, or a threading lock (with an RLock's owner, and the threads inside a <c>with</c> block of it).
+    /// </summary>
+    /// <param name="pid">The process.</param>
+    /// <param name="budget">The time the read may take.</param>
+    /// <param name="futexWaits">The threads blocked in futex, by TID, with the futex address (the call's first argument).</param>
+    /// <param name="cancellationToken">Stops the read between two threads, with a note.</param>
+    public static PythonProcessView Read(int pid, TimeSpan budget, IReadOnlyDictionary<int, ulong> futexWaits, CancellationToken cancellationToken = default)
     {
         Stopwatch clock = Stopwatch.StartNew();
         List<string> notes = new List<string>();
@@ -68,7 +79,7 @@ public static class PythonReader
         using (memory)
         {
             PythonVersion version = ThreadWalker.Refine(target, memory);
-            ImmutableArray<PythonThread> threads = ThreadWalker.ReadFrom(target, memory, clock, budget, cancellationToken, notes);
+            ImmutableArray<PythonThread> threads = ThreadWalker.ReadFrom(target, memory, futexWaits, clock, budget, cancellationToken, notes);
             return new PythonProcessView(pid, version.ToString(), threads, notes.ToImmutableArray(), clock.Elapsed, memory.Reads, memory.BytesRead);
         }
     }

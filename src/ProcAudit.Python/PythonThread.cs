@@ -16,4 +16,21 @@ namespace ProcAudit.Python;
 /// </param>
 /// <param name="Frames">The Python frames, innermost first; empty for a thread that runs no Python code.</param>
 /// <param name="Note">Why the stack is missing, cut or unreliable, when it is.</param>
-public sealed record PythonThread(int? NativeThreadId, ulong PthreadId, bool? HoldsGil, ImmutableArray<PythonFrame> Frames, string? Note);
+public sealed record PythonThread(int? NativeThreadId, ulong PthreadId, bool? HoldsGil, ImmutableArray<PythonFrame> Frames, string? Note)
+{
+    /// <summary>
+    /// The threading lock the thread sleeps on: its futex is the lock's semaphore, and the lock (or its bound
+    /// method) is in a slot of one of the thread's two innermost frames. Null when it waits for none (or the lock
+    /// was not found there).
+    /// </summary>
+    public PythonLock? WaitsForLock { get; init; }
+
+    /// <summary>
+    /// The locks some thread waits for whose <c>with</c> block this thread is inside (<see cref="PythonLockHold"/>);
+    /// only locks that are waited for are looked for.
+    /// </summary>
+    public ImmutableArray<PythonLockHold> HeldLocks { get; init; } = ImmutableArray<PythonLockHold>.Empty;
+
+    /// <summary>The thread sleeps on the GIL's condition variable: it waits to take the GIL.</summary>
+    public bool WaitsForGil { get; init; }
+}

@@ -18,10 +18,15 @@ internal static class ThreadWalker
     // pid_max is at most 2^22 on Linux: a larger "TID" is not one.
     private const ulong MaxTid = 1 << 22;
 
-    /// <summary>Every thread of every interpreter of <paramref name="target"/>, as far as <paramref name="budget"/> allows.</summary>
+    /// <summary>
+    /// Every thread of every interpreter of <paramref name="target"/>, as far as <paramref name="budget"/> allows;
+    /// threads sleeping in futex (<paramref name="futexWaits"/>: TID to address) are told apart as waiting for the
+    /// GIL or for a threading lock.
+    /// </summary>
     public static ImmutableArray<PythonThread> ReadFrom(
         PythonTarget target,
         ITargetMemory memory,
+        IReadOnlyDictionary<int, ulong> futexWaits,
         Stopwatch clock,
         TimeSpan budget,
         CancellationToken cancellationToken,
@@ -29,6 +34,7 @@ internal static class ThreadWalker
     {
         PythonLayout layout = target.Layout;
         ImmutableArray<PythonThread>.Builder threads = ImmutableArray.CreateBuilder<PythonThread>();
+        List<List<FrameSite>> sites = new List<List<FrameSite>>();
         ulong? head = memory.Word(target.Runtime + (ulong)layout.RuntimeInterpretersHead);
         if (head is null)
         {
@@ -61,7 +67,7 @@ internal static class ThreadWalker
                 gil = GilState.Read(memory, layout, gilAddress);
             }
 
-            if (!ReadThreads(target, memory, interp, gil, frames, threads, clock, budget, cancellationToken, notes))
+            if (!ReadThreads(target, memory, interp, gil, frames, futexWaits, threads, sites, clock, budget, cancellationToken, notes))
             {
                 break;
             }
@@ -81,7 +87,7 @@ internal static class ThreadWalker
             notes.Add(target.TidNote);
         }
 
-        return threads.ToImmutable();
+        return LockWaits.Annotate(threads.ToImmutable(), sites, futexWaits, new LockReader(memory, layout, objects));
     }
 
     /// <summary>The micro release from Py_GetVersion()'s buffer (3.8 to 3.10), when it agrees with the binary's minor.</summary>
@@ -104,7 +110,9 @@ internal static class ThreadWalker
         ulong interp,
         GilState? gil,
         FrameWalker frames,
+        IReadOnlyDictionary<int, ulong> futexWaits,
         ImmutableArray<PythonThread>.Builder threads,
+        List<List<FrameSite>> sites,
         Stopwatch clock,
         TimeSpan budget,
         CancellationToken cancellationToken,
@@ -138,8 +146,12 @@ internal static class ThreadWalker
             }
 
             ulong pthread = U64(raw, layout.TstateThreadId);
-            ImmutableArray<PythonFrame> stack = frames.Walk(raw, out string? note);
-            threads.Add(new PythonThread(Tid(target, memory, raw, pthread), pthread, gil?.HeldBy(address), stack, note));
+            List<FrameSite> kept = new List<FrameSite>();
+            ImmutableArray<PythonFrame> stack = frames.Walk(raw, kept, out string? note);
+            int? tid = Tid(target, memory, raw, pthread);
+            bool gilWaiter = tid is int t && futexWaits.TryGetValue(t, out ulong futex) && gil?.IsWaiter(futex) == true;
+            threads.Add(new PythonThread(tid, pthread, gil?.HeldBy(address), stack, note) { WaitsForGil = gilWaiter });
+            sites.Add(kept);
             tstate = U64(raw, layout.TstateNext);
         }
 

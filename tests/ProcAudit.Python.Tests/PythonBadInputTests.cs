@@ -16,6 +16,8 @@ public sealed class PythonBadInputTests
 
     public static TheoryData<string> FrameModels => new() { "3.9", "3.11", "3.12", "3.13" };
 
+    private static readonly Dictionary<int, ulong> s_noFutex = new Dictionary<int, ulong>();
+
     [Theory(Timeout = 120_000)]
     [MemberData(nameof(Unsupported))]
     public async Task AnUnsupportedVersionGivesANoteNamingIt(string version)
@@ -107,10 +109,13 @@ public sealed class PythonBadInputTests
         using (process)
         {
             PythonTarget target = LiveTarget(process.Pid);
+
+            // The real futex waits, so the lock reader runs on the corrupted memory too.
+            Dictionary<int, ulong> futex = FutexWaits.Of(process.Pid);
             for (int seed = 0; seed < 40; seed++)
             {
                 List<string> notes = new List<string>();
-                var threads = ThreadWalker.ReadFrom(target, new GarbageMemory(seed), Stopwatch.StartNew(), TimeSpan.FromMilliseconds(250), CancellationToken.None, notes);
+                var threads = ThreadWalker.ReadFrom(target, new GarbageMemory(seed), futex, Stopwatch.StartNew(), TimeSpan.FromMilliseconds(250), CancellationToken.None, notes);
 
                 // Random words rarely pass the back-pointer and type checks; when they do, everything stays bounded.
                 Assert.True(notes.Count > 0 || threads.Length > 0);
@@ -124,7 +129,7 @@ public sealed class PythonBadInputTests
             for (int seed = 0; seed < 100; seed++)
             {
                 List<string> notes = new List<string>();
-                var threads = ThreadWalker.ReadFrom(target, new FlippingMemory(memory, seed), Stopwatch.StartNew(), TimeSpan.FromSeconds(2), CancellationToken.None, notes);
+                var threads = ThreadWalker.ReadFrom(target, new FlippingMemory(memory, seed), futex, Stopwatch.StartNew(), TimeSpan.FromSeconds(2), CancellationToken.None, notes);
                 withFrames += threads.Any(t => t.Frames.Length > 0) ? 1 : 0;
                 damaged += notes.Count > 0 || threads.Any(t => t.Note is not null) ? 1 : 0;
             }
@@ -145,7 +150,7 @@ public sealed class PythonBadInputTests
         python.Frame(0x41_0000, back: 0x40_0000);
 
         List<string> notes = new List<string>();
-        var threads = ThreadWalker.ReadFrom(python.Target, python.Memory, Stopwatch.StartNew(), Views.Budget, CancellationToken.None, notes);
+        var threads = ThreadWalker.ReadFrom(python.Target, python.Memory, s_noFutex, Stopwatch.StartNew(), Views.Budget, CancellationToken.None, notes);
         PythonThread thread = Assert.Single(threads);
         Assert.Equal(["f", "f"], thread.Frames.Select(f => f.Function));
         Assert.Equal("synthetic.py", thread.Frames[0].File);
@@ -165,7 +170,7 @@ public sealed class PythonBadInputTests
         }
 
         List<string> notes = new List<string>();
-        PythonThread thread = Assert.Single(ThreadWalker.ReadFrom(python.Target, python.Memory, Stopwatch.StartNew(), Views.Budget, CancellationToken.None, notes));
+        PythonThread thread = Assert.Single(ThreadWalker.ReadFrom(python.Target, python.Memory, s_noFutex, Stopwatch.StartNew(), Views.Budget, CancellationToken.None, notes));
         Assert.Equal(FrameWalker.MaxFrames, thread.Frames.Length);
         Assert.Contains($"more than {FrameWalker.MaxFrames} frames", thread.Note, StringComparison.Ordinal);
     }
@@ -181,7 +186,7 @@ public sealed class PythonBadInputTests
         python.Memory.Write(SyntheticPython.Interpreter, python.Layout.InterpNext, SyntheticPython.Interpreter);
 
         List<string> notes = new List<string>();
-        var threads = ThreadWalker.ReadFrom(python.Target, python.Memory, Stopwatch.StartNew(), Views.Budget, CancellationToken.None, notes);
+        var threads = ThreadWalker.ReadFrom(python.Target, python.Memory, s_noFutex, Stopwatch.StartNew(), Views.Budget, CancellationToken.None, notes);
         Assert.Equal(2, threads.Length);
         Assert.All(threads, t => Assert.Equal("f", Assert.Single(t.Frames).Function));
         Assert.Contains(notes, n => n.Contains("thread list loops", StringComparison.Ordinal));
@@ -195,7 +200,7 @@ public sealed class PythonBadInputTests
         python.ThreadState(0x30_0000, next: 0, frame: 0x40_0000, first: true);
         python.Frame(0x40_0000, back: 0);
         List<string> notes = new List<string>();
-        var threads = ThreadWalker.ReadFrom(python.Target, python.Memory, Stopwatch.StartNew(), Views.Budget, new CancellationToken(canceled: true), notes);
+        var threads = ThreadWalker.ReadFrom(python.Target, python.Memory, s_noFutex, Stopwatch.StartNew(), Views.Budget, new CancellationToken(canceled: true), notes);
         Assert.Empty(threads);
         Assert.Contains(notes, n => n.StartsWith("cancelled after 0 threads", StringComparison.Ordinal));
     }

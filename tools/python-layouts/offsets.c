@@ -49,6 +49,8 @@ int main(void)
 #endif
     P("gil.last_holder", offsetof(struct _gil_runtime_state, last_holder));
     P("gil.locked", offsetof(struct _gil_runtime_state, locked));
+    P("gil.cond", offsetof(struct _gil_runtime_state, cond));
+    P("gil.cond_size", sizeof(((struct _gil_runtime_state *)0)->cond));
 
     P("interp.next", offsetof(PyInterpreterState, next));
 #if PY_VERSION_HEX < 0x030B0000
@@ -70,6 +72,12 @@ int main(void)
     P("frame.trace", offsetof(PyFrameObject, f_trace));
     P("frame.lasti", offsetof(PyFrameObject, f_lasti));
     P("frame.lineno", offsetof(PyFrameObject, f_lineno));
+    P("frame.valuestack", offsetof(PyFrameObject, f_valuestack));
+    P("frame.iblock", offsetof(PyFrameObject, f_iblock));
+    P("frame.blockstack", offsetof(PyFrameObject, f_blockstack));
+    P("frame.localsplus", offsetof(PyFrameObject, f_localsplus));
+    P("block.size", sizeof(PyTryBlock));
+    P("block.level", offsetof(PyTryBlock, b_level));
 #else
 #if PY_VERSION_HEX < 0x030D0000
     P("tstate.cframe", offsetof(PyThreadState, cframe));
@@ -83,6 +91,9 @@ int main(void)
 #endif
     P("iframe.previous", offsetof(_PyInterpreterFrame, previous));
     P("iframe.owner", offsetof(_PyInterpreterFrame, owner));
+    P("iframe.localsplus", offsetof(_PyInterpreterFrame, localsplus));
+    P("code.nlocalsplus", offsetof(PyCodeObject, co_nlocalsplus));
+    P("code.exceptiontable", offsetof(PyCodeObject, co_exceptiontable));
     P("owner.generator", FRAME_OWNED_BY_GENERATOR);
 #if PY_VERSION_HEX >= 0x030C0000
     P("owner.cstack", FRAME_OWNED_BY_CSTACK);
@@ -96,6 +107,10 @@ int main(void)
     P("code.firstlineno", offsetof(PyCodeObject, co_firstlineno));
     P("code.filename", offsetof(PyCodeObject, co_filename));
     P("code.name", offsetof(PyCodeObject, co_name));
+    P("code.stacksize", offsetof(PyCodeObject, co_stacksize));
+    P("type.name", offsetof(PyTypeObject, tp_name));
+    P("cfunction.ml", offsetof(PyCFunctionObject, m_ml));
+    P("cfunction.self", offsetof(PyCFunctionObject, m_self));
 #if PY_VERSION_HEX < 0x030A0000
     P("code.linetable", offsetof(PyCodeObject, co_lnotab));
 #else

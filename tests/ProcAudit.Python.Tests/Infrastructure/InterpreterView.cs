@@ -12,11 +12,18 @@ internal sealed record InterpreterView(
     [property: JsonPropertyName("pid")] int Pid,
     [property: JsonPropertyName("threads")] List<ViewThread> Threads,
     [property: JsonPropertyName("gil_native_id")] int? GilNativeId,
-    [property: JsonPropertyName("churn_native_id")] int? ChurnNativeId)
+    [property: JsonPropertyName("churn_native_id")] int? ChurnNativeId,
+    [property: JsonPropertyName("locks")] Dictionary<string, ulong>? Locks)
 {
     /// <summary>Parses the program's JSON.</summary>
     public static InterpreterView Parse(string json) =>
         JsonSerializer.Deserialize<InterpreterView>(json) ?? throw new InvalidOperationException("empty view");
+
+    /// <summary>The thread named <paramref name="name"/>.</summary>
+    public ViewThread Thread(string name) => Threads.Single(t => t.Name == name);
+
+    /// <summary>The id() of the lock the program named <paramref name="name"/>.</summary>
+    public ulong Lock(string name) => Locks?[name] ?? throw new InvalidOperationException($"the view names no lock {name}");
 }
 
 /// <summary>One thread as the interpreter sees it.</summary>
