@@ -19,7 +19,11 @@ public sealed class PythonView : IRuntimeEnricher
     /// <inheritdoc />
     public RuntimeView Enrich(ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken)
     {
-        PythonProcessView view = PythonReader.Read(process.Pid, budget, cancellationToken);
+        // The futex each blocked thread sleeps on tells a GIL waiter and a lock waiter apart (the call's first argument).
+        Dictionary<int, ulong> futexWaits = process.Threads
+            .Where(t => t.Syscall is { Shape: SyscallShape.Futex, Args.Length: > 0 })
+            .ToDictionary(t => t.Tid, t => t.Syscall!.Args[0]);
+        PythonProcessView view = PythonReader.Read(process.Pid, budget, futexWaits, cancellationToken);
         ImmutableArray<Note>.Builder notes = ImmutableArray.CreateBuilder<Note>();
         foreach (string note in view.Notes)
         {
@@ -42,6 +46,7 @@ public sealed class PythonView : IRuntimeEnricher
             {
                 PythonStack = python.Frames.Select(f => new StackFrame(f.QualifiedName ?? f.Function, f.File, f.Line)).ToImmutableArray(),
                 HoldsGil = python.HoldsGil,
+                PythonWait = PythonWaits.Of(process.Pid, python),
             };
         }).ToImmutableArray();
         if (torn > 0)

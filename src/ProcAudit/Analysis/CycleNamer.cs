@@ -65,6 +65,10 @@ internal static class CycleNamer
                     d.Process(block.From.Pid), d.Thread(block.From), AsyncStallFinder.BlockingCall(stack), AsyncStallFinder.Caller(stack), d.Flow(post.From.Pid, post.From.Flow!),
                     flow?.ContextType ?? "a SynchronizationContext", post.Object ?? ""));
             }
+            if (PythonLockEdges.NameCycle(path, d) is Cycle python)
+            {
+                return python;
+            }
             if (path.All(e => e.Reason == WaitReasons.LockHeld))
             {
                 return PatternCatalogue.LockOrderInversion.Cycle(path, new LockOrderInversionFacts.Processes(

@@ -226,6 +226,10 @@ internal sealed class Describe
     public string ManagedLockType(WaitEdge edge) =>
         _snapshot.FindProcess(edge.From.Pid)?.ManagedLocks.FirstOrDefault(l => l.Id == edge.Object)?.Type ?? edge.Object ?? "an object";
 
+    /// <summary>The kind of the Python lock a thread waits for ("threading.Lock"), when the Python view read it.</summary>
+    public string? PythonLockKind(WaitEnd waiter, string? lockId) =>
+        _snapshot.FindProcess(waiter.Pid)?.Threads.FirstOrDefault(t => t.Tid == waiter.Tid)?.PythonWait?.Lock is PythonLockInfo l && l.Object == lockId ? l.Kind : null;
+
     /// <summary>"thread 1235 (worker-a)".</summary>
     public string Thread(WaitEnd end)
     {

@@ -66,6 +66,8 @@ internal static class StallFinder
             }
         }
 
+        findings.AddRange(PythonLockEdges.Findings(snapshot, edges, inCycles, d).Where(f => !findings.Contains(f)).ToList());
+
         foreach (Finding finding in AsyncStallFinder.Find(snapshot, edges, d))
         {
             findings.Add(finding);

@@ -81,6 +81,12 @@ public static class WaitReasons
     /// <summary>An async flow whose continuation was posted to a SynchronizationContext: waits for the context's one thread to run it (inferred).</summary>
     public const string SyncContext = "sync-context";
 
+    /// <summary>A Python thread sleeping on a threading.Lock or RLock: waits for its holder (an RLock's recorded owner, observed; a Lock's, inferred).</summary>
+    public const string PythonLock = "python-lock";
+
+    /// <summary>A Python thread waiting to take the GIL: waits for the thread the interpreter records as holding it.</summary>
+    public const string PythonGil = "python-gil";
+
     /// <summary>Blocked reading an eventfd whose count is 0: waits for another holder to write to it.</summary>
     public const string ReadEmptyEventfd = "read-empty-eventfd";
 }

@@ -39,6 +39,7 @@ internal sealed partial class WaitGraphBuilder
         {
             builder.AddManaged(process);
             builder.AddAsync(process);
+            builder._edges.AddRange(PythonLockEdges.For(process));
         }
         foreach (ProcessInfo process in snapshot.Processes)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace ProcAudit;
 
@@ -31,6 +32,13 @@ public sealed record ThreadInfo
 
     /// <summary>For a Python thread: true when it holds the GIL (read where the interpreter records it); null when unknown or not Python.</summary>
     public bool? HoldsGil { get; init; }
+
+    /// <summary>
+    /// For a Python thread: the threading lock or the GIL it sleeps on, and the waited-for locks it is inside a
+    /// <c>with</c> block of; absent when it has none or the Python view did not read them.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PythonWaitInfo? PythonWait { get; init; }
 
     /// <summary>User plus system CPU time in clock ticks.</summary>
     public long CpuTicks { get; init; }

@@ -12,9 +12,15 @@ internal static class Audits
     /// until <paramref name="formed"/> holds; returns the last audit either way, so the assertions
     /// that follow show what was really seen.
     /// </summary>
-    public static AuditResult Until(int pid, Func<AuditResult, bool> formed, TimeSpan? timeout = null, TimeSpan? interval = null)
+    public static AuditResult Until(int pid, Func<AuditResult, bool> formed, TimeSpan? timeout = null, TimeSpan? interval = null) =>
+        Until(new Auditor(new AuditOptions { Interval = interval ?? TimeSpan.FromMilliseconds(500) }), pid, formed, timeout);
+
+    /// <summary>As <see cref="Until(int, Func{AuditResult, bool}, TimeSpan?, TimeSpan?)"/>, with the runtime views (Python, Go, .NET) on.</summary>
+    public static AuditResult UntilWithViews(int pid, Func<AuditResult, bool> formed, TimeSpan? timeout = null) =>
+        Until(new Auditor(new AuditOptions { Enrichers = Views.RuntimeViews.Default() }), pid, formed, timeout ?? TimeSpan.FromSeconds(30));
+
+    private static AuditResult Until(Auditor auditor, int pid, Func<AuditResult, bool> formed, TimeSpan? timeout)
     {
-        Auditor auditor = new(new AuditOptions { Interval = interval ?? TimeSpan.FromMilliseconds(500) });
         DateTime deadline = DateTime.UtcNow + (timeout ?? s_defaultTimeout);
         AuditResult result = auditor.Audit(pid);
         while (!formed(result) && DateTime.UtcNow < deadline)

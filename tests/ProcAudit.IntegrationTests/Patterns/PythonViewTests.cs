@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using ProcAudit.IntegrationTests.Infrastructure;
+using static ProcAudit.IntegrationTests.Infrastructure.PythonScripts;
 
 namespace ProcAudit.IntegrationTests.Patterns;
 
@@ -23,7 +24,7 @@ public sealed class PythonViewTests
                 out = p.stdout.read()
                 err = p.stderr.read()
                 """);
-            using Scenario tree = Scenario.StartProgram(Python(), script);
+            using Scenario tree = Scenario.StartProgram(Python3(), script);
             Audits.UntilVerdict(tree.Pid, Analysis.Verdict.Deadlock);
 
             CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture), "--json", "-");
@@ -57,7 +58,7 @@ public sealed class PythonViewTests
                 p.wait()
                 out, _ = p.communicate()
                 """);
-            using Scenario tree = Scenario.StartProgram(Python(), script);
+            using Scenario tree = Scenario.StartProgram(Python3(), script);
             Audits.UntilVerdict(tree.Pid, Analysis.Verdict.Deadlock);
 
             CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture));
@@ -94,7 +95,7 @@ public sealed class PythonViewTests
                     p.join()
                     print(len(q.get()))
                 """);
-            using Scenario tree = Scenario.StartProgram(Python(), script);
+            using Scenario tree = Scenario.StartProgram(Python3(), script);
             Audits.UntilVerdict(tree.Pid, Analysis.Verdict.Deadlock);
 
             CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture));
@@ -131,8 +132,8 @@ public sealed class PythonViewTests
                     for i in range(4):
                         ex.submit(work, i)
                 """);
-            using Scenario idle = Scenario.StartProgram(Python(), server);
-            using Scenario busy = Scenario.StartProgram(Python(), pool);
+            using Scenario idle = Scenario.StartProgram(Python3(), server);
+            using Scenario busy = Scenario.StartProgram(Python3(), pool);
             Auditor auditor = new(new AuditOptions { Enrichers = Views.RuntimeViews.Default() });
 
             AuditResult quiet = Audits.Until(idle.Pid, r => r.Analysis.Verdict == Analysis.Verdict.Idle);
@@ -153,15 +154,5 @@ public sealed class PythonViewTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static string Python() =>
-        Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
-
-    private static string Write(string dir, string name, string text)
-    {
-        string path = Path.Combine(dir, name);
-        File.WriteAllText(path, text + "\n");
-        return path;
     }
 }

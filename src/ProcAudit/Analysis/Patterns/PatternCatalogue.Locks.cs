@@ -22,6 +22,9 @@ internal static partial class PatternCatalogue
                 ThreadsInversion(m.Process, m.A, "the lock on " + m.TypeA, m.B, "the lock on " + m.TypeB, "locks", OneEdgeInferred(m.Inferred)),
             LockOrderInversionFacts.Mutexes x =>
                 ThreadsInversion(x.Process, x.A, "mutex " + x.AddressA, x.B, "mutex " + x.AddressB, "mutexes", " (owners read from the mutexes in memory, so inferred)"),
+            LockOrderInversionFacts.PythonLocks p =>
+                ThreadsInversion(p.Process, p.A, p.LockA, p.B, p.LockB, "locks",
+                    p.Inferred ? " (holders inferred: a threading.Lock records no owner; each holder is the only thread inside `with` on the lock the other waits for)" : ""),
             LockOrderInversionFacts.Goroutines g =>
                 $"In {g.Process}, {g.A} waits for {g.LockA}, held by {g.B}, while {g.B} waits for {g.LockB}, held by {g.A}: " +
                 $"the two goroutines take the same locks in opposite order ({HolderEvidence(g.EvidenceA, g.EvidenceB)}).",
@@ -32,6 +35,7 @@ internal static partial class PatternCatalogue
             LockOrderInversionFacts.Processes => "Take the locks in one global order everywhere (e.g. by path), or take the second one with a timeout and back off.",
             LockOrderInversionFacts.Monitors => "Take the locks in one global order in every thread, or use Monitor.TryEnter with a timeout for the second one.",
             LockOrderInversionFacts.Mutexes => "Take the mutexes in one global order in every thread, or use a try-lock with back-off for the second one.",
+            LockOrderInversionFacts.PythonLocks => "Take the locks in one global order in every thread (nest the `with` statements the same way everywhere), or take the second with lock.acquire(timeout=...) and back off when it fails.",
             LockOrderInversionFacts.Goroutines => "Take the locks in one global order in every goroutine (e.g. by account id or address), or take the second with TryLock and back off.",
             _ => throw new ArgumentOutOfRangeException(nameof(f)),
         });
@@ -54,13 +58,25 @@ internal static partial class PatternCatalogue
                 $"In {m.Process}, {m.Waiters.Length} thread{Plural(m.Waiters.Length)} ({string.Join(", ", m.Waiters)}) wait{Singular(m.Waiters.Length)} for the lock on {m.LockType ?? "an object"}, " +
                 $"owned by {m.Owner}, which is itself blocked{(m.Where is null ? "" : " in " + m.Where)} while it holds the lock.",
             LockHolderBlockedFacts.GoroutineHolder g => GoLockHeld(g.Held),
+            LockHolderBlockedFacts.PythonHolder p =>
+                $"In {p.Process}, {p.Waiters.Length} thread{Plural(p.Waiters.Length)} ({string.Join(", ", p.Waiters)}) wait{Singular(p.Waiters.Length)} for {p.Lock}, " +
+                $"held by {p.Holder}, which is itself blocked {p.BlockedIn} while it holds the lock{InferredFrom(p.Inferred)}.",
             _ => throw new ArgumentOutOfRangeException(nameof(f)),
         },
         f => f switch
         {
+            LockHolderBlockedFacts.PythonHolder => "Do not block while holding a lock: do the I/O outside the `with lock:` block (copy what you need under the lock), or give the blocking call a timeout (socket.settimeout) so the lock is released.",
             LockHolderBlockedFacts.ThreadOwner => "Do not block while holding a lock (a full bounded queue, I/O, another lock): move the blocking call out of the lock, or bound it with a timeout.",
             _ => "Do not block while holding a lock (a channel operation, I/O, another lock): release it first, or bound the blocking call with a timeout or context.",
         });
+
+    /// <summary>Python threads wait for the GIL while its holder is blocked in a call that did not release it.</summary>
+    public static readonly FindingPattern<GilHolderBlockedFacts> GilHolderBlocked = new(
+        "gil-holder-blocked",
+        "the GIL held across a blocking call",
+        f => $"In {f.Process}, {f.Waiters.Length} thread{Plural(f.Waiters.Length)} ({string.Join(", ", f.Waiters)}) wait{Singular(f.Waiters.Length)} for the GIL, held by {f.Holder}, " +
+            $"which keeps it in a call that did not release it (a C extension, or a function called through ctypes.PyDLL) and is blocked {f.BlockedIn}: no other thread can run Python until that call returns.",
+        _ => "Release the GIL around blocking calls in C (Py_BEGIN_ALLOW_THREADS ... Py_END_ALLOW_THREADS); call blocking C functions through ctypes.CDLL, which releases it, not ctypes.PyDLL; or bound the call with a timeout.");
 
     /// <summary>A goroutine holds a lock while it blocks sending on a channel; every later taker of the lock waits behind it.</summary>
     public static readonly FindingPattern<GoLockHeldFacts> LockHeldAcrossBlockingSend = new(
@@ -117,6 +133,15 @@ internal abstract record LockOrderInversionFacts
     /// <param name="AddressB">The mutex it waits for, owned by the first.</param>
     public sealed record Mutexes(string Process, string A, string AddressA, string B, string AddressB) : LockOrderInversionFacts;
 
+    /// <summary>Two threads of one Python process on threading locks.</summary>
+    /// <param name="Process">The process.</param>
+    /// <param name="A">The first thread, with its script's line (<see cref="Describe.PythonWhere"/>).</param>
+    /// <param name="LockA">The lock it waits for ("threading.Lock 0x7f...").</param>
+    /// <param name="B">The second thread, its holder.</param>
+    /// <param name="LockB">The lock it waits for, held by the first.</param>
+    /// <param name="Inferred">True when a holder was inferred (a Lock records no owner).</param>
+    public sealed record PythonLocks(string Process, string A, string LockA, string B, string LockB, bool Inferred) : LockOrderInversionFacts;
+
     /// <summary>Two goroutines of one Go process on sync locks.</summary>
     /// <param name="Process">The process.</param>
     /// <param name="A">The first goroutine (<see cref="Describe.Goroutine"/>).</param>
@@ -152,7 +177,21 @@ internal abstract record LockHolderBlockedFacts
 
     /// <param name="Held">The lock, its holder and what the holder waits on.</param>
     public sealed record GoroutineHolder(GoLockHeldFacts Held) : LockHolderBlockedFacts;
+
+    /// <param name="Process">The Python process.</param>
+    /// <param name="Waiters">The threads sleeping on the lock, with their lines.</param>
+    /// <param name="Lock">The lock ("threading.Lock 0x7f...").</param>
+    /// <param name="Holder">The holding thread, with its line.</param>
+    /// <param name="BlockedIn">Where the holder is blocked ("in sendto on fd 3 (...)").</param>
+    /// <param name="Inferred">Why the holder is taken as such, when the lock records no owner.</param>
+    public sealed record PythonHolder(string Process, ImmutableArray<string> Waiters, string Lock, string Holder, string BlockedIn, string? Inferred) : LockHolderBlockedFacts;
 }
+
+/// <param name="Process">The Python process.</param>
+/// <param name="Waiters">The threads waiting for the GIL, with their lines.</param>
+/// <param name="Holder">The thread holding it, with its line.</param>
+/// <param name="BlockedIn">Where the holder is blocked.</param>
+internal sealed record GilHolderBlockedFacts(string Process, ImmutableArray<string> Waiters, string Holder, string BlockedIn);
 
 /// <param name="Process">The Go process.</param>
 /// <param name="Holder">The goroutine holding the lock (<see cref="Describe.Goroutine"/>).</param>

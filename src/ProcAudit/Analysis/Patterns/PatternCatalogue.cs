@@ -38,6 +38,7 @@ internal static partial class PatternCatalogue
         BacklogFull,
         LockHolderBlocked,
         LockHeldAcrossBlockingSend,
+        GilHolderBlocked,
         ThreadPoolStarvation,
         ChannelReaderBlocked,
         ChanSendNoReceiver,
