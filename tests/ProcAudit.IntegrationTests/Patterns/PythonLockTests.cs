@@ -71,6 +71,13 @@ public sealed class PythonLockTests
             Assert.Matches($@"thread {two} \(python[\d.]*\) \(abba\.py:12 in two\)", cycle.Summary);
             Assert.Contains("inside a `with` block on it (in one, now at abba.py:7)", string.Join("\n", cycle.Waits.Select(e => e.Evidence)));
             Assert.Contains("inside a `with` block on it (in two, now at abba.py:12)", string.Join("\n", cycle.Waits.Select(e => e.Evidence)));
+
+            // Through the command-line tool: exit 2, the cycle in the text, the lock waits in the JSON.
+            CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture), "--json", "-");
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains($"[lock-order-inversion] In python", run.Stderr);
+            Assert.Contains("\"pythonWait\"", run.Stdout);
+            Assert.Contains("\"reason\": \"python-lock\"", run.Stdout);
         }
         finally
         {
