@@ -15,6 +15,7 @@ public class PythonReadBenchmark
 {
     private Process? _program;
     private string _view = "";
+    private Dictionary<int, ulong> _futex = new();
 
     [Params("3.9", "3.11", "3.13")]
     public string Version { get; set; } = "";
@@ -44,13 +45,14 @@ public class PythonReadBenchmark
             }
         }
 
+        _futex = FutexWaits(_program.Id);
         PythonProcessView check = Read();
         if (check.Threads.Length != Threads || check.Notes.Length > 0)
         {
             throw new InvalidOperationException($"read {check.Threads.Length} threads: {string.Join("; ", check.Notes)}");
         }
 
-        Console.WriteLine($"// one read: {check.Threads.Length} threads, {check.Threads.Sum(t => t.Frames.Length)} frames, {check.MemoryReads} reads, {check.BytesRead} bytes from /proc/PID/mem");
+        Console.WriteLine($"// one read: {check.Threads.Length} threads, {check.Threads.Sum(t => t.Frames.Length)} frames, {check.Threads.Count(t => t.WaitsForLock is not null)} lock waits, {check.MemoryReads} reads, {check.BytesRead} bytes from /proc/PID/mem");
     }
 
     [GlobalCleanup]
@@ -61,6 +63,22 @@ public class PythonReadBenchmark
         File.Delete(_view);
     }
 
-    [Benchmark(Description = "read every Python thread: TID, GIL, frames")]
-    public PythonProcessView Read() => PythonReader.Read(_program!.Id, TimeSpan.FromSeconds(30));
+    /// <summary>As the Python view reads: with the futex each blocked thread sleeps on, so every idle thread's Event lock is looked for too.</summary>
+    [Benchmark(Description = "read every Python thread: TID, GIL, frames, the lock each waits on")]
+    public PythonProcessView Read() => PythonReader.Read(_program!.Id, TimeSpan.FromSeconds(30), _futex);
+
+    private static Dictionary<int, ulong> FutexWaits(int pid)
+    {
+        Dictionary<int, ulong> waits = new();
+        foreach (string task in Directory.GetDirectories($"/proc/{pid}/task"))
+        {
+            string[] fields = File.ReadAllText(Path.Combine(task, "syscall")).Split(' ');
+            if (fields.Length > 1 && fields[0] == "202")
+            {
+                waits[int.Parse(Path.GetFileName(task), System.Globalization.CultureInfo.InvariantCulture)] = Convert.ToUInt64(fields[1], 16);
+            }
+        }
+
+        return waits;
+    }
 }

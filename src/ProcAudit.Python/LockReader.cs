@@ -22,11 +22,15 @@ internal sealed class LockReader
     private const int MaxSlots = 4096;
     private const int MaxName = 48;
     private const ulong MaxUserAddress = 0x7fff_ffff_ffff;
+    private const int MaxCached = 100_000;
 
     private readonly ITargetMemory _memory;
     private readonly PythonLayout _layout;
     private readonly ObjectReader _objects;
     private readonly Dictionary<ulong, string?> _names = new Dictionary<ulong, string?>();
+
+    // Object headers already read in this walk, by address: threads share most objects their frames refer to.
+    private readonly Dictionary<ulong, byte[]?> _headers = new Dictionary<ulong, byte[]?>();
 
     public LockReader(ITargetMemory memory, PythonLayout layout, ObjectReader objects)
     {
@@ -79,12 +83,12 @@ internal sealed class LockReader
     /// <summary>The lock object at <paramref name="address"/>; null when it is not one.</summary>
     public PythonLock? LockAt(ulong address)
     {
-        Span<byte> raw = stackalloc byte[ObjectBytes];
-        if (!Plausible(address) || !_memory.TryRead(address, raw))
+        if (Header(address) is not byte[] bytes)
         {
             return null;
         }
 
+        ReadOnlySpan<byte> raw = bytes;
         string? type = TypeName(BinaryPrimitives.ReadUInt64LittleEndian(raw[_layout.ObjectType..]));
         ulong semaphore = BinaryPrimitives.ReadUInt64LittleEndian(raw[LockSemaphore..]);
         return type switch
@@ -105,17 +109,39 @@ internal sealed class LockReader
     /// <summary>A bound built-in method (builtin_function_or_method): the object it is bound to and its name.</summary>
     private (ulong Self, string Name)? BoundBuiltin(ulong address)
     {
-        Span<byte> raw = stackalloc byte[Math.Max(_layout.CFunctionMl, _layout.CFunctionSelf) + 8];
-        if (!Plausible(address) || !_memory.TryRead(address, raw)
-            || TypeName(BinaryPrimitives.ReadUInt64LittleEndian(raw[_layout.ObjectType..])) != "builtin_function_or_method")
+        if (Header(address) is not byte[] bytes
+            || TypeName(BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(_layout.ObjectType))) != "builtin_function_or_method")
         {
             return null;
         }
+
+        ReadOnlySpan<byte> raw = bytes;
 
         // PyMethodDef starts with ml_name.
         ulong? name = _memory.Word(BinaryPrimitives.ReadUInt64LittleEndian(raw[_layout.CFunctionMl..]));
         string? text = name is ulong at ? CString(at) : null;
         return text is null ? null : (BinaryPrimitives.ReadUInt64LittleEndian(raw[_layout.CFunctionSelf..]), text);
+    }
+
+    /// <summary>The first bytes of the object at <paramref name="address"/> (enough for a lock or a bound method), read once.</summary>
+    private byte[]? Header(ulong address)
+    {
+        if (!Plausible(address))
+        {
+            return null;
+        }
+
+        if (!_headers.TryGetValue(address, out byte[]? bytes))
+        {
+            bytes = new byte[Math.Max(ObjectBytes, Math.Max(_layout.CFunctionMl, _layout.CFunctionSelf) + 8)];
+            bytes = _memory.TryRead(address, bytes) ? bytes : null;
+            if (_headers.Count < MaxCached)
+            {
+                _headers[address] = bytes;
+            }
+        }
+
+        return bytes;
     }
 
     /// <summary>Every slot of the frame: its locals, cells and free variables, then its whole value stack.</summary>
