@@ -29,7 +29,7 @@ internal static class CycleNamer
             {
                 return PatternCatalogue.WaitBeforeDrain.Cycle(path, new WaitBeforeDrainFacts(
                     Actor(wait.From, d), d.Relation(wait.From.Pid, wait.To.Pid), d.Process(wait.To.Pid), Actor(write.From, d),
-                    Side(write, d, full.Contains(write.Object!)), d.Capacity(write.Object!), wait.From.Pid, DrainSiteOf(d.PythonWhere(wait.From)), inferred));
+                    Side(write, d, full.Contains(write.Object!)), d.Capacity(write.Object!), wait.From.Pid, DrainSiteOf(d.PythonCallee(wait.From)), inferred));
             }
             if (path.All(e => e.Reason == WaitReasons.SendFullSocket))
             {
@@ -83,11 +83,16 @@ internal static class CycleNamer
     /// <summary>The pipe a wait is on, as the waiter holds it.</summary>
     private static PipeSide Side(WaitEdge e, Describe d, bool full) => new(d.StreamName(e.Object!), e.Fd, e.Object!, d.Fill(e.Object!, full));
 
-    /// <summary>Where a Python parent waits for its child, from the library call its own line is in.</summary>
-    private static DrainSite DrainSiteOf(string pythonWhere) =>
-        pythonWhere.EndsWith(", in Popen.wait)", StringComparison.Ordinal) ? DrainSite.PopenWait
-        : pythonWhere.EndsWith(", in BaseProcess.join)", StringComparison.Ordinal) ? DrainSite.ProcessJoin
-        : DrainSite.Other;
+    /// <summary>
+    /// Where a Python parent waits for its child, from the library call its own line is in: matched by the
+    /// library's file and the function, since interpreters before 3.11 record "wait", not "Popen.wait".
+    /// </summary>
+    private static DrainSite DrainSiteOf(StackFrame? call) => call switch
+    {
+        { Function: "Popen.wait" or "wait", File: string f } when f.EndsWith("/subprocess.py", StringComparison.Ordinal) => DrainSite.PopenWait,
+        { Function: "BaseProcess.join" or "join", File: string f } when f.EndsWith("/multiprocessing/process.py", StringComparison.Ordinal) => DrainSite.ProcessJoin,
+        _ => DrainSite.Other,
+    };
 
     private static string Address(string futexId) => futexId[(futexId.LastIndexOf(':') + 1)..];
 

@@ -154,10 +154,28 @@ internal sealed class Describe
             return $" ({role}{System.IO.Path.GetFileName(inner.File)}:{inner.Line} in {inner.Function})";
         }
         // The library call the program's line is in says how it waits (Popen.wait, Process.join).
-        int at = t.PythonStack.IndexOf(own);
-        string callee = at > 0 ? $", in {t.PythonStack[at - 1].Function}" : "";
+        string callee = PythonCallee(end) is StackFrame call ? $", in {LibraryName(call)}" : "";
         return $" ({System.IO.Path.GetFileName(own.File)}:{own.Line} in {own.Function}{callee})";
     }
+
+    /// <summary>The interpreter-library call a Python thread's own innermost line is in (subprocess.py's Popen.wait), when the view read one.</summary>
+    public StackFrame? PythonCallee(WaitEnd end)
+    {
+        ThreadInfo? t = _snapshot.FindProcess(end.Pid)?.Threads.FirstOrDefault(x => x.Tid == (end.Tid ?? end.Pid));
+        if (t is null || t.PythonStack.IsDefaultOrEmpty || t.PythonStack.FirstOrDefault(x => !IsPythonLibrary(x.File)) is not StackFrame own)
+        {
+            return null;
+        }
+        int at = t.PythonStack.IndexOf(own);
+        return at > 0 ? t.PythonStack[at - 1] : null;
+    }
+
+    /// <summary>
+    /// "Popen.wait" where the interpreter records qualified names (3.11+); before that a code object holds only
+    /// "wait", so the library file says whose it is: "wait (subprocess.py)".
+    /// </summary>
+    private static string LibraryName(StackFrame call) =>
+        call.Function.Contains('.', StringComparison.Ordinal) || call.File is null ? call.Function : $"{call.Function} ({System.IO.Path.GetFileName(call.File)})";
 
     /// <summary>The interpreter's own library (subprocess.py, threading.py), not the program's code.</summary>
     private static bool IsPythonLibrary(string? file) =>
