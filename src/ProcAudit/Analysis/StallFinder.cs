@@ -93,13 +93,14 @@ internal static class StallFinder
             }
         }
 
-        // A reader that waits in a poller (Go's netpoller, .NET's socket engine, epoll) shows no read():
+        // A reader that waits in a poller (Go's netpoller, .NET's socket engine, epoll, a poll set) shows no read():
         // its edge stands in for the blocked thread, and an inferred one says so.
         foreach (WaitEdge e in edges.Where(e => e.Reason == WaitReasons.ReadEmptyPipe && !inCycles.Contains(e)
-            && (e.Certainty == Certainty.Inferred || e.From.Goroutine is not null)))
+            && (e.Certainty == Certainty.Inferred || e.From.Goroutine is not null || Polls(snapshot, e.From))))
         {
             if (snapshot.FindProcess(e.From.Pid) is ProcessInfo reader && e.Object is string id && snapshot.FindPipe(id) is PipeInfo pipe
-                && LeakedWriteEnd(snapshot, reader, e.Fd, pipe, d, looksLikeRuntimeLoop: false, who: WaitingForOutput(reader, d) ?? d.Who(e.From),
+                && LeakedWriteEnd(snapshot, reader, e.Fd, pipe, d, looksLikeRuntimeLoop: false,
+                    who: WaitingForOutput(reader, d) ?? (Polls(snapshot, e.From) ? d.Who(e.From) + d.PythonWhere(e.From) : d.Who(e.From)),
                     inferred: e.Certainty == Certainty.Inferred ? e.Evidence : null) is Finding finding && !findings.Any(f => f.Kind == finding.Kind && f.Object == finding.Object))
             {
                 findings.Add(finding);
@@ -126,6 +127,11 @@ internal static class StallFinder
         }
         return findings.ToImmutableArray();
     }
+
+    /// <summary>A thread blocked in poll or select (its set, not one fd, is what it waits on).</summary>
+    private static bool Polls(Snapshot snapshot, WaitEnd end) =>
+        end.Tid is int tid && end.Goroutine is null && end.Flow is null
+        && snapshot.FindProcess(end.Pid)?.Threads.FirstOrDefault(t => t.Tid == tid)?.Syscall?.Shape == SyscallShape.Poll;
 
     /// <summary>
     /// A .NET thread in Process.WaitForExit with no child left to wait for waits for the redirected

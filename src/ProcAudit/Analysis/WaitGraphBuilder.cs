@@ -52,6 +52,13 @@ internal sealed partial class WaitGraphBuilder
                 builder.AddGoroutines(process);
             }
         }
+        foreach (ProcessInfo process in snapshot.Processes)
+        {
+            foreach (ThreadInfo thread in process.Threads)
+            {
+                builder.AddPolled(process, thread);
+            }
+        }
         return builder._edges.Distinct().ToImmutableArray();
     }
 
@@ -169,7 +176,7 @@ internal sealed partial class WaitGraphBuilder
         foreach (int writer in writers)
         {
             _edges.Add(new WaitEdge(new WaitEnd(process.Pid), new WaitEnd(writer), fd.Target, WaitReasons.ReadEmptyPipe, Certainty.Inferred,
-                $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd}, the read end of {fd.Target}, which is empty and whose writer {writer} {(IsBlocked(writer) ? "is itself blocked" : WillNotWrite(writer) && _snapshot.FindProcess(writer)?.State is "T" or "t" ? "is stopped" : "sleeps")}", fd.Fd));
+                $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd}, the read end of {fd.Target}, which is empty and whose writer {writer} {WriterState(writer)}", fd.Fd));
         }
     }
 

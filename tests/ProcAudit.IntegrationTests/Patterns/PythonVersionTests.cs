@@ -80,25 +80,16 @@ public sealed class PythonVersionTests
     private static string Hang(string version, string file, string script, out int pid, out string name)
     {
         string python = Interpreters.Executable(version);
-        string dir = Directory.CreateTempSubdirectory("procaudit-python-version-").FullName;
-        try
-        {
-            string path = Path.Combine(dir, file);
-            File.WriteAllText(path, script + "\n");
-            using Scenario tree = Scenario.StartProgram(python, path);
-            AuditResult formed = Audits.UntilVerdict(tree.Pid, Analysis.Verdict.Deadlock, TimeSpan.FromSeconds(30));
-            Assert.True(formed.Analysis.Verdict == Analysis.Verdict.Deadlock, $"{version}: {formed.Analysis.Verdict}: {string.Join(" | ", formed.Analysis.Findings.Select(f => f.Summary))}");
+        using PythonScripts scripts = new();
+        using Scenario tree = Scenario.StartProgram(python, scripts.Write(file, script));
+        AuditResult formed = Audits.UntilVerdict(tree.Pid, Analysis.Verdict.Deadlock, TimeSpan.FromSeconds(30));
+        Assert.True(formed.Analysis.Verdict == Analysis.Verdict.Deadlock, $"{version}: {formed.Analysis.Verdict}: {string.Join(" | ", formed.Analysis.Findings.Select(f => f.Summary))}");
 
-            CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture));
+        CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture));
 
-            Assert.True(run.ExitCode == 2, $"{version}: exit {run.ExitCode}\n{run.Stdout}\n{run.Stderr}");
-            pid = tree.Pid;
-            name = formed.Snapshot.FindProcess(tree.Pid)!.Name;
-            return run.Stdout;
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        Assert.True(run.ExitCode == 2, $"{version}: exit {run.ExitCode}\n{run.Stdout}\n{run.Stderr}");
+        pid = tree.Pid;
+        name = formed.Snapshot.FindProcess(tree.Pid)!.Name;
+        return run.Stdout;
     }
 }
