@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace ProcAudit.Tests.Reporting;
+namespace ProcAudit.TestSupport;
 
 /// <summary>A node as Graphviz read it: its label after DOT's unescaping, its shape, and whether it is marked outside the tree (dashed).</summary>
 internal sealed record DotNode(string Name, string Label, string Shape, bool Outside);
