@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using ProcAudit.Analysis.Patterns;
+using ProcAudit.Runtimes;
 
 namespace ProcAudit.Analysis;
 
@@ -82,20 +83,14 @@ internal static class EndFindings
         };
     }
 
-    /// <summary>"thread 3305 dn: futex (wchan futex_do_wait)", or a goroutine with its wait.</summary>
+    /// <summary>"thread 3305 dn: futex (wchan futex_do_wait)", or a runtime view's waiter (a goroutine, a flow) with its wait.</summary>
     private static string ThreadLine(Snapshot snapshot, WaitEnd w, Describe d)
     {
+        if (RuntimeRegistry.WaitLine(d, w) is string viewed)
+        {
+            return viewed;
+        }
         ProcessInfo? p = snapshot.FindProcess(w.Pid);
-        if (w.Flow is string flow)
-        {
-            AsyncFlowInfo? f = p?.AsyncFlows.FirstOrDefault(x => x.Id == flow);
-            return $"{d.Flow(w.Pid, flow)}: awaits {f?.Awaits}{(f?.WaitsOn is string on ? " " + on : "")}";
-        }
-        if (w.Goroutine is not null)
-        {
-            GoroutineInfo? g = p?.Goroutines.FirstOrDefault(x => x.Id == w.Goroutine);
-            return $"{d.Goroutine(w)}: {g?.WaitReason ?? g?.State}{(g?.WaitsOn is string on ? " on " + on : "")}";
-        }
         ThreadInfo? t = p?.Threads.FirstOrDefault(x => x.Tid == w.Tid);
         if (t is null)
         {

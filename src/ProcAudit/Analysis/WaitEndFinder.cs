@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using ProcAudit.Kinds;
+using ProcAudit.Runtimes;
 
 namespace ProcAudit.Analysis;
 
@@ -18,18 +20,19 @@ internal sealed class WaitEndFinder
     private readonly HashSet<WaitEnd> _visiting = new();
     private readonly Dictionary<(int Pid, int Tid), OwnWait> _ownWaits = new();
 
-    private WaitEndFinder(Snapshot snapshot, ImmutableArray<WaitEdge> edges, Describe d)
+    private WaitEndFinder(KindScope scope, ImmutableArray<WaitEdge> edges, Describe d)
     {
-        _snapshot = snapshot;
+        _snapshot = scope.Snapshot;
         _from = edges.ToLookup(e => e.From);
-        _own = new OwnWaits(snapshot);
+        _own = new OwnWaits(scope);
         _d = d;
     }
 
     /// <summary>Where each waiting thread or goroutine of the audited tree ends, in process and thread order.</summary>
-    public static ImmutableArray<WaitOutcome> Find(Snapshot snapshot, ImmutableArray<WaitEdge> edges, Describe d)
+    public static ImmutableArray<WaitOutcome> Find(KindScope scope, ImmutableArray<WaitEdge> edges, Describe d)
     {
-        WaitEndFinder finder = new(snapshot, edges, d);
+        Snapshot snapshot = scope.Snapshot;
+        WaitEndFinder finder = new(scope, edges, d);
         ImmutableArray<WaitOutcome>.Builder outcomes = ImmutableArray.CreateBuilder<WaitOutcome>();
         foreach (ProcessInfo process in snapshot.Processes.Where(p => p.InTree && p.State != "Z" && !p.KernelThread))
         {
@@ -45,11 +48,11 @@ internal sealed class WaitEndFinder
     /// <summary>The program's own threads and goroutines: not a runtime's housekeeping, not its own goroutines.</summary>
     private static IEnumerable<WaitEnd> Waiters(ProcessInfo process)
     {
-        foreach (ThreadInfo t in process.Threads.Where(t => !RuntimeThreads.IsHousekeeping(process, t)))
+        foreach (ThreadInfo t in process.Threads.Where(t => !RuntimeRegistry.IsHousekeeping(process, t)))
         {
             yield return new WaitEnd(process.Pid, t.Tid);
         }
-        foreach (GoroutineInfo g in process.Goroutines.Where(g => !Describe.IsRuntimeGoroutine(g)))
+        foreach (GoroutineInfo g in process.Goroutines.Where(g => !GoWords.IsRuntimeGoroutine(g)))
         {
             yield return new WaitEnd(process.Pid, Goroutine: g.Id);
         }
@@ -251,9 +254,9 @@ internal sealed class WaitEndFinder
             {
                 continue;
             }
-            bool housekeeping = RuntimeThreads.IsHousekeeping(process, t);
-            // A Go runtime thread with a time limit keeps a timer (time.Sleep, a Ticker, time.After) for some goroutine.
-            if (housekeeping && !(process.Runtime == "go" && t.Syscall?.Timer is not null))
+            bool housekeeping = RuntimeRegistry.IsHousekeeping(process, t);
+            // A runtime thread with a time limit may keep a timer for the program (Go's time.Sleep, a Ticker, time.After).
+            if (housekeeping && !(RuntimeRegistry.For(process.Runtime)?.KeepsProgramTimers == true && t.Syscall?.Timer is not null))
             {
                 continue;
             }
@@ -262,7 +265,7 @@ internal sealed class WaitEndFinder
                 leads.Add(Resolve(other));
             }
         }
-        foreach (GoroutineInfo g in process.Goroutines.Where(g => !Describe.IsRuntimeGoroutine(g)))
+        foreach (GoroutineInfo g in process.Goroutines.Where(g => !GoWords.IsRuntimeGoroutine(g)))
         {
             WaitEnd other = new(process.Pid, Goroutine: g.Id);
             if (other != node && !_visiting.Contains(other) && (g.Moved || _from[new WaitEnd(process.Pid, Goroutine: g.Id)].Any() || g.Fd is not null || g.WaitReason == "sleep" || g.State is "syscall" or "running" or "runnable"))
