@@ -20,6 +20,17 @@ internal sealed class DotNetModule : RuntimeViewModule
 
     public override string? Who(Describe d, WaitEnd end) => end.Flow is string flow ? $"{d.Process(end.Pid)} {DotNetWords.Flow(d, end.Pid, flow)}" : null;
 
+    /// <summary>A flow by its innermost awaiting method, or its id when its frames were not read.</summary>
+    public override string? WaiterDetail(ProcessInfo? process, WaitEnd end)
+    {
+        if (end.Flow is not string flow)
+        {
+            return null;
+        }
+        AsyncFlowInfo? f = process?.AsyncFlows.FirstOrDefault(x => x.Id == flow);
+        return $"async {(f is null || f.Frames.IsDefaultOrEmpty ? flow : f.Frames[^1])}";
+    }
+
     public override string? WaitLine(Describe d, WaitEnd end)
     {
         if (end.Flow is not string flow)

@@ -23,6 +23,8 @@ internal sealed class GoModule : RuntimeViewModule
 
     public override string? Who(Describe d, WaitEnd end) => end.Goroutine is null ? null : $"{d.Process(end.Pid)} {GoWords.Goroutine(d, end)}";
 
+    public override string? WaiterDetail(ProcessInfo? process, WaitEnd end) => end.Goroutine is long g ? $"goroutine {g}" : null;
+
     /// <summary>A goroutine by the library call it waits in; a thread by the goroutine in a system call on it.</summary>
     public override string? Actor(Describe d, WaitEnd end) =>
         end.Goroutine is not null ? d.Who(end)

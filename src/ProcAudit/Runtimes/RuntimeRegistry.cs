@@ -38,6 +38,9 @@ internal static class RuntimeRegistry
     /// <summary>The name of a waiter only a view knows (a goroutine, an async flow), or null.</summary>
     public static string? Who(Describe d, WaitEnd end) => Modules.Select(m => m.Who(d, end)).FirstOrDefault(w => w is not null);
 
+    /// <summary>Which waiter of a process a report names, when a view knows it; null otherwise.</summary>
+    public static string? WaiterDetail(ProcessInfo? process, WaitEnd end) => Modules.Select(m => m.WaiterDetail(process, end)).FirstOrDefault(w => w is not null);
+
     /// <summary>A waiter named as the actor of a cycle by the view it runs in, or null.</summary>
     public static string? Actor(Describe d, WaitEnd end) => Modules.Select(m => m.Actor(d, end)).FirstOrDefault(a => a is not null);
 

@@ -37,6 +37,9 @@ internal abstract class RuntimeViewModule
     /// <summary>A waiter only this view knows (a goroutine, an async flow) in a sentence; null for any other.</summary>
     public virtual string? Who(Describe d, WaitEnd end) => null;
 
+    /// <summary>Which of <paramref name="process"/>'s waiters a report names (<c>goroutine 7</c>, <c>async Abba.Flow</c>) when it is one only this view knows; null for any other.</summary>
+    public virtual string? WaiterDetail(ProcessInfo? process, WaitEnd end) => null;
+
     /// <summary>A waiter that is, or runs on, one of this view's own (a goroutine in a system call on that thread), named as its actor in a cycle; null otherwise.</summary>
     public virtual string? Actor(Describe d, WaitEnd end) => null;
 
