@@ -1,7 +1,7 @@
 using ProcAudit.Enrichment;
 using ProcAudit.Runtimes;
 
-namespace ProcAudit.IntegrationTests.Views;
+namespace ProcAudit.IntegrationTests.Registration;
 
 /// <summary>
 /// The capture side and the analysis side of every runtime view are registered together: each enricher every front
