@@ -13,6 +13,14 @@ internal sealed class DotNetModule : RuntimeViewModule
 
     public override IEnumerable<WaitEdge> Edges(KindScope scope, ProcessInfo process) => DotNetEdges.Of(scope, process);
 
+    public override IEnumerable<WaitEnd> Waiters(ProcessInfo process) => AsyncWaitEnds.Waiters(process);
+
+    public override bool Owns(WaitEnd end) => end.Flow is not null;
+
+    public override WaitLead Follow(IWaitFollower follower, WaitEnd node) => AsyncWaitEnds.Follow(follower, node);
+
+    public override IEnumerable<WaitEnd> Leads(IWaitFollower follower, ProcessInfo process) => AsyncWaitEnds.Leads(follower, process);
+
     public override bool IsHousekeeping(ProcessInfo process, ThreadInfo thread) => DotNetThreads.IsHousekeeping(thread);
 
     public override IEnumerable<Finding> Findings(ViewFindingScope scope) =>

@@ -15,6 +15,14 @@ internal sealed class GoModule : RuntimeViewModule
 
     public override IEnumerable<WaitEdge> WaiterEdges(KindScope scope, ProcessInfo process) => GoEdges.Of(scope, process);
 
+    public override IEnumerable<WaitEnd> Waiters(ProcessInfo process) => GoWaitEnds.Waiters(process);
+
+    public override bool Owns(WaitEnd end) => end.Goroutine is not null;
+
+    public override WaitLead Follow(IWaitFollower follower, WaitEnd node) => GoWaitEnds.Follow(follower, node);
+
+    public override IEnumerable<WaitEnd> Leads(IWaitFollower follower, ProcessInfo process) => GoWaitEnds.Leads(follower, process);
+
     public override bool IsHousekeeping(ProcessInfo process, ThreadInfo thread) => !process.Goroutines.IsDefaultOrEmpty;
 
     public override bool KeepsProgramTimers => true;

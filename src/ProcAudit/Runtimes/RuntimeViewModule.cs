@@ -25,6 +25,18 @@ internal abstract class RuntimeViewModule
     /// <summary>The edges of the waiters it read (<see cref="ReadsWaiters"/>), in place of the epoll guess.</summary>
     public virtual IEnumerable<WaitEdge> WaiterEdges(KindScope scope, ProcessInfo process) => Array.Empty<WaitEdge>();
 
+    /// <summary>The waiters of <paramref name="process"/> only this view knows (its goroutines, its async flows), followed like its threads.</summary>
+    public virtual IEnumerable<WaitEnd> Waiters(ProcessInfo process) => Array.Empty<WaitEnd>();
+
+    /// <summary>True when <paramref name="node"/> is one of this view's waiters (<see cref="Waiters"/>).</summary>
+    public virtual bool Owns(WaitEnd node) => false;
+
+    /// <summary>Where the wait of one of its waiters ends (<see cref="Owns"/>).</summary>
+    public virtual WaitLead Follow(IWaitFollower follower, WaitEnd node) => throw new InvalidOperationException($"{GetType().Name} has no waiters of its own");
+
+    /// <summary>Its waiters in <paramref name="process"/> that may yet act, for a wait inside the process (a goroutine with an fd or a timer, a flow awaiting I/O).</summary>
+    public virtual IEnumerable<WaitEnd> Leads(IWaitFollower follower, ProcessInfo process) => Array.Empty<WaitEnd>();
+
     /// <summary>True for a thread the runtime keeps for itself, in a process of this runtime: its waits say nothing of the program.</summary>
     public virtual bool IsHousekeeping(ProcessInfo process, ThreadInfo thread) => false;
 
