@@ -21,9 +21,10 @@ public static class AsyncFlowCapture
     /// The share of a read's budget the heap walk may use, counted from the start of the read: past it the walk
     /// stops, and what it found is still chained, classified, coalesced and reported with a note (a read abandoned
     /// at the budget would give nothing). The rest of the budget is for attaching and loading the DAC before the
-    /// walk and for building the flows after it.
+    /// walk and for building the flows after it, which takes about four times as long as the walk (100,000 pending
+    /// tasks, measured under a load of 30 on 2 cores: the walk 1.1 s, the rest 4.9 s).
     /// </summary>
-    public const double WalkShare = 0.5;
+    public const double WalkShare = 0.25;
 
     /// <summary>The default gap between the two reads of <see cref="CaptureTwice"/>.</summary>
     public static readonly TimeSpan DefaultGap = TimeSpan.FromMilliseconds(500);

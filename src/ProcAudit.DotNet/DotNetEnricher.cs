@@ -52,6 +52,7 @@ public sealed class DotNetEnricher : IRuntimeEnricher
         ImmutableArray<Note> notes = Notes(process.Pid, "managed locks", locks.Status, locks.Notes)
             .Concat(stacks is null ? [] : Notes(process.Pid, "managed stacks", stacks.Status, stacks.Notes))
             .Concat(Notes(process.Pid, "async flows", flows.Status, flows.Notes))
+            .Concat(PartialFlowsNote.Message(process.Pid, flows) is string partial ? [new Note("partial", partial, process.Pid)] : [])
             .ToImmutableArray();
         ImmutableArray<string> views = new[]
         {

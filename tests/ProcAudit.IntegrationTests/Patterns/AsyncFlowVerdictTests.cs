@@ -249,7 +249,7 @@ public sealed class AsyncFlowVerdictTests
     private static List<int> Workers(int pid) => Threads(pid, ".NET TP Worker");
 
     /// <summary>The tool's own audit, repeated until the program has reached its hang (it starts, then blocks).</summary>
-    private static CliRun Until(int pid, Func<CliRun, bool> formed)
+    internal static CliRun Until(int pid, Func<CliRun, bool> formed)
     {
         DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
         CliRun run = Infrastructure.Cli.Run(pid.ToString(CultureInfo.InvariantCulture), "--json", "-");
