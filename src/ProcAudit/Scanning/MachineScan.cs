@@ -15,7 +15,7 @@ namespace ProcAudit.Scanning;
 /// </summary>
 internal static class MachineScan
 {
-    public static ScanResult Find(Snapshot machine, ProcfsReader procfs, CancellationToken cancellationToken)
+    public static ScanResult Find(Snapshot machine, int processes, ProcfsReader procfs, CancellationToken cancellationToken)
     {
         Dictionary<int, ProcessInfo> byPid = machine.Processes.ToDictionary(p => p.Pid);
         ILookup<int, ProcessInfo> children = machine.Processes.ToLookup(p => p.PPid);
@@ -34,10 +34,15 @@ internal static class MachineScan
         }));
 
         Dictionary<int, (AuditResult Result, ImmutableArray<int> Pids)> hangs = new();
+        List<ScanHang> blocked = new();
         foreach (int top in tops)
         {
             cancellationToken.ThrowIfCancellationRequested();
             AuditResult topResult = Auditor.Analyze(SnapshotSlice.Of(machine, top, children, byPid));
+            if (topResult.Analysis.Verdict == Verdict.Blocked)
+            {
+                blocked.Add(Describe(top, topResult, Unexplained(topResult.Analysis), byPid, procfs));
+            }
             if (!Hung(topResult.Analysis.Verdict))
             {
                 continue;
@@ -48,6 +53,10 @@ internal static class MachineScan
                 if (inTree.Count == 0)
                 {
                     continue; // only outsiders: their own tree's problem, found from there
+                }
+                if (pids.Any(own.Contains))
+                {
+                    continue; // it waits on the scan itself (procaudit scan | less), which is running
                 }
                 int root = RootOf(inTree, top, byPid, still, topResult.Analysis.Waits, pid => PidNamespace(procfs, pid));
                 if (hangs.TryGetValue(root, out (AuditResult Result, ImmutableArray<int> Pids) known))
@@ -68,8 +77,9 @@ internal static class MachineScan
         {
             CapturedAt = machine.CapturedAt,
             IntervalMs = machine.IntervalMs,
-            Processes = machine.Processes.Count(p => !p.KernelThread),
+            Processes = processes,
             Hangs = found.OrderBy(h => h.Verdict == Verdict.Deadlock ? 0 : 1).ThenByDescending(h => h.StillSeconds ?? 0).ThenBy(h => h.Root).ToImmutableArray(),
+            Blocked = blocked.OrderByDescending(h => h.StillSeconds ?? 0).ThenBy(h => h.Root).ToImmutableArray(),
             Unreadable = machine.Processes.Where(p => p.Restricted).Select(p => new UnreadableProcess(p.Pid, p.Name, p.Uid)).ToImmutableArray(),
         };
     }
@@ -95,6 +105,10 @@ internal static class MachineScan
     private static IEnumerable<ImmutableArray<int>> Problems(AnalysisResult analysis) =>
         analysis.Cycles.Select(c => c.Members.Select(m => m.Pid).Distinct().ToImmutableArray())
             .Concat(analysis.Findings.Where(f => f.Kind != EndFindings.Unexplained).Select(f => f.Pids));
+
+    /// <summary>The processes with a wait ProcAudit cannot explain.</summary>
+    private static ImmutableArray<int> Unexplained(AnalysisResult analysis) =>
+        analysis.Findings.Where(f => f.Kind == EndFindings.Unexplained).SelectMany(f => f.Pids).Distinct().Order().ToImmutableArray();
 
     /// <summary>
     /// The nearest common ancestor of the problem's processes in the tree, then up its parents for as
@@ -148,7 +162,7 @@ internal static class MachineScan
     {
         ProcessInfo p = byPid[root];
         AnalysisResult a = result.Analysis;
-        string pattern = a.Cycles.FirstOrDefault()?.Pattern ?? a.Findings.FirstOrDefault(f => f.Kind != EndFindings.Unexplained)?.Kind ?? "unknown";
+        string pattern = a.Cycles.FirstOrDefault()?.Pattern ?? a.Findings.FirstOrDefault(f => f.Kind != EndFindings.Unexplained)?.Kind ?? a.Findings.FirstOrDefault()?.Kind ?? "unknown";
         // The hang's blocked threads: how long since the most recent of them ran.
         double? stillFor = null;
         foreach (int pid in pids.Where(byPid.ContainsKey))
