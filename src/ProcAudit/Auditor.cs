@@ -133,7 +133,7 @@ public sealed class Auditor
             throw new AuditException(AuditError.NotSupported, $"{_options.ProcRoot} is not a procfs: ProcAudit needs Linux with /proc mounted.");
         }
         Scanning.ScanCaptureResult read = Scanning.ScanCapture.Take(_options, _probe, _runtimes, cancellationToken);
-        return Scanning.MachineScan.Find(read.Machine, read.Processes, new ProcfsReader(_options.ProcRoot), cancellationToken);
+        return Scanning.MachineScan.Find(read.Machine, read.Processes, read.Own, new ProcfsReader(_options.ProcRoot), cancellationToken);
     }
 
     /// <summary>Analyses a snapshot captured earlier (e.g. loaded from JSON).</summary>

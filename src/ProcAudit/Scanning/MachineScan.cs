@@ -15,11 +15,10 @@ namespace ProcAudit.Scanning;
 /// </summary>
 internal static class MachineScan
 {
-    public static ScanResult Find(Snapshot machine, int processes, ProcfsReader procfs, CancellationToken cancellationToken)
+    public static ScanResult Find(Snapshot machine, int processes, IReadOnlySet<int> own, ProcfsReader procfs, CancellationToken cancellationToken)
     {
         Dictionary<int, ProcessInfo> byPid = machine.Processes.ToDictionary(p => p.Pid);
         ILookup<int, ProcessInfo> children = machine.Processes.ToLookup(p => p.PPid);
-        HashSet<int> own = OwnLine(byPid);
         HashSet<int> still = machine.Processes.Where(p => p.Pid != 1 && !own.Contains(p.Pid) && Still(p)).Select(p => p.Pid).ToHashSet();
 
         // The top of each chain of still processes: where a person would start looking.
@@ -89,17 +88,6 @@ internal static class MachineScan
     /// <summary>Alive, with threads, none of which ran, switched or changed syscall between the samples.</summary>
     private static bool Still(ProcessInfo p) =>
         p.State != "Z" && !p.KernelThread && !p.Threads.IsDefaultOrEmpty && p.Threads.All(t => t.State != "R" && t.Progress?.Moved != true);
-
-    /// <summary>This process and its ancestors: waiting for the scan is not a hang.</summary>
-    private static HashSet<int> OwnLine(Dictionary<int, ProcessInfo> byPid)
-    {
-        HashSet<int> line = new();
-        for (int pid = Environment.ProcessId; pid > 0 && line.Add(pid) && byPid.TryGetValue(pid, out ProcessInfo? p);)
-        {
-            pid = p.PPid;
-        }
-        return line;
-    }
 
     /// <summary>The processes of each cycle and each finding (not the unexplained waits).</summary>
     private static IEnumerable<ImmutableArray<int>> Problems(AnalysisResult analysis) =>

@@ -9,7 +9,8 @@ namespace ProcAudit.Scanning;
 /// <summary>What a scan read of the machine: the still trees in full, and how many processes it looked at.</summary>
 /// <param name="Machine">The trees under every still process whose parent is not still, with the outsiders holding what they wait on; each thread's progress measured from the first look.</param>
 /// <param name="Processes">How many processes (not kernel threads) the looks saw.</param>
-internal sealed record ScanCaptureResult(Snapshot Machine, int Processes);
+/// <param name="Own">The scan and its ancestors, which wait for it: never part of a hang.</param>
+internal sealed record ScanCaptureResult(Snapshot Machine, int Processes, IReadOnlySet<int> Own);
 
 /// <summary>
 /// How a scan reads the machine without paying for a full capture of it: two cheap looks
@@ -60,7 +61,7 @@ internal static class ScanCapture
                     : t).ToImmutableArray(),
             }).ToImmutableArray(),
         };
-        return new ScanCaptureResult(machine, second.Processes.Values.Count(p => !p.Stat.IsKernelThread));
+        return new ScanCaptureResult(machine, second.Processes.Values.Count(p => !p.Stat.IsKernelThread), own);
     }
 
     /// <summary>This process and its ancestors: waiting for the scan is not a hang.</summary>
