@@ -3,7 +3,8 @@
 # each tree is started in its own session with no inherited fds, audited with
 # `procaudit <pid> --snapshot`, then killed with its whole session.
 # Usage: tools/record-snapshots.sh [name...]   (default: all)
-# Needs: the .NET SDK, coreutils, gzip, and Go (only for the Go fixture; apt-get install golang-go).
+# Needs: the .NET SDK, coreutils, gzip, a C compiler (cc, for c-mutex-abba), and Go (only for the Go
+# fixtures; apt-get install golang-go).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out="$repo/tests/fixtures/snapshots"
@@ -53,12 +54,24 @@ go_fixture() { # name [settle seconds]: builds tests/fixtures/programs/NAME.go, 
   record "$name" "$pid"
 }
 
+c_fixture() { # name: builds tests/fixtures/programs/NAME.c, runs it, records it
+  local name=$1
+  mkdir -p "$work/$name"
+  cc -O0 -pthread -o "$work/$name/$name" "$repo/tests/fixtures/programs/$name.c"
+  local pid
+  pid=$(start "$work/$name/$name"); pids+=("$pid"); sleep 2
+  record "$name" "$pid"
+}
+
 wanted go-pipe-order-inversion && go_fixture go-pipe-order-inversion
 wanted go-writer-parked && go_fixture go-writer-parked
 wanted go-tcp-sender && go_fixture go-tcp-sender
 # With goroutines (the Go view is on by default): the broadcaster starts adding members after 2 s.
 wanted go-broadcaster && go_fixture go-broadcaster 4
 wanted go-transfer-lock-order && go_fixture go-transfer-lock-order
+
+# Two threads of a C program locking two pthread mutexes in opposite order: a thread lock cycle.
+wanted c-mutex-abba && c_fixture c-mutex-abba
 
 if wanted healthy-pipeline; then
   pid=$(start /bin/sh -c 'yes | gzip -1 | cat > /dev/null'); pids+=("$pid"); sleep 1

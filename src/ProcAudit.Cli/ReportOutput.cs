@@ -1,5 +1,4 @@
 using ProcAudit.Reporting;
-using ProcAudit.Views;
 
 namespace ProcAudit.Cli;
 
@@ -9,21 +8,12 @@ internal static class ReportOutput
     public static void Write(AuditResult result, string? jsonPath, string? dotPath, TextWriter stdout, TextWriter stderr, Action<string, string> writeFile, string? markdownPath = null, string? htmlPath = null, CancellationToken cancellationToken = default)
     {
         Report report = ReportBuilder.Build(result);
-        if (dotPath is not null)
-        {
-            writeFile(dotPath, GraphText.Dot(report));
-        }
+        ReportFiles.WritePictures(report, dotPath, htmlPath, writeFile, cancellationToken);
         if (markdownPath is not null)
         {
             using StringWriter md = new();
             MarkdownReport.Write(report, md);
             writeFile(markdownPath, md.ToString());
-        }
-        if (htmlPath is not null)
-        {
-            using StringWriter html = new();
-            HtmlReport.Write(report, OutOfProcessGraphLayout.Default(), html, cancellationToken);
-            writeFile(htmlPath, html.ToString());
         }
         if (jsonPath == "-")
         {

@@ -28,6 +28,12 @@ internal sealed class RunCommand : CommandBase
     [Option("-m|--markdown <FILE>", Description = "Write the Markdown report here when the command is stopped (also appended to $GITHUB_STEP_SUMMARY when set).")]
     public string? Markdown { get; set; }
 
+    [Option("--dot <FILE>", Description = "Write the wait graph for Graphviz (dot -Tsvg FILE) here when the command is stopped.")]
+    public string? Dot { get; set; }
+
+    [Option("--html <FILE>", Description = "Write the report as one self-contained HTML page, with the wait graph drawn, here when the command is stopped.")]
+    public string? Html { get; set; }
+
     /// <summary>The command and its arguments, after "--".</summary>
     public string[] RemainingArguments { get; } = Array.Empty<string>();
 
@@ -58,7 +64,7 @@ internal sealed class RunCommand : CommandBase
             AuditInterval = TimeSpan.FromMilliseconds(500),
             AuditDeadline = TimeSpan.FromSeconds(30),
             OnWarning = warning => stderr.WriteLine("procaudit: " + warning),
-            BeforeKill = stopping => Explain(stopping, stderr),
+            BeforeKill = stopping => Explain(stopping, stderr, cancellationToken),
         });
         // Stay alive to clean up: the command gets the signal and a moment to act on it.
         void Forward(PosixSignalContext c)
@@ -92,7 +98,7 @@ internal sealed class RunCommand : CommandBase
     }
 
     /// <summary>Why the command is being stopped, and its tree as audited, before the kill.</summary>
-    private void Explain(SupervisionResult stopping, TextWriter stderr)
+    private void Explain(SupervisionResult stopping, TextWriter stderr, CancellationToken cancellationToken)
     {
         if (stopping.Hang is PersistentHang hang)
         {
@@ -102,10 +108,10 @@ internal sealed class RunCommand : CommandBase
         {
             stderr.WriteLine($"procaudit: the command ran past --timeout {Timeout}; its tree, before it was killed:");
         }
-        Report(stopping.Audit, stderr);
+        Report(stopping.Audit, stderr, cancellationToken);
     }
 
-    private void Report(AuditResult? result, TextWriter stderr)
+    private void Report(AuditResult? result, TextWriter stderr, CancellationToken cancellationToken)
     {
         if (result is null)
         {
@@ -114,6 +120,6 @@ internal sealed class RunCommand : CommandBase
         }
         Report report = ReportBuilder.Build(result);
         TextReport.Write(report, stderr);
-        ReportFiles.Write(report, Json, Markdown, WriteFile);
+        ReportFiles.Write(report, Json, Markdown, Dot, Html, WriteFile, cancellationToken);
     }
 }

@@ -35,16 +35,23 @@ internal sealed class ScanCommand : CommandBase
             : ExitCodes.Ok;
     }
 
+    /// <summary>Blocked trees named in the text; past these, a count (the JSON has every one).</summary>
+    private const int BlockedShown = 10;
+
     private static void Write(ScanResult scan, TextWriter w)
     {
         string unreadable = scan.Unreadable.IsEmpty ? ""
             : $"; {scan.Unreadable.Length} process{(scan.Unreadable.Length == 1 ? "" : "es")} could not be looked into (permission denied: run as root, or as their user)";
+        string blocked = scan.Blocked.IsEmpty ? ""
+            : $"; {scan.Blocked.Length} still tree{(scan.Blocked.Length == 1 ? " waits" : "s wait")} on something ProcAudit cannot explain (below)";
         if (scan.Hangs.IsEmpty)
         {
-            w.WriteLine($"no hung process tree: {scan.Processes} process{(scan.Processes == 1 ? "" : "es")} read, none in a wait cycle or a stall{unreadable}.");
-            return;
+            w.WriteLine($"no hung process tree: {scan.Processes} process{(scan.Processes == 1 ? "" : "es")} read, none in a wait cycle or a stall{blocked}{unreadable}.");
         }
-        w.WriteLine($"{scan.Hangs.Length} hung process tree{(scan.Hangs.Length == 1 ? "" : "s")} among {scan.Processes} processes, worst first; audit one with 'procaudit PID'{unreadable}:");
+        else
+        {
+            w.WriteLine($"{scan.Hangs.Length} hung process tree{(scan.Hangs.Length == 1 ? "" : "s")} among {scan.Processes} processes, worst first; audit one with 'procaudit PID'{blocked}{unreadable}:");
+        }
         foreach (ScanHang h in scan.Hangs)
         {
             w.WriteLine();
@@ -54,6 +61,19 @@ internal sealed class ScanCommand : CommandBase
             if (!h.NsPids.IsDefaultOrEmpty)
             {
                 w.WriteLine($"    in another pid namespace: NSpid {string.Join(' ', h.NsPids)}, cgroup {Terminal.Line(h.Cgroup ?? "unknown")}");
+            }
+        }
+        if (!scan.Blocked.IsEmpty)
+        {
+            w.WriteLine();
+            w.WriteLine("Also still, blocked on waits ProcAudit cannot explain (a futex inside one process, a syscall it does not know; a hang only a runtime view shows is among them): 'procaudit PID' lists each wait");
+            foreach (ScanHang h in scan.Blocked.Take(BlockedShown))
+            {
+                w.WriteLine($"  {h.Root} {Terminal.Line(h.Name)}  still for {Still(h, scan)}: {Terminal.Command(h.Cmdline, unreadable: false)}");
+            }
+            if (scan.Blocked.Length > BlockedShown)
+            {
+                w.WriteLine($"  and {scan.Blocked.Length - BlockedShown} more (--json lists them all)");
             }
         }
         if (!scan.Unreadable.IsEmpty)

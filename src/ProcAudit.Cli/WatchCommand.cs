@@ -40,6 +40,12 @@ internal sealed class WatchCommand : CommandBase
     [Option("-m|--markdown <FILE>", Description = "Write the Markdown report here (also appended to $GITHUB_STEP_SUMMARY when set).")]
     public string? Markdown { get; set; }
 
+    [Option("--dot <FILE>", Description = "Write the wait graph for Graphviz (dot -Tsvg FILE) here.")]
+    public string? Dot { get; set; }
+
+    [Option("--html <FILE>", Description = "Write the report as one self-contained HTML page, with the wait graph drawn, here.")]
+    public string? Html { get; set; }
+
     protected override int Run(CommandLineApplication app, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         if (All)
@@ -74,12 +80,12 @@ internal sealed class WatchCommand : CommandBase
             if (stuck is not null)
             {
                 stdout.WriteLine($"procaudit: the same {(stuck.Cycle is null ? "stall" : "wait cycle")} ({stuck.Pattern}) held for {stuck.HeldFor.TotalSeconds:0.#} s over {stuck.Looks} looks with no thread moving:");
-                Write(watcher.Last!, stdout);
+                Write(watcher.Last!, stdout, cancellationToken);
                 return stuck.Cycle is null ? ExitCodes.Stalled : ExitCodes.Deadlock;
             }
             if (settings.Timeout is TimeSpan limit && clock.Elapsed >= limit)
             {
-                Write(new Auditor(new AuditOptions { Enrichers = Runtimes.For(skip: false) }).Audit(pid, cancellationToken), stdout);
+                Write(new Auditor(new AuditOptions { Enrichers = Runtimes.For(skip: false) }).Audit(pid, cancellationToken), stdout, cancellationToken);
                 return ExitCodes.TimedOut;
             }
             cancellationToken.WaitHandle.WaitOne(settings.Interval);
@@ -130,10 +136,10 @@ internal sealed class WatchCommand : CommandBase
         }
     }
 
-    private void Write(AuditResult result, TextWriter stdout)
+    private void Write(AuditResult result, TextWriter stdout, CancellationToken cancellationToken)
     {
         Report report = ReportBuilder.Build(result);
         TextReport.Write(report, stdout);
-        ReportFiles.Write(report, Json, Markdown, WriteFile);
+        ReportFiles.Write(report, Json, Markdown, Dot, Html, WriteFile, cancellationToken);
     }
 }

@@ -17,6 +17,15 @@ public static class AsyncFlowCapture
     /// <summary>At most this many flows are listed one by one; all are counted in <see cref="AsyncFlows.Shapes"/>.</summary>
     public const int MaxFlowsListed = 1_000;
 
+    /// <summary>
+    /// The share of a read's budget the heap walk may use, counted from the start of the read: past it the walk
+    /// stops, and what it found is still chained, classified, coalesced and reported with a note (a read abandoned
+    /// at the budget would give nothing). The rest of the budget is for attaching and loading the DAC before the
+    /// walk and for building the flows after it, which takes about four times as long as the walk (100,000 pending
+    /// tasks, measured under a load of 30 on 2 cores: the walk 1.1 s, the rest 4.9 s).
+    /// </summary>
+    public const double WalkShare = 0.25;
+
     /// <summary>The default gap between the two reads of <see cref="CaptureTwice"/>.</summary>
     public static readonly TimeSpan DefaultGap = TimeSpan.FromMilliseconds(500);
 
@@ -26,12 +35,19 @@ public static class AsyncFlowCapture
     /// <param name="ct">Cancels the call; it then throws <see cref="OperationCanceledException"/>.</param>
     public static AsyncFlows Capture(int pid, TimeSpan budget, CancellationToken ct = default)
     {
+        return Capture(pid, budget, budget == Timeout.InfiniteTimeSpan ? budget : budget * WalkShare, ct);
+    }
+
+    /// <summary>Reads the heap once, its walk stopped <paramref name="walkBudget"/> after the call starts.</summary>
+    internal static AsyncFlows Capture(int pid, TimeSpan budget, TimeSpan walkBudget, CancellationToken ct)
+    {
         Stopwatch elapsed = Stopwatch.StartNew();
+        long walkDeadline = walkBudget == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)walkBudget.TotalMilliseconds;
         BoundedOutcome<AsyncFlows> outcome = BoundedRun.Run(
             workCt => ClrMdAttach.Run(
                 pid,
                 "async flows",
-                runtime => AsyncFlowReader.Read(pid, runtime, MaxPendingTasks, MaxFlowsListed, workCt),
+                runtime => AsyncFlowReader.Read(pid, runtime, MaxPendingTasks, MaxFlowsListed, walkDeadline, workCt),
                 (status, note) => new AsyncFlows { Pid = pid, Status = status, Notes = [note] },
                 workCt),
             budget,
@@ -70,21 +86,35 @@ public static class AsyncFlowCapture
     {
         Stopwatch elapsed = Stopwatch.StartNew();
         AsyncFlows first = Capture(pid, budget, ct);
+        return CaptureAgain(first, budget, gap, ct) with { Elapsed = elapsed.Elapsed };
+    }
+
+    /// <summary>
+    /// The second read of <see cref="CaptureTwice"/>, for a caller that spends the gap on other work: waits until
+    /// <paramref name="gapLeft"/> has passed (nothing when it is zero or less), reads the heap again and compares
+    /// with <paramref name="first"/>. A first read that failed is returned as it is.
+    /// </summary>
+    /// <param name="first">The first read, from <see cref="Capture(int, TimeSpan, CancellationToken)"/>.</param>
+    /// <param name="budget">The most the second read may take.</param>
+    /// <param name="gapLeft">What remains of the pause between the reads.</param>
+    /// <param name="ct">Cancels the call.</param>
+    public static AsyncFlows CaptureAgain(AsyncFlows first, TimeSpan budget, TimeSpan gapLeft, CancellationToken ct = default)
+    {
         if (first.Status != CaptureStatus.Captured)
         {
-            return first with { Elapsed = elapsed.Elapsed };
+            return first;
         }
 
-        if (gap > TimeSpan.Zero)
+        if (gapLeft > TimeSpan.Zero)
         {
-            ct.WaitHandle.WaitOne(gap);
+            ct.WaitHandle.WaitOne(gapLeft);
             ct.ThrowIfCancellationRequested();
         }
 
-        AsyncFlows second = Capture(pid, budget, ct);
+        AsyncFlows second = Capture(first.Pid, budget, ct);
         if (second.Status != CaptureStatus.Captured)
         {
-            return second with { Elapsed = elapsed.Elapsed };
+            return second;
         }
 
         HashSet<string> before = first.Flows.Select(Signature).ToHashSet(StringComparer.Ordinal);
@@ -101,7 +131,7 @@ public static class AsyncFlowCapture
                 : null,
             Flows = second.Flows.Select(flow => flow with { Motion = before.Contains(Signature(flow)) ? FlowMotion.Same : FlowMotion.Moved }).ToImmutableArray(),
             Notes = notes,
-            Elapsed = elapsed.Elapsed,
+            Elapsed = first.Elapsed + second.Elapsed,
         };
     }
 

@@ -13,7 +13,7 @@ internal static class AsyncFlowReader
 {
     private const int MaxDepth = 256;
 
-    public static AsyncFlows Read(int pid, ClrRuntime runtime, int maxPending, int maxListed, CancellationToken ct)
+    public static AsyncFlows Read(int pid, ClrRuntime runtime, int maxPending, int maxListed, long walkDeadline, CancellationToken ct)
     {
         List<string> notes = new List<string>();
         ClrHeap heap = runtime.Heap;
@@ -22,7 +22,9 @@ internal static class AsyncFlowReader
             return Unwalkable(pid, "before");
         }
 
-        AsyncHeapIndex index = AsyncHeapIndex.Build(heap, maxPending, ct);
+        AsyncHeapIndex index = AsyncHeapIndex.Build(heap, maxPending, walkDeadline, ct);
+        // Read the GC's state afresh, not from the chunks cached at the start of the walk.
+        (runtime.DataTarget.DataReader as ChunkCachingReader)?.ForgetChunks();
         if (!heap.CanWalkHeap)
         {
             // A GC started during the walk: what was read may mix two heaps, and a wrong chain is worse than none.
@@ -32,6 +34,12 @@ internal static class AsyncFlowReader
         if (index.Truncated)
         {
             notes.Add($"The heap holds more than {maxPending:N0} pending tasks: the walk stopped there, so some flows are missing or cut short.");
+        }
+
+        if (index.StoppedAtDeadline)
+        {
+            notes.Add(
+                $"The walk of the heap stopped at its deadline after {index.ObjectsWalked:N0} objects, with {index.PendingTasks.Count + index.PooledBoxes.Count:N0} pending tasks found: the flows beyond were not read, so some are missing or cut short; a larger budget reads them all.");
         }
 
         Dictionary<ulong, ClrObject> nodes = Nodes(index);

@@ -64,7 +64,7 @@ internal static class AsyncFlowRecords
     private static string ObjectId(string kind, int pid, ulong address) =>
         $"{kind}:{pid.ToString(CultureInfo.InvariantCulture)}:0x{address.ToString("x", CultureInfo.InvariantCulture)}";
 
-    private static string Kind(AsyncAwaitKind kind) => kind switch
+    internal static string Kind(AsyncAwaitKind kind) => kind switch
     {
         AsyncAwaitKind.Semaphore => "semaphore",
         AsyncAwaitKind.Promise => "promise",

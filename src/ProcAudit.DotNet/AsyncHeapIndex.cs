@@ -58,15 +58,30 @@ internal sealed class AsyncHeapIndex
     /// <summary>True when the walk stopped early at its cap of pending tasks.</summary>
     public bool Truncated { get; private set; }
 
-    public static AsyncHeapIndex Build(ClrHeap heap, int maxPending, CancellationToken ct)
+    /// <summary>True when the walk stopped early at its deadline.</summary>
+    public bool StoppedAtDeadline { get; private set; }
+
+    /// <summary>How many objects the walk met.</summary>
+    public long ObjectsWalked { get; private set; }
+
+    /// <param name="heap">The heap to walk.</param>
+    /// <param name="maxPending">The walk stops after this many pending tasks and pooled boxes.</param>
+    /// <param name="deadline">The walk stops at this <see cref="Environment.TickCount64"/>, so the flows found so far can still be built within the read's budget.</param>
+    /// <param name="ct">Cancels the walk.</param>
+    public static AsyncHeapIndex Build(ClrHeap heap, int maxPending, long deadline, CancellationToken ct)
     {
         AsyncHeapIndex index = new AsyncHeapIndex();
-        int seen = 0;
+        long seen = 0;
         foreach (ClrObject obj in heap.EnumerateObjects())
         {
             if ((++seen & 0xfff) == 0)
             {
                 ct.ThrowIfCancellationRequested();
+                if (Environment.TickCount64 >= deadline)
+                {
+                    index.StoppedAtDeadline = true;
+                    break;
+                }
             }
 
             ClrType? type = obj.Type;
@@ -123,6 +138,7 @@ internal sealed class AsyncHeapIndex
             }
         }
 
+        index.ObjectsWalked = seen;
         return index;
     }
 

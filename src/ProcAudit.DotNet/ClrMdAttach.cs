@@ -79,9 +79,10 @@ internal static class ClrMdAttach
         }
 
         using (target)
+        using (DataTarget cached = new DataTarget(new ChunkCachingReader(target.DataReader), new DataTargetOptions()))
         {
             ct.ThrowIfCancellationRequested();
-            ClrInfo? clr = FindCoreClr(target, probe.CoreClrPath);
+            ClrInfo? clr = FindCoreClr(cached, probe.CoreClrPath);
             if (clr is null)
             {
                 return fail(CaptureStatus.Unavailable, $"ClrMD found no CoreCLR runtime in process {pid}, although it maps {probe.CoreClrPath}: the runtime may still be starting or already shutting down.");

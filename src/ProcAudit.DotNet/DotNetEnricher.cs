@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Globalization;
 using ProcAudit.Enrichment;
 
@@ -6,30 +7,35 @@ namespace ProcAudit.DotNet;
 
 /// <summary>
 /// The .NET view of a process for the audit: managed stacks per OS thread (ClrMD's, which name
-/// generic types exactly, else the EventPipe sample's) and Monitor/Lock owners with their waiters.
-/// Both are taken without suspending the process; either may fail alone.
+/// generic types exactly, else the EventPipe sample's, taken only when ClrMD could not give them),
+/// Monitor/Lock owners with their waiters, and the pending async flows. All are taken without
+/// suspending the process; each may fail alone.
 /// </summary>
 public sealed class DotNetEnricher : IRuntimeEnricher
 {
+    /// <summary>The least time between the starts of the two reads of the heap.</summary>
+    private static readonly TimeSpan s_flowGap = TimeSpan.FromMilliseconds(300);
+
     /// <inheritdoc />
     public string Runtime => "dotnet";
 
     /// <inheritdoc />
     public RuntimeView Enrich(ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken)
     {
-        // One after the other: the sample profiler pauses managed code at each sample, and lock
-        // state read by ClrMD during such a pause was seen to lose owners here.
+        // One after the other: the sample profiler pauses managed code at each sample, and lock state read by
+        // ClrMD during such a pause was seen to lose owners here. The pause between the two reads of the heap (a
+        // flow whose await changed between them is not stuck) is spent reading the locks and stacks.
+        AsyncFlows first = AsyncFlowCapture.Capture(process.Pid, budget, cancellationToken);
+        Stopwatch sinceFirstRead = Stopwatch.StartNew();
         ManagedLocks locks = DotNetInspector.CaptureLocks(process.Pid, budget, cancellationToken);
-        ManagedStacks stacks = DotNetInspector.CaptureStacks(process.Pid, budget, cancellationToken);
-        // Two reads of the heap a moment apart: a flow whose await changed between them is not stuck.
-        AsyncFlows flows = AsyncFlowCapture.CaptureTwice(process.Pid, budget, TimeSpan.FromMilliseconds(300), cancellationToken);
-
+        ManagedStacks? stacks = StackSampling.Needed(process, locks) ? DotNetInspector.CaptureStacks(process.Pid, budget, cancellationToken) : null;
+        AsyncFlows flows = AsyncFlowCapture.CaptureAgain(first, budget, s_flowGap - sinceFirstRead.Elapsed, cancellationToken);
         ImmutableArray<ThreadInfo> threads = process.Threads.Select(t =>
         {
             ImmutableArray<string> frames = locks.FindThread(t.Tid)?.Frames ?? ImmutableArray<string>.Empty;
             if (frames.IsDefaultOrEmpty)
             {
-                frames = stacks.FindThread(t.Tid)?.Frames ?? ImmutableArray<string>.Empty;
+                frames = stacks?.FindThread(t.Tid)?.Frames ?? ImmutableArray<string>.Empty;
             }
             return frames.IsDefaultOrEmpty ? t : t with { ManagedStack = frames };
         }).ToImmutableArray();
@@ -44,12 +50,13 @@ public sealed class DotNetEnricher : IRuntimeEnricher
         }).ToImmutableArray();
 
         ImmutableArray<Note> notes = Notes(process.Pid, "managed locks", locks.Status, locks.Notes)
-            .Concat(Notes(process.Pid, "managed stacks", stacks.Status, stacks.Notes))
+            .Concat(stacks is null ? [] : Notes(process.Pid, "managed stacks", stacks.Status, stacks.Notes))
             .Concat(Notes(process.Pid, "async flows", flows.Status, flows.Notes))
+            .Concat(PartialFlowsNote.Message(process.Pid, flows) is string partial ? [new Note("partial", partial, process.Pid)] : [])
             .ToImmutableArray();
         ImmutableArray<string> views = new[]
         {
-            stacks.Status == CaptureStatus.Captured || locks.Status == CaptureStatus.Captured ? "managed-stacks" : null,
+            stacks?.Status == CaptureStatus.Captured || locks.Status == CaptureStatus.Captured ? "managed-stacks" : null,
             locks.Status == CaptureStatus.Captured ? "managed-locks" : null,
             flows.Status == CaptureStatus.Captured ? "async-flows" : null,
         }.OfType<string>().ToImmutableArray();

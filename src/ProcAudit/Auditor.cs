@@ -121,15 +121,19 @@ public sealed class Auditor
     public PipeHolders? FindPipeHolders(int pid, int fd) => PipeHolderFinder.Find(new ProcfsReader(_options.ProcRoot), pid, fd);
 
     /// <summary>
-    /// Every tree on the machine that holds a wait cycle or a stall, from one capture of the whole
-    /// machine (the tree under pid 1) and its second sample; each with its root, headline and how
-    /// long it has been still. Runtime views are not taken (the options' enrichers are ignored).
+    /// Every tree on the machine that holds a wait cycle or a stall, each with its root, headline
+    /// and how long it has been still: two cheap looks at the whole machine an interval apart, then
+    /// a full read of only the trees that did not move. Runtime views are not taken (the options'
+    /// enrichers are ignored).
     /// </summary>
     public ScanResult Scan(CancellationToken cancellationToken = default)
     {
-        Auditor machineWide = _options.Enrichers.Count == 0 ? this : new Auditor(_options with { Enrichers = Array.Empty<IRuntimeEnricher>() }, _probe, _recorder);
-        Snapshot machine = machineWide.Capture(1, cancellationToken);
-        return Scanning.MachineScan.Find(machine, new ProcfsReader(_options.ProcRoot), cancellationToken);
+        if (_options.ProcRoot == "/proc" ? !Directory.Exists("/proc/self") : !Directory.Exists(_options.ProcRoot))
+        {
+            throw new AuditException(AuditError.NotSupported, $"{_options.ProcRoot} is not a procfs: ProcAudit needs Linux with /proc mounted.");
+        }
+        Scanning.ScanCaptureResult read = Scanning.ScanCapture.Take(_options, _probe, _runtimes, cancellationToken);
+        return Scanning.MachineScan.Find(read.Machine, read.Processes, read.Own, new ProcfsReader(_options.ProcRoot), cancellationToken);
     }
 
     /// <summary>Analyses a snapshot captured earlier (e.g. loaded from JSON).</summary>

@@ -56,7 +56,8 @@ public sealed class AsyncFlowTests
         await Task.Run(() =>
         {
             using HangingProcess process = HangingProcess.StartScenario("async-promise");
-            AsyncFlows flows = AsyncScenario.ReadUntil(process.Pid, static f => f.Flows.Any(static x => x.Await.Kind == AsyncAwaitKind.Promise));
+            // Formed means at the promise in both reads: a first read taken as the program starts may see the flow before it got there.
+            AsyncFlows flows = AsyncScenario.ReadUntil(process.Pid, static f => f.Flows.Any(static x => x.Await.Kind == AsyncAwaitKind.Promise && x.Motion == FlowMotion.Same));
             string json = AsyncScenario.Describe(flows, "async-promise");
 
             AsyncFlow flow = Assert.Single(flows.Flows, static f => f.Await.Kind == AsyncAwaitKind.Promise);

@@ -5,8 +5,9 @@ using Xunit.Abstractions;
 namespace ProcAudit.MSBuild.Tests;
 
 /// <summary>
-/// ProcAuditExec at its Timeout on a hung .NET program (hangs.csproj, target DotNetLockInversion): the task
-/// takes the .NET view, as the command-line tool does, through the tool copy its package carries.
+/// ProcAuditExec at its Timeout on a hung .NET program (hangs.csproj, targets DotNetLockInversion and
+/// DotNetAsyncAbba): the task takes the .NET view, as the command-line tool does, through the tool copy its
+/// package carries, async flows included.
 /// </summary>
 [Collection(MSBuildCollection.Name)]
 public sealed class DotNetViewTests
@@ -23,8 +24,7 @@ public sealed class DotNetViewTests
     [Fact]
     public async Task A_monitor_lock_order_inversion_in_a_dotnet_command_is_a_PA1001_cycle_with_the_managed_lock_types()
     {
-        string scenarios = ScenarioPrograms.AssemblyPath(typeof(DotNetViewTests).Assembly);
-        BuildResult build = _builds.Run("hangs", "DotNetLockInversion", s_buildBound, $"-p:ScenarioDll={scenarios}");
+        BuildResult build = RunScenario("DotNetLockInversion");
 
         Assert.False(build.TimedOut, $"the build ran into its bound:\n{build}");
         string? cycle = build.LinesContaining("error PA1001: lock-order-inversion:").FirstOrDefault();
@@ -32,13 +32,61 @@ public sealed class DotNetViewTests
         Assert.Contains("(worker-a) waits for the lock on ProcAudit.Scenarios.LockOrderInversion+", cycle);
         Assert.Contains("(worker-b) waits for the lock on ProcAudit.Scenarios.LockOrderInversion+", cycle);
 
+        (_, JsonElement program) = await DeadlockReport(build);
+        Assert.Contains("managed-locks", program.GetProperty("runtimeViews").EnumerateArray().Select(v => v.GetString()));
+        Assert.Contains(program.GetProperty("threads").EnumerateArray(), t => t.GetProperty("managedStack").EnumerateArray().Any(f => f.GetString()!.StartsWith("System.Threading.Monitor.Enter", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task An_async_semaphore_ABBA_in_a_dotnet_command_is_a_PA1001_async_lock_order_inversion_naming_both_flows()
+    {
+        BuildResult build = RunScenario("DotNetAsyncAbba");
+
+        Assert.False(build.TimedOut, $"the build ran into its bound:\n{build}");
+        Assert.True(build.ExitCode != 0, $"the build succeeded:\n{build}");
+        string? cycle = build.LinesContaining("error PA1001: async-lock-order-inversion:").FirstOrDefault();
+        Assert.True(cycle is not null, $"no `error PA1001: async-lock-order-inversion:` (only the async flows in the heap show it):\n{build}");
+        string? headline = build.LinesContaining("error PA1000: ").FirstOrDefault();
+        Assert.True(headline is not null && headline.Contains(": 1 wait cycle (async-lock-order-inversion).", StringComparison.Ordinal), $"no PA1000 headline naming the cycle:\n{build}");
+
+        (AuditReportFile report, JsonElement program) = await DeadlockReport(build);
+        int pid = program.GetProperty("pid").GetInt32();
+        Assert.Contains("async-flows", program.GetProperty("runtimeViews").EnumerateArray().Select(v => v.GetString()));
+
+        // Both flows, by their methods outermost first, each waiting for a semaphore the other holds.
+        const string Flow = "async flow ProcAudit.Scenarios.AsyncFlows.BothFlows@0 > System.Threading.Tasks.Task.WhenAll > ProcAudit.Scenarios.AsyncFlows.Flow@2";
+        Assert.Contains($"async-lock-order-inversion: In dotnet {pid}, {Flow} awaits SemaphoreSlim 0x", cycle);
+        Assert.Contains($" held by {Flow}, which awaits SemaphoreSlim 0x", cycle);
+        Assert.Contains(" held by the first: neither WaitAsync can complete (holders inferred: ", cycle);
+
+        JsonElement[] flows = program.GetProperty("asyncFlows").EnumerateArray().ToArray();
+        Assert.Equal(2, flows.Length);
+        Assert.All(flows, f => Assert.Equal("semaphore", f.GetProperty("awaits").GetString()));
+        Assert.Equal(2, program.GetProperty("asyncLocks").GetArrayLength());
+        JsonElement found = Assert.Single(report.Root.GetProperty("cycles").EnumerateArray());
+        Assert.Equal("async-lock-order-inversion", found.GetProperty("pattern").GetString());
+        JsonElement[] edges = found.GetProperty("waits").EnumerateArray().ToArray();
+        Assert.All(edges, w => Assert.Equal(("async-lock", "inferred"), (w.GetProperty("reason").GetString(), w.GetProperty("certainty").GetString())));
+        Assert.Equal(
+            flows.Select(f => f.GetProperty("id").GetString()).Order(StringComparer.Ordinal),
+            edges.Select(w => w.GetProperty("from").GetProperty("flow").GetString()).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Builds a hangs.csproj target that runs a verb of tests/ProcAudit.Scenarios under ProcAuditExec.</summary>
+    private BuildResult RunScenario(string target)
+    {
+        string scenarios = ScenarioPrograms.AssemblyPath(typeof(DotNetViewTests).Assembly);
+        return _builds.Run("hangs", target, s_buildBound, $"-p:ScenarioDll={scenarios}");
+    }
+
+    /// <summary>The JSON report the build logged, valid and a deadlock, and its one .NET process.</summary>
+    private static async Task<(AuditReportFile Report, JsonElement Program)> DeadlockReport(BuildResult build)
+    {
         string? reportPath = build.Value("AUDIT_REPORT");
         Assert.True(reportPath is not null && File.Exists(reportPath), $"no report:\n{build}");
         AuditReportFile report = await AuditReportFile.LoadAsync(reportPath);
         Assert.Empty(report.SchemaErrors);
         Assert.Equal("deadlock", report.Verdict);
-        JsonElement program = Assert.Single(report.Root.GetProperty("processes").EnumerateArray(), p => p.GetProperty("runtime").GetString() == "dotnet");
-        Assert.Contains("managed-locks", program.GetProperty("runtimeViews").EnumerateArray().Select(v => v.GetString()));
-        Assert.Contains(program.GetProperty("threads").EnumerateArray(), t => t.GetProperty("managedStack").EnumerateArray().Any(f => f.GetString()!.StartsWith("System.Threading.Monitor.Enter", StringComparison.Ordinal)));
+        return (report, Assert.Single(report.Root.GetProperty("processes").EnumerateArray(), p => p.GetProperty("runtime").GetString() == "dotnet"));
     }
 }

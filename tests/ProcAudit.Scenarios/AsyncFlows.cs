@@ -38,6 +38,33 @@ internal static class AsyncFlows
         first.Release();
     }
 
+    /// <summary>How many flows <see cref="Many"/> starts; two pending tasks each.</summary>
+    public const int ManyFlows = 50_000;
+
+    /// <summary>
+    /// 100,000 pending tasks: 50,000 flows of two frames each awaiting one TaskCompletionSource nothing completes
+    /// (a request handler fanned out over a gate that never opens).
+    /// </summary>
+    public static void Many()
+    {
+        TaskCompletionSource gate = new TaskCompletionSource();
+        s_keep.Add(gate);
+        for (int i = 0; i < ManyFlows; i++)
+        {
+            s_keep.Add(Handle(gate.Task));
+        }
+    }
+
+    private static async Task Handle(Task gate)
+    {
+        await WaitForGate(gate);
+    }
+
+    private static async Task WaitForGate(Task gate)
+    {
+        await gate;
+    }
+
     /// <summary>An await on a TaskCompletionSource that nothing will ever complete.</summary>
     public static void Promise()
     {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ProcAudit.Kinds;
 
 namespace ProcAudit.Analysis;
 
@@ -8,11 +9,13 @@ public static class Analyzer
     /// <summary>Analyses one snapshot.</summary>
     public static AnalysisResult Analyze(Snapshot snapshot)
     {
-        ImmutableArray<WaitEdge> edges = WaitGraphBuilder.Build(snapshot);
+        // One lookup of the snapshot's objects for the edges and for where the waits end.
+        KindScope scope = new(snapshot);
+        ImmutableArray<WaitEdge> edges = WaitGraphBuilder.Build(scope);
         ImmutableHashSet<string> full = FullPipes(snapshot, edges);
         Describe describe = new(snapshot);
         ImmutableArray<Cycle> cycles = CycleFinder.Find(edges).Select(path => CycleNamer.Name(path, describe, full)).ToImmutableArray();
-        ImmutableArray<WaitOutcome> ends = WaitEndFinder.Find(snapshot, edges, describe);
+        ImmutableArray<WaitOutcome> ends = WaitEndFinder.Find(scope, edges, describe);
         List<Finding> findings = StallFinder.Find(snapshot, edges, cycles, describe).Select(f => WithWaits(f, edges)).ToList();
         foreach (Finding f in EndFindings.Find(snapshot, ends, describe))
         {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ProcAudit.Analysis.Patterns;
+using ProcAudit.Runtimes;
 
 namespace ProcAudit.Analysis;
 
@@ -29,7 +30,7 @@ internal static class CycleNamer
             {
                 return PatternCatalogue.WaitBeforeDrain.Cycle(path, new WaitBeforeDrainFacts(
                     Actor(wait.From, d), d.Relation(wait.From.Pid, wait.To.Pid), d.Process(wait.To.Pid), Actor(write.From, d),
-                    Side(write, d, full.Contains(write.Object!)), d.Capacity(write.Object!), wait.From.Pid, DrainSiteOf(d.PythonWhere(wait.From)), inferred));
+                    Side(write, d, full.Contains(write.Object!)), d.Capacity(write.Object!), wait.From.Pid, RuntimeRegistry.DrainSite(d, wait.From), inferred));
             }
             if (path.All(e => e.Reason == WaitReasons.SendFullSocket))
             {
@@ -39,7 +40,7 @@ internal static class CycleNamer
             if (path.All(e => e.Reason == WaitReasons.ManagedLock))
             {
                 return PatternCatalogue.LockOrderInversion.Cycle(path, new LockOrderInversionFacts.Monitors(
-                    d.Process(a.From.Pid), d.Thread(a.From), d.ManagedLockType(a), d.Thread(b.From), d.ManagedLockType(b), inferred));
+                    d.Process(a.From.Pid), d.Thread(a.From), DotNetWords.LockType(d, a), d.Thread(b.From), DotNetWords.LockType(d, b), inferred));
             }
             if (path.All(e => e.Reason == WaitReasons.FutexOwner))
             {
@@ -49,20 +50,20 @@ internal static class CycleNamer
             if (path.All(e => e.Reason == WaitReasons.GoLock))
             {
                 return PatternCatalogue.LockOrderInversion.Cycle(path, new LockOrderInversionFacts.Goroutines(
-                    d.Process(a.From.Pid), d.Goroutine(a.From), d.GoLock(a), d.Goroutine(b.From), d.GoLock(b), a.Evidence, b.Evidence));
+                    d.Process(a.From.Pid), GoWords.Goroutine(d, a.From), GoWords.Lock(d, a), GoWords.Goroutine(d, b.From), GoWords.Lock(d, b), a.Evidence, b.Evidence));
             }
             if (path.All(e => e.Reason == WaitReasons.AsyncLock))
             {
                 return PatternCatalogue.AsyncLockOrderInversion.Cycle(path, new AsyncLockOrderInversionFacts(
-                    d.Process(a.From.Pid), d.Flow(a.From.Pid, a.From.Flow!), Address(a.Object!), d.Flow(b.From.Pid, b.From.Flow!), Address(b.Object!),
+                    d.Process(a.From.Pid), DotNetWords.Flow(d, a.From.Pid, a.From.Flow!), Address(a.Object!), DotNetWords.Flow(d, b.From.Pid, b.From.Flow!), Address(b.Object!),
                     a.Evidence[(a.Evidence.IndexOf("taken as its holder: ", StringComparison.Ordinal) + 21)..]));
             }
             if (path.FirstOrDefault(e => e.Reason == WaitReasons.AsyncWait) is WaitEdge block && path.FirstOrDefault(e => e.Reason == WaitReasons.SyncContext) is WaitEdge post)
             {
-                ImmutableArray<string> stack = d.ManagedStack(block.From);
-                AsyncFlowInfo? flow = d.FlowInfo(post.From.Pid, post.From.Flow!);
+                ImmutableArray<string> stack = DotNetWords.ManagedStack(d, block.From);
+                AsyncFlowInfo? flow = DotNetWords.FlowInfo(d, post.From.Pid, post.From.Flow!);
                 return PatternCatalogue.SyncContextDeadlock.Cycle(path, new SyncContextDeadlockFacts(
-                    d.Process(block.From.Pid), d.Thread(block.From), AsyncStallFinder.BlockingCall(stack), AsyncStallFinder.Caller(stack), d.Flow(post.From.Pid, post.From.Flow!),
+                    d.Process(block.From.Pid), d.Thread(block.From), AsyncStallFinder.BlockingCall(stack), AsyncStallFinder.Caller(stack), DotNetWords.Flow(d, post.From.Pid, post.From.Flow!),
                     flow?.ContextType ?? "a SynchronizationContext", post.Object ?? ""));
             }
             if (PythonLockEdges.NameCycle(path, d) is Cycle python)
@@ -87,19 +88,10 @@ internal static class CycleNamer
     /// <summary>The pipe a wait is on, as the waiter holds it.</summary>
     private static PipeSide Side(WaitEdge e, Describe d, bool full) => new(d.StreamName(e.Object!), e.Fd, e.Object!, d.Fill(e.Object!, full));
 
-    /// <summary>Where a Python parent waits for its child, from the library call its own line is in.</summary>
-    private static DrainSite DrainSiteOf(string pythonWhere) =>
-        pythonWhere.EndsWith(", in Popen.wait)", StringComparison.Ordinal) ? DrainSite.PopenWait
-        : pythonWhere.EndsWith(", in BaseProcess.join)", StringComparison.Ordinal) ? DrainSite.ProcessJoin
-        : DrainSite.Other;
-
     private static string Address(string futexId) => futexId[(futexId.LastIndexOf(':') + 1)..];
 
-    /// <summary>The process, and for a Go process the goroutine and the library call it waits in (the evidence).</summary>
-    private static string Actor(WaitEnd end, Describe d) =>
-        end.Goroutine is not null ? d.Who(end)
-        : d.GoroutineInSyscall(end) is long g ? d.Who(end with { Goroutine = g })
-        : d.Process(end.Pid) + d.PythonWhere(end);
+    /// <summary>The process, with where its code waits as a runtime view read it (a goroutine and the library call it is in, a Python line).</summary>
+    private static string Actor(WaitEnd end, Describe d) => RuntimeRegistry.Actor(d, end) ?? d.Process(end.Pid) + d.Where(end);
 
     public static string Verb(WaitEdge e) => e.Reason switch
     {

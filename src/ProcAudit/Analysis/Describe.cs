@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using ProcAudit.Runtimes;
 
 namespace ProcAudit.Analysis;
 
@@ -12,6 +13,9 @@ internal sealed class Describe
     {
         _snapshot = snapshot;
     }
+
+    /// <summary>The snapshot the words are taken from.</summary>
+    public Snapshot Snapshot => _snapshot;
 
     /// <summary>"python3 2346".</summary>
     public string Process(int pid) => _snapshot.FindProcess(pid) is ProcessInfo p ? $"{DisplayName(p)} {pid}" : $"process {pid}";
@@ -113,16 +117,12 @@ internal sealed class Describe
         return $"{where}{id}{sendQ}";
     }
 
-    /// <summary>"python3 2346", or "python3 2346 (thread 2350 worker)" when the waiter is not the main thread.</summary>
+    /// <summary>"python3 2346", or "python3 2346 (thread 2350 worker)" when the waiter is not the main thread; a runtime view names its own waiters (a goroutine, an async flow).</summary>
     public string Who(WaitEnd end)
     {
-        if (end.Flow is string flow)
+        if (RuntimeRegistry.Who(this, end) is string viewed)
         {
-            return $"{Process(end.Pid)} {Flow(end.Pid, flow)}";
-        }
-        if (end.Goroutine is not null)
-        {
-            return $"{Process(end.Pid)} {Goroutine(end)}";
+            return viewed;
         }
         if (end.Tid is int tid && tid != end.Pid && _snapshot.FindProcess(end.Pid)?.Threads.FirstOrDefault(t => t.Tid == tid) is ThreadInfo t)
         {
@@ -131,111 +131,15 @@ internal sealed class Describe
         return Process(end.Pid);
     }
 
-    /// <summary>
-    /// " (build.py:42 in generate)": where a Python thread's own code waits, when the Python view read
-    /// its stack (the main thread for a whole process); "" otherwise.
-    /// </summary>
-    public string PythonWhere(WaitEnd end)
-    {
-        ProcessInfo? p = _snapshot.FindProcess(end.Pid);
-        ThreadInfo? t = p?.Threads.FirstOrDefault(x => x.Tid == (end.Tid ?? end.Pid));
-        if (t is null || t.PythonStack.IsDefaultOrEmpty)
-        {
-            return "";
-        }
-        StackFrame? own = t.PythonStack.FirstOrDefault(x => !IsPythonLibrary(x.File));
-        if (own is null)
-        {
-            // Only library frames: a library's own thread (a multiprocessing queue's feeder). The function the
-            // thread was started to run says what it is; the innermost frame says where it waits.
-            StackFrame inner = t.PythonStack[0];
-            StackFrame? started = t.PythonStack.TakeWhile(x => x.Function is not ("Thread.run" or "run")).LastOrDefault();
-            string role = started is not null && started != inner ? $"{started.Function}, " : "";
-            return $" ({role}{System.IO.Path.GetFileName(inner.File)}:{inner.Line} in {inner.Function})";
-        }
-        // The library call the program's line is in says how it waits (Popen.wait, Process.join).
-        int at = t.PythonStack.IndexOf(own);
-        string callee = at > 0 ? $", in {t.PythonStack[at - 1].Function}" : "";
-        return $" ({System.IO.Path.GetFileName(own.File)}:{own.Line} in {own.Function}{callee})";
-    }
-
-    /// <summary>The interpreter's own library (subprocess.py, threading.py), not the program's code.</summary>
-    private static bool IsPythonLibrary(string? file) =>
-        file is null || file.StartsWith("<frozen", StringComparison.Ordinal)
-        || (System.Text.RegularExpressions.Regex.IsMatch(file, @"/lib/python\d+\.\d+/") && !file.Contains("-packages/", StringComparison.Ordinal));
-
-    /// <summary>The async flow with this id, when captured.</summary>
-    public AsyncFlowInfo? FlowInfo(int pid, string id) => _snapshot.FindProcess(pid)?.AsyncFlows.FirstOrDefault(x => x.Id == id);
-
-    /// <summary>A thread's managed frames, innermost first (empty when not read).</summary>
-    public ImmutableArray<string> ManagedStack(WaitEnd end) =>
-        (end.Tid is int tid ? _snapshot.FindProcess(end.Pid)?.Threads.FirstOrDefault(x => x.Tid == tid)?.ManagedStack : null) ?? ImmutableArray<string>.Empty;
-
-    /// <summary>"async flow Abba.BothFlows@0 > Task.WhenAll > Abba.Flow@2": the awaiting methods, outermost first.</summary>
-    public string Flow(int pid, string id)
-    {
-        AsyncFlowInfo? f = _snapshot.FindProcess(pid)?.AsyncFlows.FirstOrDefault(x => x.Id == id);
-        return f is null || f.Frames.IsDefaultOrEmpty ? $"async flow {id}" : $"async flow {string.Join(" > ", f.Frames)}";
-    }
-
-    /// <summary>"goroutine 21 (main.(*room).broadcast, room.go:31)": where the program's own code waits.</summary>
-    public string Goroutine(WaitEnd end)
-    {
-        GoroutineInfo? g = _snapshot.FindProcess(end.Pid)?.Goroutines.FirstOrDefault(x => x.Id == end.Goroutine);
-        StackFrame? own = g is null ? null : OwnFrame(g);
-        if (own is null)
-        {
-            return $"goroutine {end.Goroutine}";
-        }
-        // The library call the program's code is in says how it waits (encoding/json.(*Decoder).Decode, net.(*conn).Write).
-        int at = g!.Frames.IndexOf(own);
-        string? callee = at > 0 && !g.Frames[at - 1].Function.StartsWith("runtime.", StringComparison.Ordinal) ? g.Frames[at - 1].Function : null;
-        return $"goroutine {end.Goroutine} ({own.Function}, {System.IO.Path.GetFileName(own.File)}:{own.Line}{(callee is null ? "" : ", in " + callee)})";
-    }
-
-    /// <summary>
-    /// The innermost frame of the program's own code: package main, or a module path (its first element has a
-    /// dot); the standard library (runtime, sync, net, internal/poll) is skipped.
-    /// </summary>
-    public static StackFrame? OwnFrame(GoroutineInfo g) =>
-        g.Frames.FirstOrDefault(f => IsOwnCode(f.Function)) ?? g.Frames.FirstOrDefault(f => !f.Function.StartsWith("runtime.", StringComparison.Ordinal));
-
-    /// <summary>The runtime's own goroutines (GC workers, finalizers, timers, cleanups): no frame outside package runtime.</summary>
-    public static bool IsRuntimeGoroutine(GoroutineInfo g) =>
-        g.Frames.Length > 0 && g.Frames.All(f => f.Function.StartsWith("runtime.", StringComparison.Ordinal));
-
-    private static bool IsOwnCode(string function)
-    {
-        int slash = function.IndexOf('/');
-        string first = slash < 0 ? function[..Math.Max(0, function.IndexOf('.'))] : function[..slash];
-        return first == "main" || first.Contains('.');
-    }
-
-    /// <summary>The goroutine of a Go process that is in a system call on the end's thread, if the goroutines were read.</summary>
-    public long? GoroutineInSyscall(WaitEnd end) =>
-        end.Tid is int tid ? _snapshot.FindProcess(end.Pid)?.Goroutines.FirstOrDefault(g => g.State == "syscall" && g.ThreadId == tid)?.Id : null;
-
-    /// <summary>"sync.RWMutex 0xc0000926f0": the lock a go-lock edge waits for.</summary>
-    public string GoLock(WaitEdge edge)
-    {
-        GoLockInfo? l = _snapshot.FindProcess(edge.From.Pid)?.GoLocks.FirstOrDefault(x => x.Id == edge.Object);
-        return l is null ? edge.Object ?? "a lock" : GoLockHolders.Name(l);
-    }
-
-    /// <summary>The type of the object a managed-lock edge waits for.</summary>
-    public string ManagedLockType(WaitEdge edge) =>
-        _snapshot.FindProcess(edge.From.Pid)?.ManagedLocks.FirstOrDefault(l => l.Id == edge.Object)?.Type ?? edge.Object ?? "an object";
-
-    /// <summary>The kind of the Python lock a thread waits for ("threading.Lock"), when the Python view read it.</summary>
-    public string? PythonLockKind(WaitEnd waiter, string? lockId) =>
-        _snapshot.FindProcess(waiter.Pid)?.Threads.FirstOrDefault(t => t.Tid == waiter.Tid)?.PythonWait?.Lock is PythonLockInfo l && l.Object == lockId ? l.Kind : null;
-
     /// <summary>"thread 1235 (worker-a)".</summary>
     public string Thread(WaitEnd end)
     {
         ThreadInfo? t = end.Tid is int tid ? _snapshot.FindProcess(end.Pid)?.Threads.FirstOrDefault(x => x.Tid == tid) : null;
         return t is null ? $"thread {end.Tid}" : $"thread {t.Tid} ({t.Name})";
     }
+
+    /// <summary>" (build.py:42 in generate)": where the program's own code waits, as a runtime view read it; "" when none did.</summary>
+    public string Where(WaitEnd end) => RuntimeRegistry.Where(this, end);
 
     /// <summary>A lock as a person knows it: "the flock on /tmp/a.lock", "bytes 0-9 of /tmp/db (POSIX lock)".</summary>
     public string Lock(string id)

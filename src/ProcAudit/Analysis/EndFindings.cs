@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using ProcAudit.Analysis.Patterns;
+using ProcAudit.Kinds;
+using ProcAudit.Runtimes;
 
 namespace ProcAudit.Analysis;
 
@@ -52,15 +54,10 @@ internal static class EndFindings
     private static string Waiting(WaitOutcome o, Describe d)
     {
         WaitEdge? first = o.Chain.IsEmpty ? null : o.Chain[0];
-        string what = first is null ? "waits for it" : first.Reason switch
-        {
-            WaitReasons.ReadEmptyPipe => $"reads {d.StreamName(first.Object!)} (fd {first.Fd}, {first.Object}, {d.Fill(first.Object!, false)}) from it",
-            WaitReasons.WriteFullPipe => $"writes {d.StreamName(first.Object!)} (fd {first.Fd}, {first.Object}, {d.Fill(first.Object!, true)}) that it should read",
-            WaitReasons.WaitChildExit => "waits for it to exit",
-            WaitReasons.RecvEmptySocket => $"waits to receive on {d.Socket(first.Object!)}",
-            WaitReasons.SendFullSocket => $"waits to send on {d.Socket(first.Object!)}",
-            _ => $"waits for it ({first.Reason}{(first.Object is null ? "" : " on " + first.Object)})",
-        };
+        // A wait on an object reads in its kind's words; a parent's wait for its child is no object's.
+        string what = first is null ? "waits for it"
+            : KindRegistry.OnStopped(first, d)
+            ?? (first.Reason == WaitReasons.WaitChildExit ? "waits for it to exit" : $"waits for it ({first.Reason}{(first.Object is null ? "" : " on " + first.Object)})");
         string through = o.Chain.Length > 1 ? $" (through {o.Chain.Length - 1} more wait{(o.Chain.Length == 2 ? "" : "s")})" : "";
         string certainty = first?.Certainty == Certainty.Inferred ? $" (inferred: {first.Evidence})" : "";
         return $"{d.Who(o.Waiter)} {what}{through}{certainty}";
@@ -82,20 +79,14 @@ internal static class EndFindings
         };
     }
 
-    /// <summary>"thread 3305 dn: futex (wchan futex_do_wait)", or a goroutine with its wait.</summary>
+    /// <summary>"thread 3305 dn: futex (wchan futex_do_wait)", or a runtime view's waiter (a goroutine, a flow) with its wait.</summary>
     private static string ThreadLine(Snapshot snapshot, WaitEnd w, Describe d)
     {
+        if (RuntimeRegistry.WaitLine(d, w) is string viewed)
+        {
+            return viewed;
+        }
         ProcessInfo? p = snapshot.FindProcess(w.Pid);
-        if (w.Flow is string flow)
-        {
-            AsyncFlowInfo? f = p?.AsyncFlows.FirstOrDefault(x => x.Id == flow);
-            return $"{d.Flow(w.Pid, flow)}: awaits {f?.Awaits}{(f?.WaitsOn is string on ? " " + on : "")}";
-        }
-        if (w.Goroutine is not null)
-        {
-            GoroutineInfo? g = p?.Goroutines.FirstOrDefault(x => x.Id == w.Goroutine);
-            return $"{d.Goroutine(w)}: {g?.WaitReason ?? g?.State}{(g?.WaitsOn is string on ? " on " + on : "")}";
-        }
         ThreadInfo? t = p?.Threads.FirstOrDefault(x => x.Tid == w.Tid);
         if (t is null)
         {

@@ -22,9 +22,9 @@ internal sealed class OwnWaits
 {
     private readonly KindScope _scope;
 
-    public OwnWaits(Snapshot snapshot)
+    public OwnWaits(KindScope scope)
     {
-        _scope = new KindScope(snapshot);
+        _scope = scope;
     }
 
     /// <summary>The thread's wait, read from its syscall alone (its edges are followed elsewhere).</summary>

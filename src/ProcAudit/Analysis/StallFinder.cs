@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ProcAudit.Analysis.Patterns;
+using ProcAudit.Runtimes;
 
 namespace ProcAudit.Analysis;
 
@@ -37,7 +38,7 @@ internal static class StallFinder
                 bool looksLikeRuntimeLoop = pipe.Holders.All(h => h.Pid == process.Pid) && thread.Tid != process.Pid && process.Threads.Length > 1;
                 Finding? finding = shape switch
                 {
-                    SyscallShape.FdRead => LeakedWriteEnd(snapshot, process, call.Fd, pipe, d, looksLikeRuntimeLoop, who: d.Process(process.Pid) + d.PythonWhere(new WaitEnd(process.Pid, thread.Tid)), inferred: null),
+                    SyscallShape.FdRead => LeakedWriteEnd(snapshot, process, call.Fd, pipe, d, looksLikeRuntimeLoop, who: d.Process(process.Pid) + RuntimeRegistry.Where(d, new WaitEnd(process.Pid, thread.Tid)), inferred: null),
                     SyscallShape.FdWrite => ReaderNotReading(snapshot, process, call.Fd, pipe, d, inferred: null),
                     _ => null,
                 };
@@ -55,38 +56,21 @@ internal static class StallFinder
             }
         }
 
-        foreach (ProcessInfo process in snapshot.Processes)
+        // What the runtime views find; the edges a chain of theirs tells are not told again below.
+        HashSet<WaitEdge> told = new();
+        ViewFindingScope views = new(snapshot, edges, inCycles, d, told);
+        foreach (RuntimeViewModule view in RuntimeRegistry.Modules)
         {
-            foreach (ManagedLock l in process.ManagedLocks)
+            foreach (Finding finding in view.Findings(views))
             {
-                if (LockHolderBlocked(process, l, inCycles, d) is Finding finding && !findings.Contains(finding))
+                if (!findings.Contains(finding))
                 {
                     findings.Add(finding);
                 }
             }
         }
-
-        findings.AddRange(PythonLockEdges.Findings(snapshot, edges, inCycles, d).Where(f => !findings.Contains(f)).ToList());
-
-        foreach (Finding finding in AsyncStallFinder.Find(snapshot, edges, d))
-        {
-            findings.Add(finding);
-        }
-
-        HashSet<WaitEdge> toldByGo = new();
-        foreach (Finding finding in AsyncStallFinder.Channels(snapshot, edges, inCycles, d, toldByGo))
-        {
-            findings.Add(finding);
-        }
-        foreach (Finding finding in GoStallFinder.Find(snapshot, edges, inCycles, d, toldByGo))
-        {
-            if (!findings.Contains(finding))
-            {
-                findings.Add(finding);
-            }
-        }
         // A goroutine (or async flow) blocked writing a socket outside such a chain: the peer that does not read is the finding.
-        foreach (WaitEdge e in edges.Where(e => (e.From.Goroutine is not null || e.From.Flow is not null) && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e) && !toldByGo.Contains(e)))
+        foreach (WaitEdge e in edges.Where(e => (e.From.Goroutine is not null || e.From.Flow is not null) && e.Reason == WaitReasons.SendFullSocket && !inCycles.Contains(e) && !told.Contains(e)))
         {
             if (snapshot.FindProcess(e.From.Pid) is ProcessInfo sender && e.Object is string id && snapshot.FindSocket(id) is SocketInfo socket
                 && PeerNotReading(snapshot, sender, e.Fd, socket, d, inferred: null, who: d.Who(e.From)) is Finding finding && !findings.Contains(finding))
@@ -95,13 +79,14 @@ internal static class StallFinder
             }
         }
 
-        // A reader that waits in a poller (Go's netpoller, .NET's socket engine, epoll) shows no read():
+        // A reader that waits in a poller (Go's netpoller, .NET's socket engine, epoll, a poll set) shows no read():
         // its edge stands in for the blocked thread, and an inferred one says so.
         foreach (WaitEdge e in edges.Where(e => e.Reason == WaitReasons.ReadEmptyPipe && !inCycles.Contains(e)
-            && (e.Certainty == Certainty.Inferred || e.From.Goroutine is not null)))
+            && (e.Certainty == Certainty.Inferred || e.From.Goroutine is not null || Polls(snapshot, e.From))))
         {
             if (snapshot.FindProcess(e.From.Pid) is ProcessInfo reader && e.Object is string id && snapshot.FindPipe(id) is PipeInfo pipe
-                && LeakedWriteEnd(snapshot, reader, e.Fd, pipe, d, looksLikeRuntimeLoop: false, who: WaitingForOutput(reader, d) ?? d.Who(e.From),
+                && LeakedWriteEnd(snapshot, reader, e.Fd, pipe, d, looksLikeRuntimeLoop: false,
+                    who: RuntimeRegistry.WaitsForOutput(d, reader) ?? (Polls(snapshot, e.From) ? d.Who(e.From) + d.Where(e.From) : d.Who(e.From)),
                     inferred: e.Certainty == Certainty.Inferred ? e.Evidence : null) is Finding finding && !findings.Any(f => f.Kind == finding.Kind && f.Object == finding.Object))
             {
                 findings.Add(finding);
@@ -129,21 +114,10 @@ internal static class StallFinder
         return findings.ToImmutableArray();
     }
 
-    /// <summary>
-    /// A .NET thread in Process.WaitForExit with no child left to wait for waits for the redirected
-    /// output to end (the runtime's async reads, in its epoll thread, must see EOF first).
-    /// </summary>
-    private static string? WaitingForOutput(ProcessInfo reader, Describe d)
-    {
-        foreach (ThreadInfo t in reader.Threads)
-        {
-            if (t.ManagedStack.FirstOrDefault(f => f.StartsWith("System.Diagnostics.Process.WaitForExit", StringComparison.Ordinal)) is string frame)
-            {
-                return $"{d.Process(reader.Pid)} (thread {t.Tid} in {frame}, which waits for the redirected output to reach EOF)";
-            }
-        }
-        return null;
-    }
+    /// <summary>A thread blocked in poll or select (its set, not one fd, is what it waits on).</summary>
+    private static bool Polls(Snapshot snapshot, WaitEnd end) =>
+        end.Tid is int tid && end.Goroutine is null && end.Flow is null
+        && snapshot.FindProcess(end.Pid)?.Threads.FirstOrDefault(t => t.Tid == tid)?.Syscall?.Shape == SyscallShape.Poll;
 
     private static Finding? LeakedWriteEnd(Snapshot snapshot, ProcessInfo reader, int? fd, PipeInfo pipe, Describe d, bool looksLikeRuntimeLoop, string? who, string? inferred)
     {
@@ -258,22 +232,6 @@ internal static class StallFinder
                 connecting.Select(e => d.Process(e.From.Pid)).Distinct().ToImmutableArray(), Activity(server, d)));
     }
 
-    /// <summary>Threads queue on a managed lock whose owner is itself blocked (on a full queue, I/O, another wait) while holding it.</summary>
-    private static Finding? LockHolderBlocked(ProcessInfo process, ManagedLock l, HashSet<WaitEdge> inCycles, Describe d)
-    {
-        if (l.OwnerTid is not int ownerTid || l.WaiterTids.IsDefaultOrEmpty
-            || process.Threads.FirstOrDefault(t => t.Tid == ownerTid) is not ThreadInfo owner
-            || owner.State == "R" || owner.Progress?.Moved == true
-            || inCycles.Any(e => e.Object == l.Id))
-        {
-            return null;
-        }
-        // The first frame outside the threading primitives says what the owner is stuck in.
-        string? where = owner.ManagedStack.FirstOrDefault(f => !f.StartsWith("System.Threading.", StringComparison.Ordinal));
-        return PatternCatalogue.LockHolderBlocked.Finding(ImmutableArray.Create(process.Pid), l.Id, new LockHolderBlockedFacts.ThreadOwner(
-            d.Process(process.Pid), l.WaiterTids.Select(t => d.Thread(new WaitEnd(process.Pid, t))).ToImmutableArray(), l.Type, d.Thread(new WaitEnd(process.Pid, ownerTid)), where));
-    }
-
     /// <summary>On a CPU now, or used one between the samples: such a thread may be about to read or accept.</summary>
     private static bool Busy(ThreadInfo t) => t.State == "R" || t.Progress?.CpuTicks > 0;
 
@@ -289,22 +247,14 @@ internal static class StallFinder
         ThreadInfo? main = process.Threads.FirstOrDefault(t => t.Syscall is not null && t.Tid == process.Pid)
             ?? process.Threads.FirstOrDefault(t => t.Syscall?.Object is not null)
             ?? process.Threads.FirstOrDefault(t => t.Syscall is not null);
-        // A Go program's main goroutine says what it is doing better than the futex its threads sleep in.
-        if (process.Goroutines.FirstOrDefault(g => g.Id == 1) is { State: "waiting" } goMain && Describe.OwnFrame(goMain) is StackFrame goFrame)
+        // A runtime's own word (a Go program's main goroutine, a managed frame) says more than the futex its threads sleep in.
+        if (RuntimeRegistry.Activity(process, main) is string said)
         {
-            return $"waits ({goMain.WaitReason}) in {goFrame.Function} ({Path.GetFileName(goFrame.File)}:{goFrame.Line}, goroutine 1)";
+            return said;
         }
         if (main?.Syscall is not { Name: string name } call)
         {
             return process.State == "R" ? "is running" : "is not in a syscall we can name";
-        }
-        // A managed frame says more than the futex under it: BlockingCollection.Add, Task.Wait, Monitor.Wait...
-        if (main.ManagedStack.FirstOrDefault(f => !f.StartsWith("System.Threading.Monitor.", StringComparison.Ordinal)
-                && !f.StartsWith("System.Threading.SemaphoreSlim.Wait", StringComparison.Ordinal)
-                && !f.StartsWith("System.Threading.ManualResetEventSlim.Wait", StringComparison.Ordinal)
-                && !f.StartsWith("System.Threading.LowLevel", StringComparison.Ordinal)) is string frame)
-        {
-            return $"waits in {frame} (thread {main.Tid})";
         }
         return call.Shape switch
         {

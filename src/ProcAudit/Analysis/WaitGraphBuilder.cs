@@ -1,13 +1,15 @@
 using System.Collections.Immutable;
 using ProcAudit.Kinds;
+using ProcAudit.Runtimes;
 
 namespace ProcAudit.Analysis;
 
 /// <summary>
 /// Turns a snapshot into wait-for edges. Observed edges come from threads blocked in a syscall on a
 /// pipe or a child; inferred edges from runtimes that park every thread in epoll or futex (Go's
-/// netpoller) and so never show a blocking read. A waiter that moved between the samples, or a pipe
-/// whose level changed, gives no edge: it is not stuck.
+/// netpoller) and so never show a blocking read. A runtime view adds the edges its records give
+/// (<see cref="RuntimeRegistry"/>). A waiter that moved between the samples, or a pipe whose level
+/// changed, gives no edge: it is not stuck.
 /// </summary>
 internal sealed partial class WaitGraphBuilder
 {
@@ -15,15 +17,16 @@ internal sealed partial class WaitGraphBuilder
     private readonly KindScope _scope;
     private readonly List<WaitEdge> _edges = new();
 
-    private WaitGraphBuilder(Snapshot snapshot)
+    private WaitGraphBuilder(KindScope scope)
     {
-        _snapshot = snapshot;
-        _scope = new KindScope(snapshot);
+        _snapshot = scope.Snapshot;
+        _scope = scope;
     }
 
-    public static ImmutableArray<WaitEdge> Build(Snapshot snapshot)
+    public static ImmutableArray<WaitEdge> Build(KindScope scope)
     {
-        WaitGraphBuilder builder = new(snapshot);
+        Snapshot snapshot = scope.Snapshot;
+        WaitGraphBuilder builder = new(scope);
         foreach (ProcessInfo process in snapshot.Processes)
         {
             foreach (ThreadInfo thread in process.Threads)
@@ -37,20 +40,25 @@ internal sealed partial class WaitGraphBuilder
         }
         foreach (ProcessInfo process in snapshot.Processes)
         {
-            builder.AddManaged(process);
-            builder.AddAsync(process);
-            builder._edges.AddRange(PythonLockEdges.For(process));
+            builder._edges.AddRange(RuntimeRegistry.Edges(scope, process));
         }
         foreach (ProcessInfo process in snapshot.Processes)
         {
-            // A Go process whose goroutines were read says what each waits on: the guess from its epoll set is not needed.
-            if (process.Goroutines.IsDefaultOrEmpty)
+            // A view that read what each waiter waits on says it: the guess from the epoll set is not needed.
+            if (RuntimeRegistry.ReadingWaiters(process) is RuntimeViewModule view)
             {
-                builder.AddInferred(process);
+                builder._edges.AddRange(view.WaiterEdges(scope, process));
             }
             else
             {
-                builder.AddGoroutines(process);
+                builder.AddInferred(process);
+            }
+        }
+        foreach (ProcessInfo process in snapshot.Processes)
+        {
+            foreach (ThreadInfo thread in process.Threads)
+            {
+                builder.AddPolled(process, thread);
             }
         }
         return builder._edges.Distinct().ToImmutableArray();
@@ -83,44 +91,6 @@ internal sealed partial class WaitGraphBuilder
                         $"thread {thread.Tid} is blocked in {name} for child {child}"));
                 }
                 break;
-        }
-    }
-
-    /// <summary>
-    /// What a runtime enricher reported: lock owners and waiters (the runtime's own word, so
-    /// observed), and threads whose managed stack is in Process.WaitForExit, which the kernel shows
-    /// only as a futex wait but which waits for the children to exit.
-    /// </summary>
-    private void AddManaged(ProcessInfo process)
-    {
-        foreach (ManagedLock l in process.ManagedLocks)
-        {
-            if (l.OwnerTid is not int owner)
-            {
-                continue;
-            }
-            foreach (int waiter in l.WaiterTids.Where(w => w != owner))
-            {
-                if (process.Threads.FirstOrDefault(t => t.Tid == waiter)?.Progress?.Moved == true)
-                {
-                    continue;
-                }
-                _edges.Add(new WaitEdge(new WaitEnd(process.Pid, waiter), new WaitEnd(process.Pid, owner), l.Id, WaitReasons.ManagedLock, Certainty.Observed,
-                    $"the .NET runtime reports thread {waiter} waiting to enter the lock on {l.Type ?? "an object"} ({l.Kind}) that thread {owner} owns"));
-            }
-        }
-        foreach (ThreadInfo thread in process.Threads)
-        {
-            string? frame = thread.ManagedStack.FirstOrDefault(f => f.StartsWith("System.Diagnostics.Process.WaitForExit", StringComparison.Ordinal));
-            if (frame is null || thread.Progress?.Moved == true)
-            {
-                continue;
-            }
-            foreach (ProcessInfo child in _snapshot.Processes.Where(p => p.PPid == process.Pid && p.State != "Z"))
-            {
-                _edges.Add(new WaitEdge(new WaitEnd(process.Pid, thread.Tid), new WaitEnd(child.Pid), null, WaitReasons.WaitChildExit, Certainty.Observed,
-                    $"thread {thread.Tid} is in the managed frame {frame}, waiting for child {child.Pid} to exit"));
-            }
         }
     }
 
@@ -170,7 +140,7 @@ internal sealed partial class WaitGraphBuilder
         foreach (int writer in writers)
         {
             _edges.Add(new WaitEdge(new WaitEnd(process.Pid), new WaitEnd(writer), fd.Target, WaitReasons.ReadEmptyPipe, Certainty.Inferred,
-                $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd}, the read end of {fd.Target}, which is empty and whose writer {writer} {(IsBlocked(writer) ? "is itself blocked" : WillNotWrite(writer) && _snapshot.FindProcess(writer)?.State is "T" or "t" ? "is stopped" : "sleeps")}", fd.Fd));
+                $"every thread is parked in epoll/futex; epoll fd {epoll.Fd} watches fd {fd.Fd}, the read end of {fd.Target}, which is empty and whose writer {writer} {WriterState(writer)}", fd.Fd));
         }
     }
 
@@ -235,7 +205,7 @@ internal sealed partial class WaitGraphBuilder
         bool polling = false;
         foreach (ThreadInfo t in process.Threads)
         {
-            if (RuntimeThreads.IsHousekeeping(process, t) || ReadsOwnPipe(process, t))
+            if (RuntimeRegistry.IsHousekeeping(process, t) || ReadsOwnPipe(process, t))
             {
                 continue;
             }

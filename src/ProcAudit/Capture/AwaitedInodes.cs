@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace ProcAudit.Capture;
 
 /// <summary>
-/// Pipes (or sockets) a thread of the tree is blocked on (read, write, any fd call), and those a
+/// Pipes (or sockets) a thread of the tree is blocked on (read, write, any fd call, a poll set), and those a
 /// tree process watches through epoll (a runtime parked in its poller waits on those).
 /// </summary>
 internal static class AwaitedInodes
@@ -17,7 +17,9 @@ internal static class AwaitedInodes
         foreach (int pid in tree)
         {
             Dictionary<int, FdInfo> byFd = fds[pid].ToDictionary(f => f.Fd);
-            IEnumerable<int> blockedOn = threads[pid].Where(t => t.Syscall?.Fd is not null).Select(t => t.Syscall!.Fd!.Value);
+            // A poll or select set counts as much as a blocked read: a thread in communicate() waits on every fd of it.
+            IEnumerable<int> blockedOn = threads[pid].Where(t => t.Syscall?.Fd is not null).Select(t => t.Syscall!.Fd!.Value)
+                .Concat(threads[pid].Where(t => t.Syscall is not null).SelectMany(t => t.Syscall!.WaitsOnFds));
             IEnumerable<int> watched = fds[pid].Where(f => f.Kind == FdKind.Eventpoll).SelectMany(f => f.Watches);
             foreach (int fd in blockedOn.Concat(watched))
             {

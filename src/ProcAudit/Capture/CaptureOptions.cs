@@ -7,4 +7,9 @@ namespace ProcAudit.Capture;
 /// <param name="Deadline">The whole capture's time limit: past it, what is left is skipped with a note.</param>
 /// <param name="ReadTimeout">Limit for one read that can block in the kernel (cmdline, maps).</param>
 /// <param name="Redact">Redact secrets in command lines.</param>
-internal sealed record CaptureOptions(TimeSpan Deadline, TimeSpan ReadTimeout, bool Redact);
+/// <param name="Lean">
+/// A scan's capture, which only needs what the analysis reads: no kernel stacks (shown in a
+/// report, never followed), and fdinfo only for the kinds whose fdinfo the analysis uses (a pipe's
+/// access mode, an epoll set's watches, an eventfd's counter, a file's locks).
+/// </param>
+internal sealed record CaptureOptions(TimeSpan Deadline, TimeSpan ReadTimeout, bool Redact, bool Lean = false);

@@ -34,13 +34,14 @@ internal sealed class ProcessTreeCapture
     /// <param name="now">The capture time to record.</param>
     /// <param name="adopter">A child subreaper (procaudit run) whose other children belong to the tree.</param>
     /// <param name="cancellationToken">Stops the capture between reads.</param>
-    public Snapshot? Capture(int root, DateTimeOffset now, int? adopter, CancellationToken cancellationToken)
+    /// <param name="tops">A scan's trees: the trees under these are captured instead of the one under <paramref name="root"/>.</param>
+    public Snapshot? Capture(int root, DateTimeOffset now, int? adopter, CancellationToken cancellationToken, IReadOnlyList<int>? tops = null)
     {
         // The phases run in this order because each needs what the one before found: the holder
         // scan looks for what the tree waits on, and pipes and sockets are described with every holder known.
         CaptureContext context = new(_procfs, _options, _arch, _live, root, cancellationToken);
         ProcessTreeFinder finder = new(_procfs, root, context.Notes);
-        if (!TreePhase.Run(context, finder, adopter))
+        if (!TreePhase.Run(context, finder, adopter, tops))
         {
             return null;
         }
@@ -57,7 +58,7 @@ internal sealed class ProcessTreeCapture
             Root = root,
             Adopter = adopter,
             Arch = _arch == SyscallArch.Arm64 ? "arm64" : "x64",
-            RootExited = !_procfs.Exists(root.ToString(System.Globalization.CultureInfo.InvariantCulture)) || context.Stats[root].State == "Z",
+            RootExited = !_procfs.Exists(root.ToString(System.Globalization.CultureInfo.InvariantCulture)) || context.Stats.GetValueOrDefault(root)?.State == "Z",
             Processes = processes,
             Pipes = pipes,
             Sockets = sockets,

@@ -17,33 +17,33 @@ internal static class RuntimeDetector
         {
             if (file == "libcoreclr.so")
             {
-                return "dotnet";
+                return RuntimeNames.DotNet;
             }
             if (file == "libjvm.so")
             {
-                return "jvm";
+                return RuntimeNames.Jvm;
             }
             if (file.StartsWith("libpython", StringComparison.Ordinal))
             {
-                return "python";
+                return RuntimeNames.Python;
             }
         }
         if (exeName is not null)
         {
             if (exeName.StartsWith("python", StringComparison.Ordinal))
             {
-                return "python";
+                return RuntimeNames.Python;
             }
             if (exeName is "node" or "nodejs")
             {
-                return "node";
+                return RuntimeNames.Node;
             }
             if (exeName is "java")
             {
-                return "jvm";
+                return RuntimeNames.Jvm;
             }
         }
-        return isGoBinary() ? "go" : null;
+        return isGoBinary() ? RuntimeNames.Go : null;
     }
 
     /// <summary>
@@ -66,12 +66,12 @@ internal static class RuntimeDetector
     {
         switch (runtime)
         {
-            case "dotnet":
+            case RuntimeNames.DotNet:
                 // <root>/shared/Microsoft.NETCore.App/<version>/libcoreclr.so; a self-contained app has no such directory.
                 string? coreclr = paths.FirstOrDefault(p => Path.GetFileName(p) == "libcoreclr.so");
                 string? dir = coreclr is null ? null : Path.GetDirectoryName(coreclr);
                 return dir is not null && Path.GetFileName(Path.GetDirectoryName(dir)) == "Microsoft.NETCore.App" ? Path.GetFileName(dir) : null;
-            case "python":
+            case RuntimeNames.Python:
                 string? lib = paths.Select(p => Path.GetFileName(p)).FirstOrDefault(f => f.StartsWith("libpython", StringComparison.Ordinal));
                 return DottedDigits(lib?["libpython".Length..]) ?? DottedDigits(exeName?["python".Length..]);
             default:

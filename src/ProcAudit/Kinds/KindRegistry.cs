@@ -48,6 +48,9 @@ internal static class KindRegistry
     /// <summary>How an edge reads, from the kind that introduced its reason; null when none did.</summary>
     public static EdgeWords? Words(Analysis.WaitEdge e) => Objects.Select(k => k.Words(e)).FirstOrDefault(w => w is not null);
 
+    /// <summary>How a wait on a stopped process reads, from the kind that introduced its reason; null when none did.</summary>
+    public static string? OnStopped(Analysis.WaitEdge e, Analysis.Describe d) => Objects.Select(k => k.OnStopped(e, d)).FirstOrDefault(w => w is not null);
+
     /// <summary>The descriptor modules, each once.</summary>
     public static IEnumerable<IDescriptorKind> Descriptors => Enum.GetValues<FdKind>().Select(ForFd).Distinct();
 }

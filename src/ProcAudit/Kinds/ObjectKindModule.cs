@@ -33,4 +33,10 @@ internal abstract class ObjectKindModule
     /// and on the picture's arrow from the object ("written by"); null for other reasons.
     /// </summary>
     public virtual EdgeWords? Words(WaitEdge e) => null;
+
+    /// <summary>
+    /// How a wait with one of this kind's reasons reads when the awaited process is stopped, the waiter its
+    /// subject and the stopped process "it" ("reads stdout (fd 3, pipe:[7], empty) from it"); null for other reasons.
+    /// </summary>
+    public virtual string? OnStopped(WaitEdge e, Describe d) => null;
 }

@@ -103,6 +103,13 @@ internal sealed class PipeModule : ObjectKindModule, IDescriptorKind
         _ => null,
     };
 
+    public override string? OnStopped(WaitEdge e, Describe d) => e.Reason switch
+    {
+        WaitReasons.ReadEmptyPipe => $"reads {d.StreamName(e.Object!)} (fd {e.Fd}, {e.Object}, {d.Fill(e.Object!, false)}) from it",
+        WaitReasons.WriteFullPipe => $"writes {d.StreamName(e.Object!)} (fd {e.Fd}, {e.Object}, {d.Fill(e.Object!, true)}) that it should read",
+        _ => null,
+    };
+
     public override string Label(ReportObject o) =>
         o.QueuedBytes is long q ? $"{o.Id} {(q == 0 ? "empty" : $"{q}/{o.CapacityBytes} bytes{(o.Full ? " full" : "")}")}" : $"{o.Id} pipe";
 }

@@ -133,6 +133,13 @@ internal sealed class SocketModule : ObjectKindModule, IDescriptorKind
         _ => null,
     };
 
+    public override string? OnStopped(WaitEdge e, Describe d) => e.Reason switch
+    {
+        WaitReasons.RecvEmptySocket => $"waits to receive on {d.Socket(e.Object!)}",
+        WaitReasons.SendFullSocket => $"waits to send on {d.Socket(e.Object!)}",
+        _ => null,
+    };
+
     public override string Label(ReportObject o) =>
         o.SendQueueBytes is long send && send > 0 ? $"{o.Id} {o.Kind.Name()} Send-Q {send}" : $"{o.Id} {o.Kind.Name()}";
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ProcAudit.Analysis;
 using ProcAudit.Kinds;
+using ProcAudit.Runtimes;
 
 namespace ProcAudit.Reporting;
 
@@ -16,7 +17,6 @@ public static class HtmlReport
 {
     private const int MaxDetailedProcesses = 40;
     private const int MaxListedThreads = 64;
-    private const int MaxListedGoroutines = 20;
 
     private const string Style = """
         body { font-family: system-ui, sans-serif; margin: 1.5em; color: #111; max-width: 120em; }
@@ -213,17 +213,9 @@ public static class HtmlReport
                 w.Write($"<p class=\"note\">{p.Threads.Length - MaxListedThreads} more threads in the JSON report.</p>\n");
             }
         }
-        List<GoroutineInfo> goroutines = p.Goroutines.Where(g => g.State == "running" || !Describe.IsRuntimeGoroutine(g)).ToList();
-        if (goroutines.Count > 0)
+        foreach (RuntimeViewModule view in RuntimeRegistry.Modules)
         {
-            w.Write("<table class=\"goroutines\">\n<tr><th>goroutine</th><th>state</th><th>waits on</th><th>at</th></tr>\n");
-            foreach (GoroutineInfo g in goroutines.Take(MaxListedGoroutines))
-            {
-                StackFrame? frame = Describe.OwnFrame(g);
-                string at = frame is null ? "" : $"{frame.Function} {Path.GetFileName(frame.File ?? "")}:{frame.Line}";
-                w.Write($"<tr><td>{g.Id}</td><td>{E(g.State)}{(g.WaitReason is null ? "" : ": " + E(g.WaitReason))}</td><td class=\"mono\">{E(g.WaitsOn ?? "")}</td><td class=\"mono\">{E(at)}</td></tr>\n");
-            }
-            w.Write("</table>\n");
+            view.WriteHtml(p, w);
         }
         List<FdInfo> fds = p.Fds.Where(f => KindRegistry.ForFd(f.Kind).ListedWithProcess).ToList();
         if (fds.Count > 0)
@@ -261,25 +253,14 @@ public static class HtmlReport
         w.Write("</ul>\n</section>\n");
     }
 
-    private static string Who(Report report, WaitEnd end)
-    {
-        ProcessInfo? p = report.Processes.FirstOrDefault(x => x.Pid == end.Pid);
-        string name = p is null ? $"process {end.Pid}" : $"{Describe.DisplayName(p)} {end.Pid}";
-        return end.Goroutine is long g ? $"{name} goroutine {g}"
-            : end.Flow is string flow ? $"{name} async flow {flow}"
-            : end.Tid is int tid && tid != end.Pid ? $"{name} thread {tid}"
-            : name;
-    }
+    private static string Who(Report report, WaitEnd end) => WaiterName.Of(report, end).Plain;
 
     private static string Call(ThreadInfo t) =>
         t.Syscall is not SyscallInfo call ? (t.State == "R" ? "running" : "")
             : (call.Name ?? "syscall " + call.Number.ToString(CultureInfo.InvariantCulture)) + (call.Fd is int fd ? $"({fd}{(call.Object is null ? "" : " " + call.Object)})" : "");
 
     /// <summary>The innermost frame a runtime view gave for the thread, if any.</summary>
-    private static string Where(ThreadInfo t) =>
-        !t.PythonStack.IsDefaultOrEmpty ? $"{t.PythonStack[0].Function} ({t.PythonStack[0].File}:{t.PythonStack[0].Line})"
-            : !t.ManagedStack.IsDefaultOrEmpty ? t.ManagedStack[0]
-            : "";
+    private static string Where(ThreadInfo t) => RuntimeRegistry.Modules.Select(m => m.InnermostFrame(t)).FirstOrDefault(f => f is not null) ?? "";
 
     private static string E(string text) => HtmlText.Escape(text);
 }

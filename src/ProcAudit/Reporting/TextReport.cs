@@ -1,6 +1,7 @@
 using System.Globalization;
 using ProcAudit.Analysis;
 using ProcAudit.Kinds;
+using ProcAudit.Runtimes;
 
 namespace ProcAudit.Reporting;
 
@@ -90,14 +91,9 @@ public static class TextReport
                 if (Telling(report, p, t))
                 {
                     w.WriteLine($"    thread {t.Tid} {S(t.Name)} [{t.State}] {Call(t)}{(t.Wchan is null ? "" : "  wchan " + S(t.Wchan))}{Moved(t)}");
-                    if (!t.PythonStack.IsDefaultOrEmpty)
+                    foreach (string line in RuntimeRegistry.Modules.SelectMany(m => m.ThreadLines(t)))
                     {
-                        w.WriteLine($"      at {string.Join("\n      at ", t.PythonStack.Take(4).Select(f => S($"{f.Function} ({f.File}:{f.Line})")))}{(t.PythonStack.Length > 4 ? $"\n      ... {t.PythonStack.Length - 4} more frames" : "")}{(t.HoldsGil == true ? "\n      (holds the GIL)" : "")}");
-                    }
-                    if (!t.ManagedStack.IsDefaultOrEmpty)
-                    {
-                        // Innermost first; the first few frames say where it waits and who called.
-                        w.WriteLine($"      at {string.Join("\n      at ", t.ManagedStack.Take(4).Select(S))}{(t.ManagedStack.Length > 4 ? $"\n      ... {t.ManagedStack.Length - 4} more frames" : "")}");
+                        w.WriteLine(line);
                     }
                 }
                 else
@@ -110,18 +106,9 @@ public static class TextReport
                 string states = string.Join(", ", idle.GroupBy(t => t.Syscall?.Name ?? (t.State == "R" ? "running" : "user space")).Select(g => $"{g.Count()} in {g.Key}"));
                 w.WriteLine($"    + {idle.Count} other thread{(idle.Count == 1 ? "" : "s")} ({states})");
             }
-            if (!p.Goroutines.IsDefaultOrEmpty)
+            foreach (RuntimeViewModule view in RuntimeRegistry.Modules)
             {
-                WriteGoroutines(p, w);
-            }
-            if (!p.AsyncFlows.IsDefaultOrEmpty)
-            {
-                WriteAsyncFlows(p, w);
-            }
-            if (p.ThreadPool is { Queued: > 0 } pool)
-            {
-                w.WriteLine($"    thread pool: {pool.Workers} worker{(pool.Workers == 1 ? "" : "s")}{(pool.MaxWorkers is int max ? $" (at most {max})" : "")}, {pool.Processing} in a work item" +
-                    $"{(pool.Blocked is > 0 ? $" ({pool.Blocked} blocked in a wait)" : "")}, {pool.Queued} queued: {S(Some(pool.QueuedWork, 4))}{(pool.Moved ? " (the queue moved)" : "")}");
+                view.WriteText(p, w);
             }
             IEnumerable<FdInfo> interesting = p.Fds.Where(f => KindRegistry.ForFd(f.Kind).ListedWithProcess);
             string fds = string.Join(", ", interesting.Select(f => $"{f.Fd}={S(f.Target)}{Access(f)}"));
@@ -166,47 +153,6 @@ public static class TextReport
     }
 
     private const int MaxListedProcesses = 40;
-    private const int MaxListedGoroutines = 20;
-
-    /// <summary>
-    /// The program's own goroutines, each with where its code waits and on what; the runtime's idle ones
-    /// (GC workers, the finalizer, timers: no frame outside package runtime) are folded into a count.
-    /// </summary>
-    /// <summary>Pending async flows, identical ones folded (as dumpasync --coalesce does): methods outermost first, then what the innermost awaits.</summary>
-    private static void WriteAsyncFlows(ProcessInfo p, TextWriter w)
-    {
-        List<IGrouping<string, AsyncFlowInfo>> shapes = p.AsyncFlows
-            .GroupBy(f => $"{string.Join(" > ", f.Frames)} [awaits {f.Awaits}{(f.WaitsOn is null ? "" : " " + f.WaitsOn)}{(f.Fd is int fd ? $" fd {fd}" : "")}{(f.Moved ? ", moved" : "")}]")
-            .ToList();
-        w.WriteLine($"    async flows: {p.AsyncFlows.Length} pending");
-        foreach (IGrouping<string, AsyncFlowInfo> shape in shapes.Take(MaxListedEnds))
-        {
-            w.WriteLine($"      {S(shape.Key)}{(shape.Count() > 1 ? $" (x{shape.Count()})" : "")}");
-        }
-        if (shapes.Count > MaxListedEnds)
-        {
-            w.WriteLine($"      ... and {shapes.Count - MaxListedEnds} more shapes (each flow in the JSON report)");
-        }
-    }
-
-    private static void WriteGoroutines(ProcessInfo p, TextWriter w)
-    {
-        List<GoroutineInfo> own = p.Goroutines.Where(g => g.State == "running" || !Describe.IsRuntimeGoroutine(g)).ToList();
-        int idle = p.Goroutines.Length - own.Count;
-        w.WriteLine($"    goroutines: {p.Goroutines.Length} ({p.Goroutines.Count(g => g.State == "waiting")} waiting{(idle > 0 ? $", {idle} idle runtime goroutine{(idle == 1 ? "" : "s")} folded" : "")})");
-        foreach (GoroutineInfo g in own.Take(MaxListedGoroutines))
-        {
-            StackFrame? frame = Describe.OwnFrame(g);
-            string on = g.WaitsOn is null ? "" : $" on {S(g.WaitsOn)}{(g.ChannelCapacity is long cap ? $" {g.ChannelQueued}/{cap}" : "")}{(g.Fd is int fd ? $" (fd {fd}, {g.FdMode})" : "")}";
-            string at = frame is null ? "" : $" at {S(frame.Function)} {S(Path.GetFileName(frame.File ?? ""))}:{frame.Line}";
-            w.WriteLine($"      goroutine {g.Id} [{g.State}{(g.WaitReason is null ? "" : ": " + g.WaitReason)}{on}]{at}{(g.Moved ? "  (moved between two reads)" : "")}");
-        }
-        if (own.Count > MaxListedGoroutines)
-        {
-            w.WriteLine($"      + {own.Count - MaxListedGoroutines} more (the JSON report lists every one)");
-        }
-    }
-
     /// <summary>The first few of a long list, and how many more.</summary>
     internal static string Some(IEnumerable<string> items, int shown = 8)
     {
@@ -242,28 +188,20 @@ public static class TextReport
 
     /// <summary>
     /// Threads worth a line: the main thread, any thread in a wait of the report, any thread
-    /// blocked on a pipe another process holds. A runtime's idle helpers are folded into a count.
+    /// blocked on a pipe another process holds, any a runtime view has something to say about
+    /// (a managed lock's owner or waiter). A runtime's idle helpers are folded into a count.
     /// </summary>
     private static bool Telling(Report report, ProcessInfo p, ThreadInfo t) =>
         t.Tid == p.Pid
         || report.Waits.Any(e => e.From.Tid == t.Tid || e.To.Tid == t.Tid)
-        || p.ManagedLocks.Any(l => l.OwnerTid == t.Tid || l.WaiterTids.Contains(t.Tid))
+        || RuntimeRegistry.Modules.Any(m => m.Telling(p, t))
         || (t.Syscall?.Object is string o && report.Objects.Any(x => x.Id == o));
 
+    /// <summary>"python3 2346 (thread 2350)", "? 2346" when the process is unknown.</summary>
     internal static string Who(Report report, WaitEnd end)
     {
-        ProcessInfo? p = report.Processes.FirstOrDefault(x => x.Pid == end.Pid);
-        string name = p is null ? "?" : S(Describe.DisplayName(p));
-        if (end.Goroutine is long g)
-        {
-            return $"{name} {end.Pid} (goroutine {g})";
-        }
-        if (end.Flow is string flow)
-        {
-            AsyncFlowInfo? f = p?.AsyncFlows.FirstOrDefault(x => x.Id == flow);
-            return $"{name} {end.Pid} (async {S(f is null || f.Frames.IsDefaultOrEmpty ? flow : f.Frames[^1])})";
-        }
-        return end.Tid is int tid && tid != end.Pid ? $"{name} {end.Pid} (thread {tid})" : $"{name} {end.Pid}";
+        WaiterName n = WaiterName.Of(report, end);
+        return $"{S(n.Name ?? "?")} {n.Pid}{(n.Detail is null ? "" : $" ({S(n.Detail)})")}";
     }
 
     private static string Call(ThreadInfo t)

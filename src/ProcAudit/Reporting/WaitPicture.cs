@@ -146,16 +146,7 @@ internal sealed class WaitPicture
         return node.Id;
     }
 
-    private string Who(WaitEnd end)
-    {
-        ProcessInfo? p = _report.Processes.FirstOrDefault(x => x.Pid == end.Pid);
-        string name = p is null ? $"process {end.Pid}" : $"{Describe.DisplayName(p)} {end.Pid}";
-        AsyncFlowInfo? flow = end.Flow is null ? null : p?.AsyncFlows.FirstOrDefault(f => f.Id == end.Flow);
-        return end.Flow is not null ? $"{name} async {(flow is null || flow.Frames.IsDefaultOrEmpty ? end.Flow : flow.Frames[^1])}"
-            : end.Goroutine is long g ? $"{name} goroutine {g}"
-            : end.Tid is int tid && tid != end.Pid ? $"{name} thread {tid}"
-            : name;
-    }
+    private string Who(WaitEnd end) => WaiterName.Of(_report, end).Plain;
 
     private string ObjectLabel(string id)
     {

@@ -15,11 +15,10 @@ namespace ProcAudit.Scanning;
 /// </summary>
 internal static class MachineScan
 {
-    public static ScanResult Find(Snapshot machine, ProcfsReader procfs, CancellationToken cancellationToken)
+    public static ScanResult Find(Snapshot machine, int processes, IReadOnlySet<int> own, ProcfsReader procfs, CancellationToken cancellationToken)
     {
         Dictionary<int, ProcessInfo> byPid = machine.Processes.ToDictionary(p => p.Pid);
         ILookup<int, ProcessInfo> children = machine.Processes.ToLookup(p => p.PPid);
-        HashSet<int> own = OwnLine(byPid);
         HashSet<int> still = machine.Processes.Where(p => p.Pid != 1 && !own.Contains(p.Pid) && Still(p)).Select(p => p.Pid).ToHashSet();
 
         // The top of each chain of still processes: where a person would start looking.
@@ -34,10 +33,15 @@ internal static class MachineScan
         }));
 
         Dictionary<int, (AuditResult Result, ImmutableArray<int> Pids)> hangs = new();
+        List<ScanHang> blocked = new();
         foreach (int top in tops)
         {
             cancellationToken.ThrowIfCancellationRequested();
             AuditResult topResult = Auditor.Analyze(SnapshotSlice.Of(machine, top, children, byPid));
+            if (topResult.Analysis.Verdict == Verdict.Blocked)
+            {
+                blocked.Add(Describe(top, topResult, Unexplained(topResult.Analysis), byPid, procfs));
+            }
             if (!Hung(topResult.Analysis.Verdict))
             {
                 continue;
@@ -48,6 +52,10 @@ internal static class MachineScan
                 if (inTree.Count == 0)
                 {
                     continue; // only outsiders: their own tree's problem, found from there
+                }
+                if (pids.Any(own.Contains))
+                {
+                    continue; // it waits on the scan itself (procaudit scan | less), which is running
                 }
                 int root = RootOf(inTree, top, byPid, still, topResult.Analysis.Waits, pid => PidNamespace(procfs, pid));
                 if (hangs.TryGetValue(root, out (AuditResult Result, ImmutableArray<int> Pids) known))
@@ -68,8 +76,9 @@ internal static class MachineScan
         {
             CapturedAt = machine.CapturedAt,
             IntervalMs = machine.IntervalMs,
-            Processes = machine.Processes.Count(p => !p.KernelThread),
+            Processes = processes,
             Hangs = found.OrderBy(h => h.Verdict == Verdict.Deadlock ? 0 : 1).ThenByDescending(h => h.StillSeconds ?? 0).ThenBy(h => h.Root).ToImmutableArray(),
+            Blocked = blocked.OrderByDescending(h => h.StillSeconds ?? 0).ThenBy(h => h.Root).ToImmutableArray(),
             Unreadable = machine.Processes.Where(p => p.Restricted).Select(p => new UnreadableProcess(p.Pid, p.Name, p.Uid)).ToImmutableArray(),
         };
     }
@@ -80,21 +89,14 @@ internal static class MachineScan
     private static bool Still(ProcessInfo p) =>
         p.State != "Z" && !p.KernelThread && !p.Threads.IsDefaultOrEmpty && p.Threads.All(t => t.State != "R" && t.Progress?.Moved != true);
 
-    /// <summary>This process and its ancestors: waiting for the scan is not a hang.</summary>
-    private static HashSet<int> OwnLine(Dictionary<int, ProcessInfo> byPid)
-    {
-        HashSet<int> line = new();
-        for (int pid = Environment.ProcessId; pid > 0 && line.Add(pid) && byPid.TryGetValue(pid, out ProcessInfo? p);)
-        {
-            pid = p.PPid;
-        }
-        return line;
-    }
-
     /// <summary>The processes of each cycle and each finding (not the unexplained waits).</summary>
     private static IEnumerable<ImmutableArray<int>> Problems(AnalysisResult analysis) =>
         analysis.Cycles.Select(c => c.Members.Select(m => m.Pid).Distinct().ToImmutableArray())
             .Concat(analysis.Findings.Where(f => f.Kind != EndFindings.Unexplained).Select(f => f.Pids));
+
+    /// <summary>The processes with a wait ProcAudit cannot explain.</summary>
+    private static ImmutableArray<int> Unexplained(AnalysisResult analysis) =>
+        analysis.Findings.Where(f => f.Kind == EndFindings.Unexplained).SelectMany(f => f.Pids).Distinct().Order().ToImmutableArray();
 
     /// <summary>
     /// The nearest common ancestor of the problem's processes in the tree, then up its parents for as
@@ -148,7 +150,7 @@ internal static class MachineScan
     {
         ProcessInfo p = byPid[root];
         AnalysisResult a = result.Analysis;
-        string pattern = a.Cycles.FirstOrDefault()?.Pattern ?? a.Findings.FirstOrDefault(f => f.Kind != EndFindings.Unexplained)?.Kind ?? "unknown";
+        string pattern = a.Cycles.FirstOrDefault()?.Pattern ?? a.Findings.FirstOrDefault(f => f.Kind != EndFindings.Unexplained)?.Kind ?? a.Findings.FirstOrDefault()?.Kind ?? "unknown";
         // The hang's blocked threads: how long since the most recent of them ran.
         double? stillFor = null;
         foreach (int pid in pids.Where(byPid.ContainsKey))

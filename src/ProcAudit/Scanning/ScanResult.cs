@@ -18,6 +18,14 @@ public sealed record ScanResult
     /// <summary>Each tree that holds a wait cycle or a stall, deadlocks first, then the longest still.</summary>
     public ImmutableArray<ScanHang> Hangs { get; init => field = value.OrEmpty(); } = ImmutableArray<ScanHang>.Empty;
 
+    /// <summary>
+    /// Trees that did not move and hold a wait ProcAudit cannot explain (verdict <c>blocked</c>: a
+    /// futex inside one process, an unknown syscall, a process it may not look into), longest still
+    /// first: not named hangs, but a person should be able to look at them. A hang only a runtime
+    /// view reveals (a Go lock chain, a .NET async deadlock) shows here, since a scan takes none.
+    /// </summary>
+    public ImmutableArray<ScanHang> Blocked { get; init => field = value.OrEmpty(); } = ImmutableArray<ScanHang>.Empty;
+
     /// <summary>Processes whose fds or syscalls permission kept from us (another user's, without root): a hang among them cannot be seen.</summary>
     public ImmutableArray<UnreadableProcess> Unreadable { get; init => field = value.OrEmpty(); } = ImmutableArray<UnreadableProcess>.Empty;
 }
@@ -37,10 +45,10 @@ public sealed record ScanHang
     /// <summary>The root's real user id.</summary>
     public int? Uid { get; init; }
 
-    /// <summary>Deadlock (a wait cycle) or stalled (a wait that cannot end by itself).</summary>
+    /// <summary>Deadlock (a wait cycle) or stalled (a wait that cannot end by itself); blocked in <see cref="ScanResult.Blocked"/>.</summary>
     public required Verdict Verdict { get; init; }
 
-    /// <summary>The pattern of the first cycle, or the kind of the first finding (<c>pipe-order-inversion</c>, <c>leaked-write-end</c>, ...).</summary>
+    /// <summary>The pattern of the first cycle, or the kind of the first finding (<c>pipe-order-inversion</c>, <c>leaked-write-end</c>, ...; <c>unexplained-wait</c> when blocked).</summary>
     public required string Pattern { get; init; }
 
     /// <summary>The first line of the tree's report.</summary>

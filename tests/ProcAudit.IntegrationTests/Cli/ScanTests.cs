@@ -36,6 +36,8 @@ public sealed class ScanTests
             using Scenario contained = Scenario.StartProgram(unshare, "--pid", "--fork", python, "-c", InvertingParent);
             using Scenario busy = Scenario.StartShell("while :; do :; done");
             using Scenario idle = Scenario.StartShell("sleep 600; echo done");
+            // A second acquire of a lock its only thread holds: a futex no one else can wake, which ProcAudit cannot name.
+            using Scenario selfLocked = Scenario.StartProgram(python, "-c", "import threading; l = threading.Lock(); l.acquire(); l.acquire()");
             // Kept from the look that found it: a second look can miss it for a moment (a read of /proc racing the fork).
             int containedRoot = 0;
             Assert.True(Scenario.WaitUntil(() => (containedRoot = contained.ChildByComm("python3") ?? 0) != 0, TimeSpan.FromSeconds(10)), "unshare did not start python");
@@ -45,7 +47,8 @@ public sealed class ScanTests
             Assert.Equal(Verdict.Stalled, Audits.UntilVerdict(leaked.Pid, Verdict.Stalled).Analysis.Verdict);
             Assert.Equal(Verdict.Deadlock, Audits.UntilVerdict(flock.Pid, Verdict.Deadlock).Analysis.Verdict);
             Assert.Equal(Verdict.Deadlock, Audits.UntilVerdict(containedRoot, Verdict.Deadlock).Analysis.Verdict);
-            Scenario[] mine = { inversion, leaked, flock, contained, busy, idle };
+            Assert.Equal(Verdict.Blocked, Audits.UntilVerdict(selfLocked.Pid, Verdict.Blocked).Analysis.Verdict);
+            Scenario[] mine = { inversion, leaked, flock, contained, busy, idle, selfLocked };
             HashSet<int> sessions = mine.Select(s => s.Pid).ToHashSet();
             bool Mine(int pid) => ProcStat.Read(pid) is ProcStat stat && sessions.Contains(stat.Session);
             string[] expected =
@@ -72,7 +75,12 @@ public sealed class ScanTests
             Assert.StartsWith($"STALLED: the tree of bash {leaked.Pid} ", leak.GetProperty("headline").GetString());
             Assert.True(leak.GetProperty("stillSeconds").GetDouble() > 0, leak.ToString());
             Assert.Contains(leak.GetProperty("pids").EnumerateArray(), e => Mine(e.GetInt32()) && File.ReadAllText($"/proc/{e.GetInt32()}/comm").Trim() == "sleep");
-            Assert.DoesNotContain(doc.RootElement.GetProperty("hangs").EnumerateArray(), h => h.GetProperty("root").GetInt32() is int r && (r == busy.Pid || r == idle.Pid));
+            Assert.DoesNotContain(doc.RootElement.GetProperty("hangs").EnumerateArray(), h => h.GetProperty("root").GetInt32() is int r && (r == busy.Pid || r == idle.Pid || r == selfLocked.Pid));
+            // Not a named hang, but not hidden either: the blocked list, and nothing of ours but it.
+            List<JsonElement> blocked = doc.RootElement.GetProperty("blocked").EnumerateArray().Where(h => Mine(h.GetProperty("root").GetInt32())).ToList();
+            JsonElement self = Assert.Single(blocked);
+            Assert.Equal((selfLocked.Pid, "python3", "blocked", "unexplained-wait"), (self.GetProperty("root").GetInt32(), self.GetProperty("name").GetString(), self.GetProperty("verdict").GetString(), self.GetProperty("pattern").GetString()));
+            Assert.Equal(new[] { selfLocked.Pid }, self.GetProperty("pids").EnumerateArray().Select(e => e.GetInt32()));
 
             CliRun text = Infrastructure.Cli.Run("scan");
 
@@ -86,6 +94,11 @@ public sealed class ScanTests
             Assert.True(nsLine >= 0, text.Stdout);
             Assert.StartsWith($"    in another pid namespace: NSpid {containedRoot} 1, cgroup ", lines[nsLine + 3]);
             Assert.DoesNotContain(lines, l => l.StartsWith($"  {busy.Pid} ", StringComparison.Ordinal) || l.StartsWith($"  {idle.Pid} ", StringComparison.Ordinal));
+            Assert.Matches(@"; \d+ still trees? waits? on something ProcAudit cannot explain \(below\)", lines[0]);
+            int blockedHeader = Array.FindIndex(lines, l => l.StartsWith("Also still, blocked on waits ProcAudit cannot explain", StringComparison.Ordinal));
+            Assert.True(blockedHeader > nsLine, text.Stdout);
+            // Listed (the first ten, longest still first) or counted.
+            Assert.True(lines.Skip(blockedHeader).Any(l => l.StartsWith($"  {selfLocked.Pid} python3  still for ", StringComparison.Ordinal)) || lines.Any(l => l.StartsWith("  and ", StringComparison.Ordinal)), text.Stdout);
         }
         finally
         {

@@ -1,17 +1,17 @@
 namespace ProcAudit.IntegrationTests.Infrastructure;
 
-/// <summary>Python test programs: the interpreter on PATH, and scripts written into a test's directory.</summary>
-internal static class PythonScripts
+/// <summary>A temporary directory of Python scripts a test runs, removed on dispose (after the scenario that ran them, declared later, is gone).</summary>
+internal sealed class PythonScripts : IDisposable
 {
-    /// <summary>python3 from PATH.</summary>
-    public static string Python3() =>
-        Executables.FindOnPath("python3") ?? throw new InvalidOperationException("python3 is needed for this test and is not on PATH");
+    private readonly string _dir = Directory.CreateTempSubdirectory("procaudit-python-").FullName;
 
-    /// <summary>Writes <paramref name="text"/> (plus a newline) as <paramref name="dir"/>/<paramref name="name"/>; returns its path.</summary>
-    public static string Write(string dir, string name, string text)
+    /// <summary>Writes <paramref name="text"/> as <paramref name="name"/> and returns its full path.</summary>
+    public string Write(string name, string text)
     {
-        string path = Path.Combine(dir, name);
+        string path = Path.Combine(_dir, name);
         File.WriteAllText(path, text + "\n");
         return path;
     }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -38,7 +38,8 @@ public sealed class AsyncFlowVerdictTests
     public void An_await_on_a_promise_nothing_completes_is_blocked_naming_the_flow_never_running()
     {
         using Scenario tree = Scenario.StartScenarioVerb("async-promise");
-        CliRun run = Until(tree.Pid, r => r.ExitCode == 6);
+        // Formed: the view has read the flow at its promise (an audit as the program starts can be blocked before that).
+        CliRun run = Until(tree.Pid, r => r.ExitCode == 6 && r.Stdout.Contains("\"awaits\": \"promise\"", StringComparison.Ordinal));
 
         Assert.Equal(6, run.ExitCode);
         Assert.Contains("async flow ProcAudit.Scenarios.AsyncFlows.Request@0 > ProcAudit.Scenarios.AsyncFlows.AwaitReply@0 awaits a TaskCompletionSource (promise:", run.Stderr);
@@ -249,7 +250,7 @@ public sealed class AsyncFlowVerdictTests
     private static List<int> Workers(int pid) => Threads(pid, ".NET TP Worker");
 
     /// <summary>The tool's own audit, repeated until the program has reached its hang (it starts, then blocks).</summary>
-    private static CliRun Until(int pid, Func<CliRun, bool> formed)
+    internal static CliRun Until(int pid, Func<CliRun, bool> formed)
     {
         DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
         CliRun run = Infrastructure.Cli.Run(pid.ToString(CultureInfo.InvariantCulture), "--json", "-");

@@ -6,15 +6,8 @@ namespace ProcAudit.IntegrationTests.Patterns;
 /// <summary>pthread mutexes: an ABBA deadlock between two threads of a C program, and a healthy contended one.</summary>
 public sealed class MutexTests
 {
-    internal const string Abba = """
-        #include <pthread.h>
-        #include <unistd.h>
-        #include <sys/prctl.h>
-        static pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
-        static void *one(void *x) { prctl(PR_SET_NAME, "worker-a"); pthread_mutex_lock(&a); usleep(200000); pthread_mutex_lock(&b); return 0; }
-        static void *two(void *x) { prctl(PR_SET_NAME, "worker-b"); pthread_mutex_lock(&b); usleep(200000); pthread_mutex_lock(&a); return 0; }
-        int main(void) { pthread_t t1, t2; pthread_create(&t1, 0, one, 0); pthread_create(&t2, 0, two, 0); pthread_join(t1, 0); pthread_join(t2, 0); return 0; }
-        """;
+    /// <summary>The ABBA program, the one tools/record-snapshots.sh records as the c-mutex-abba snapshot.</summary>
+    internal static string Abba { get; } = File.ReadAllText(Path.Combine(Repository.Root, "tests", "fixtures", "programs", "c-mutex-abba.c"));
 
     private const string Contended = """
         #include <pthread.h>

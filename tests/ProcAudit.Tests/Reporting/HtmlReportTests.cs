@@ -80,10 +80,56 @@ public sealed class HtmlReportTests
     }
 
     [Fact]
+    public void A_socket_peer_that_does_not_read_is_an_orange_dashed_chain_through_the_socket_to_the_peer()
+    {
+        HtmlReportPage page = Render(RecordedHangs.ReportOf(RecordedHangs.SocketPeerNotReading));
+
+        Assert.Equal(("stalled", "peer-not-reading"), (page.Verdict, Assert.Single(page.Problems).Name));
+        page.AssertLaidOut();
+        Assert.Equal(3, page.Nodes.Count);
+        SvgNode socket = page.Node("socket:[613835] tcp Send-Q 3791494");
+        Assert.Equal("object", socket.Kind);
+        SvgEdge send = Assert.Single(page.Edges, e => e.To == socket.Id);
+        SvgEdge peer = Assert.Single(page.Edges, e => e.From == socket.Id);
+        Assert.Equal(("go-tcp-sender 31513", "send-full-socket fd 4 (inferred)"), (page.Nodes[send.From].Label, send.Label));
+        Assert.Equal(("go-tcp-sender 31518", "peer held by"), (page.Nodes[peer.To].Label, peer.Label));
+        Assert.Equal(2, page.Edges.Count);
+        // Go parks its threads in the netpoller: both waits are inferred, so dashed, and they are the finding's chain.
+        Assert.All(page.Edges, e => Assert.Equal((true, "#ee7700", true, false), (e.Chain, e.Stroke, e.Dashed, e.Cycle)));
+        Assert.Equal(new[] { 31513, 31518 }, page.Pids.Order());
+    }
+
+    [Fact]
+    public void A_thread_lock_cycle_is_red_between_the_two_threads_through_their_mutexes()
+    {
+        HtmlReportPage page = Render(RecordedHangs.ReportOf(RecordedHangs.ThreadLockCycle));
+
+        Assert.Equal(("deadlock", "lock-order-inversion"), (page.Verdict, Assert.Single(page.Problems).Name));
+        page.AssertLaidOut();
+        Assert.Equal(6, page.Nodes.Count);
+        Assert.Equal(6, page.Edges.Count);
+        SvgNode a = page.Node("c-mutex-abba 12931 thread 12932");
+        SvgNode b = page.Node("c-mutex-abba 12931 thread 12933");
+        List<SvgEdge> cycle = page.Edges.Where(e => e.Cycle).ToList();
+        Assert.Equal(4, cycle.Count);
+        Assert.All(cycle, e => Assert.Equal(("#dd0000", true, true), (e.Stroke, e.Inferred, e.Dashed)));
+        // Each worker waits on a mutex (a futex object) held by the other.
+        foreach ((SvgNode from, SvgNode to) in new[] { (a, b), (b, a) })
+        {
+            SvgEdge waits = Assert.Single(cycle, e => e.From == from.Id);
+            Assert.Equal("futex-owner (inferred)", waits.Label);
+            Assert.StartsWith("futex:12931:0x", page.Nodes[waits.To].Label);
+            Assert.Equal(("held by", to.Id), (Assert.Single(cycle, e => e.From == waits.To).Label, Assert.Single(cycle, e => e.From == waits.To).To));
+        }
+        SvgEdge join = Assert.Single(page.Edges, e => e.Label == "thread-join (inferred)");
+        Assert.Equal(("c-mutex-abba 12931", false, false), (page.Nodes[join.From].Label, join.Cycle, join.Chain));
+    }
+
+    [Fact]
     public void A_hostile_process_name_stays_text_in_the_headline_the_graph_and_the_tables()
     {
         AuditResult result = RecordedFixtures.Load(RecordedFixtures.PipeOrderInversion).Audit();
-        const string Hostile = "</title></text></svg><script>alert(1)</script><img src=x onerror=alert(2)>\"'&amp;\u001b[31m";
+        const string Hostile = "</title></text></svg><script>alert(1)</script><img src=x onerror=alert(2)>\"'&amp;\u001b[31m] --> |x|}{\n<b>";
         Snapshot renamed = result.Snapshot with
         {
             Processes = result.Snapshot.Processes.Select(p => p with { Name = Hostile, Cmdline = [Hostile, "--x=<b>"] }).ToImmutableArray(),
@@ -93,7 +139,7 @@ public sealed class HtmlReportTests
         string html = Write(report, new MsaglGraphLayout());
         HtmlReportPage page = HtmlReportPage.Parse(html);
 
-        string shown = "</title></text></svg><script>alert(1)</script><img src=x onerror=alert(2)>\"'&amp;\\x1b[31m";
+        string shown = "</title></text></svg><script>alert(1)</script><img src=x onerror=alert(2)>\"'&amp;\\x1b[31m] --> |x|}{\\n<b>";
         Assert.Contains(shown, page.Headline);
         Assert.Equal(4, page.Nodes.Count);
         Assert.Equal(4, page.Edges.Count);
@@ -102,6 +148,7 @@ public sealed class HtmlReportTests
         Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<img", html, StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', html);
+        Assert.DoesNotContain("<b>", html, StringComparison.Ordinal);
         page.AssertLaidOut();
     }
 

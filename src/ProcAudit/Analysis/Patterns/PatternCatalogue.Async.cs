@@ -47,7 +47,7 @@ internal static partial class PatternCatalogue
 }
 
 /// <param name="Process">The .NET process.</param>
-/// <param name="Writer">The first writer flow blocked on the channel (<see cref="Describe.Flow"/>).</param>
+/// <param name="Writer">The first writer flow blocked on the channel (<see cref="Runtimes.DotNetWords.Flow"/>).</param>
 /// <param name="MoreWriters">How many more writers are blocked on it.</param>
 /// <param name="Channel">The channel's id.</param>
 /// <param name="Count">Items in it.</param>
@@ -61,7 +61,7 @@ internal sealed record ChannelReaderBlockedFacts(string Process, string Writer, 
 /// <param name="Thread">The blocked thread, the context's own (<see cref="Describe.Thread"/>).</param>
 /// <param name="Call">The synchronous wait it is in (".Result").</param>
 /// <param name="Caller">The program's own frame that makes it, when the stack was read.</param>
-/// <param name="Flow">The flow it waits for (<see cref="Describe.Flow"/>).</param>
+/// <param name="Flow">The flow it waits for (<see cref="Runtimes.DotNetWords.Flow"/>).</param>
 /// <param name="ContextType">The context's type.</param>
 /// <param name="Context">The context's id (<c>synccontext:PID:0xADDR</c>).</param>
 internal sealed record SyncContextDeadlockFacts(string Process, string Thread, string Call, string? Caller, string Flow, string ContextType, string Context);

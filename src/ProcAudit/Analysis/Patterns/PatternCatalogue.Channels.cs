@@ -24,7 +24,7 @@ internal static partial class PatternCatalogue
 }
 
 /// <param name="Process">The Go process.</param>
-/// <param name="Goroutine">The blocked goroutine (<see cref="Describe.Goroutine"/>).</param>
+/// <param name="Goroutine">The blocked goroutine (<see cref="Runtimes.GoWords.Goroutine"/>).</param>
 /// <param name="Channel">The channel's id.</param>
 /// <param name="Description">Its element type and fill ("chan int, unbuffered").</param>
 internal sealed record ChannelWaitFacts(string Process, string Goroutine, string Channel, string Description);

@@ -135,7 +135,7 @@ internal abstract record LockOrderInversionFacts
 
     /// <summary>Two threads of one Python process on threading locks.</summary>
     /// <param name="Process">The process.</param>
-    /// <param name="A">The first thread, with its script's line (<see cref="Describe.PythonWhere"/>).</param>
+    /// <param name="A">The first thread, with its script's line (<see cref="Describe.Where"/>).</param>
     /// <param name="LockA">The lock it waits for ("threading.Lock 0x7f...").</param>
     /// <param name="B">The second thread, its holder.</param>
     /// <param name="LockB">The lock it waits for, held by the first.</param>
@@ -144,8 +144,8 @@ internal abstract record LockOrderInversionFacts
 
     /// <summary>Two goroutines of one Go process on sync locks.</summary>
     /// <param name="Process">The process.</param>
-    /// <param name="A">The first goroutine (<see cref="Describe.Goroutine"/>).</param>
-    /// <param name="LockA">The lock it waits for (<see cref="Describe.GoLock"/>).</param>
+    /// <param name="A">The first goroutine (<see cref="Runtimes.GoWords.Goroutine"/>).</param>
+    /// <param name="LockA">The lock it waits for (<see cref="Runtimes.GoWords.Lock"/>).</param>
     /// <param name="B">The second goroutine, its holder.</param>
     /// <param name="LockB">The lock it waits for, held by the first.</param>
     /// <param name="EvidenceA">Why the second is taken as the holder of the first lock.</param>
@@ -154,7 +154,7 @@ internal abstract record LockOrderInversionFacts
 }
 
 /// <param name="Process">The .NET process.</param>
-/// <param name="FlowA">The first async flow (<see cref="Describe.Flow"/>).</param>
+/// <param name="FlowA">The first async flow (<see cref="Runtimes.DotNetWords.Flow"/>).</param>
 /// <param name="SemaphoreA">The address of the semaphore it awaits.</param>
 /// <param name="FlowB">The second flow, its holder.</param>
 /// <param name="SemaphoreB">The address of the semaphore it awaits, held by the first.</param>
@@ -194,10 +194,10 @@ internal abstract record LockHolderBlockedFacts
 internal sealed record GilHolderBlockedFacts(string Process, ImmutableArray<string> Waiters, string Holder, string BlockedIn);
 
 /// <param name="Process">The Go process.</param>
-/// <param name="Holder">The goroutine holding the lock (<see cref="Describe.Goroutine"/>).</param>
+/// <param name="Holder">The goroutine holding the lock (<see cref="Runtimes.GoWords.Goroutine"/>).</param>
 /// <param name="ReadLock">True when it holds the read lock of an RWMutex.</param>
-/// <param name="Lock">The lock (<see cref="GoLockHolders.Name"/>).</param>
-/// <param name="LockState">Its state (<see cref="GoLockHolders.State"/>).</param>
+/// <param name="Lock">The lock (<see cref="Runtimes.GoLockHolders.Name"/>).</param>
+/// <param name="LockState">Its state (<see cref="Runtimes.GoLockHolders.State"/>).</param>
 /// <param name="Evidence">Why the holder is taken as such.</param>
 /// <param name="Chain">What the holder waits on, followed through channel receivers, as one clause.</param>
 /// <param name="Waiters">The goroutines waiting for the lock.</param>

@@ -5,7 +5,7 @@ namespace ProcAudit.Analysis.Patterns;
 /// <summary>
 /// Every hang pattern ProcAudit names, in one place: its name as reported (a cycle's <see cref="Cycle.Pattern"/>, a
 /// finding's <see cref="Finding.Kind"/>), a short title, and its sentence and fix as functions of typed facts. The
-/// finders (<see cref="CycleNamer"/>, <see cref="StallFinder"/>, <see cref="GoStallFinder"/>, <see cref="EndFindings"/>)
+/// finders (<see cref="CycleNamer"/>, <see cref="StallFinder"/>, <see cref="Runtimes.GoStallFinder"/>, <see cref="EndFindings"/>)
 /// and the supervised run's leaked-output warning gather the facts and build their cycles and findings only through
 /// these entries. One file per family: pipes, sockets, locks (threads, goroutines, async flows), .NET async (sync-over-async), Go channels, and the
 /// findings that come from where waits end. A new pattern is an entry in its family's file and a line in <see cref="All"/>.

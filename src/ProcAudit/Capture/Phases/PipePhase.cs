@@ -14,18 +14,27 @@ internal static class PipePhase
         HashSet<int> tree = context.TreeSet;
         ImmutableArray<PipeInfo>.Builder pipes = ImmutableArray.CreateBuilder<PipeInfo>();
         IEnumerable<ulong> inodes = tree.SelectMany(pid => fds[pid]).Where(f => f.Kind == FdKind.Pipe && f.Inode is not null).Select(f => f.Inode!.Value).Distinct().Order();
+        // One pass over every captured fd, not one per pipe: a machine-wide scan holds tens of thousands of each.
+        Dictionary<ulong, List<Holder>> holdersOf = new();
+        foreach ((int pid, List<FdInfo> list) in fds.OrderBy(kv => kv.Key))
+        {
+            foreach (FdInfo f in list.Where(f => f.Kind == FdKind.Pipe && f.Inode is not null))
+            {
+                if (!holdersOf.TryGetValue(f.Inode!.Value, out List<Holder>? found))
+                {
+                    holdersOf[f.Inode!.Value] = found = new List<Holder>();
+                }
+                found.Add(new Holder(pid, f.Fd, f.Access switch { "read" => "reader", "write" => "writer", _ => "unknown" }));
+            }
+        }
         foreach (ulong inode in inodes)
         {
-            List<Holder> holders = new();
-            foreach ((int pid, List<FdInfo> list) in fds.OrderBy(kv => kv.Key))
+            List<Holder> holders = holdersOf[inode];
+            if (context.Options.Lean && !scanned.Contains(inode))
             {
-                foreach (FdInfo f in list)
-                {
-                    if (f.Kind == FdKind.Pipe && f.Inode == inode)
-                    {
-                        holders.Add(new Holder(pid, f.Fd, f.Access switch { "read" => "reader", "write" => "writer", _ => "unknown" }));
-                    }
-                }
+                // Nobody waits on it: a scan's analysis never asks how full it is.
+                pipes.Add(new PipeInfo { Id = $"pipe:[{inode}]", Inode = inode, Holders = holders.ToImmutableArray() });
+                continue;
             }
             // Probe through a holder in the tree when there is one: it is the process we may read.
             (int Pid, int Fd)? via = ProbeHolder.Choose(holders, tree.Contains);

@@ -26,14 +26,16 @@ internal static class SocketPhase
     private static ImmutableArray<SocketInfo> Describe(SocketTable table, Dictionary<int, List<FdInfo>> fds, HashSet<int> tree, HashSet<ulong> scanned)
     {
         IEnumerable<ulong> held = tree.SelectMany(pid => fds[pid]).Where(f => f.Kind == FdKind.Socket && f.Inode is not null).Select(f => f.Inode!.Value);
+        // One pass over every captured fd, not one per socket: a machine-wide scan holds thousands of each.
+        ILookup<ulong, Holder> holdersOf = fds.OrderBy(kv => kv.Key)
+            .SelectMany(kv => kv.Value.Where(f => f.Kind == FdKind.Socket && f.Inode is not null).Select(f => (Inode: f.Inode!.Value, Holder: new Holder(kv.Key, f.Fd, "owner"))))
+            .ToLookup(x => x.Inode, x => x.Holder);
         ImmutableArray<SocketInfo>.Builder result = ImmutableArray.CreateBuilder<SocketInfo>();
         foreach (ulong inode in held.Concat(scanned).Distinct().Order())
         {
             SocketEntry? e = table.Find(inode);
             SocketEntry? peer = e is null ? null : table.FindPeer(e);
-            ImmutableArray<Holder> holders = fds.OrderBy(kv => kv.Key)
-                .SelectMany(kv => kv.Value.Where(f => f.Kind == FdKind.Socket && f.Inode == inode).Select(f => new Holder(kv.Key, f.Fd, "owner")))
-                .ToImmutableArray();
+            ImmutableArray<Holder> holders = holdersOf[inode].ToImmutableArray();
             bool unixStream = e?.Kind == SocketKind.Unix && e.UnixType == UnixSocketType.Stream;
             result.Add(new SocketInfo
             {

@@ -16,17 +16,24 @@ internal static class TreePhase
     /// A child subreaper (procaudit run): its other children are processes that escaped the
     /// root by double fork and were reparented to it; they belong to the tree.
     /// </param>
-    public static bool Run(CaptureContext context, ProcessTreeFinder finder, int? adopter)
+    /// <param name="tops">
+    /// A scan's trees, instead of the one under the root: the tree under each (the root then only
+    /// names the machine, and whose network namespace the sockets are read in).
+    /// </param>
+    public static bool Run(CaptureContext context, ProcessTreeFinder finder, int? adopter, IReadOnlyList<int>? tops = null)
     {
         if (finder.Stat(context.Root) is null)
         {
             return false;
         }
         List<int> tree = context.Tree;
-        tree.AddRange(finder.TreeUnder(context.Root));
+        HashSet<int> already = new();
+        foreach (int top in tops ?? new[] { context.Root })
+        {
+            tree.AddRange(finder.TreeUnder(top).Where(already.Add));
+        }
         if (adopter is int subreaper)
         {
-            HashSet<int> already = new(tree);
             foreach (int adopted in finder.ChildrenOf(subreaper).Where(pid => !already.Contains(pid)))
             {
                 tree.AddRange(finder.TreeUnder(adopted).Where(already.Add));

@@ -31,6 +31,10 @@ internal static class FdReader
     {
         FdTarget t = FdLink.Classify(target);
         FdInfo bare = new() { Fd = fd, Kind = t.Kind, Target = target, Inode = t.Inode };
+        if (context.Options.Lean && t.Kind is not (FdKind.Pipe or FdKind.Eventpoll or FdKind.Eventfd or FdKind.File))
+        {
+            return bare;
+        }
         ProcText info = context.Procfs.ReadText($"{pid}/fdinfo/{fd}");
         if (!info.Ok || FdInfoFile.Parse(info.Text!) is not FdInfoRecord record)
         {

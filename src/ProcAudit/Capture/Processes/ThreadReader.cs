@@ -20,7 +20,7 @@ internal static class ThreadReader
                 continue; // the thread exited between listing and reading
             }
             ProcText wchan = procfs.ReadText($"{pid}/task/{tid}/wchan");
-            ProcText stack = procfs.ReadText($"{pid}/task/{tid}/stack");
+            ProcText stack = context.Options.Lean ? new ProcText(null, ReadOutcome.Gone) : procfs.ReadText($"{pid}/task/{tid}/stack");
             if (stack.Outcome == ReadOutcome.Denied)
             {
                 context.Deny(pid, "kernel stacks");

@@ -1,14 +1,15 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using ProcAudit.Analysis;
 using ProcAudit.Analysis.Patterns;
 
-namespace ProcAudit.Analysis;
+namespace ProcAudit.Runtimes;
 
 /// <summary>
 /// Python-level waits (issue 19): a thread sleeping on a threading lock waits for its holder, one waiting for the
 /// GIL waits for the GIL's holder. An RLock records its owner and the interpreter records the GIL's holder, so those
 /// edges are observed; a Lock records no owner, so its holder is inferred, and only from a named piece of evidence
-/// (the one other thread inside <c>with</c> on it). Self-contained, so it can move into the Python view's module.
+/// (the one other thread inside <c>with</c> on it).
 /// </summary>
 internal static class PythonLockEdges
 {
@@ -64,7 +65,7 @@ internal static class PythonLockEdges
         WaitEdge a = path[0];
         WaitEdge b = path[1];
         return PatternCatalogue.LockOrderInversion.Cycle(path, new LockOrderInversionFacts.PythonLocks(
-            d.Process(a.From.Pid), d.Thread(a.From) + d.PythonWhere(a.From), LockName(d, a), d.Thread(b.From) + d.PythonWhere(b.From), LockName(d, b),
+            d.Process(a.From.Pid), d.Thread(a.From) + d.Where(a.From), LockName(d, a), d.Thread(b.From) + d.Where(b.From), LockName(d, b),
             path.Any(e => e.Certainty == Certainty.Inferred)));
     }
 
@@ -85,30 +86,34 @@ internal static class PythonLockEdges
                 continue;
             }
             WaitEnd holderEnd = new(group.Key.Pid, holder.Tid);
-            ImmutableArray<string> waiters = group.Select(e => d.Thread(e.From) + d.PythonWhere(e.From)).Distinct().ToImmutableArray();
+            ImmutableArray<string> waiters = group.Select(e => d.Thread(e.From) + d.Where(e.From)).Distinct().ToImmutableArray();
             string blockedIn = BlockedIn(snapshot, call, syscall, d);
             if (group.First().Reason == WaitReasons.PythonGil)
             {
                 if (syscall.Timer is null && syscall.Shape != SyscallShape.Sleep)
                 {
                     yield return PatternCatalogue.GilHolderBlocked.Finding(ImmutableArray.Create(group.Key.Pid), group.Key.Object, new GilHolderBlockedFacts(
-                        d.Process(group.Key.Pid), waiters, d.Thread(holderEnd) + d.PythonWhere(holderEnd), blockedIn));
+                        d.Process(group.Key.Pid), waiters, d.Thread(holderEnd) + d.Where(holderEnd), blockedIn));
                 }
                 continue;
             }
             WaitEdge first = group.First();
             yield return PatternCatalogue.LockHolderBlocked.Finding(ImmutableArray.Create(group.Key.Pid), group.Key.Object, new LockHolderBlockedFacts.PythonHolder(
-                d.Process(group.Key.Pid), waiters, LockName(d, first), d.Thread(holderEnd) + d.PythonWhere(holderEnd), blockedIn,
+                d.Process(group.Key.Pid), waiters, LockName(d, first), d.Thread(holderEnd) + d.Where(holderEnd), blockedIn,
                 first.Certainty == Certainty.Inferred ? first.Evidence : null));
         }
     }
 
     /// <summary><c>gil:PID</c>: the GIL of a process (its main interpreter's).</summary>
+    /// <summary>The kind of the Python lock a thread waits for ("threading.Lock"), when the Python view read it.</summary>
+    private static string? LockKind(Describe d, WaitEnd waiter, string? lockId) =>
+        d.Snapshot.FindProcess(waiter.Pid)?.Threads.FirstOrDefault(t => t.Tid == waiter.Tid)?.PythonWait?.Lock is PythonLockInfo l && l.Object == lockId ? l.Kind : null;
+
     public static string GilId(int pid) => "gil:" + pid.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>"threading.Lock 0x7f..." for a lock edge.</summary>
     private static string LockName(Describe d, WaitEdge e) =>
-        (d.PythonLockKind(e.From, e.Object) ?? "threading lock") + " " + Address(e.Object ?? "");
+        (LockKind(d, e.From, e.Object) ?? "threading lock") + " " + Address(e.Object ?? "");
 
     private static string BlockedIn(Snapshot snapshot, string call, SyscallInfo syscall, Describe d) => syscall.Object switch
     {

@@ -1,8 +1,9 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using ProcAudit.Analysis;
 using ProcAudit.Analysis.Patterns;
 
-namespace ProcAudit.Analysis;
+namespace ProcAudit.Runtimes;
 
 /// <summary>
 /// Go findings that are not cycles: a lock held by a goroutine that is itself blocked (named
@@ -15,9 +16,10 @@ internal static class GoStallFinder
 {
     private const int MaxChain = 5;
 
-    // told: gets every edge a chain finding tells, so no other finding tells it again.
-    public static List<Finding> Find(Snapshot snapshot, ImmutableArray<WaitEdge> edges, HashSet<WaitEdge> inCycles, Describe d, HashSet<WaitEdge> told)
+    // scope.Told: gets every edge a chain finding tells, so no other finding tells it again.
+    public static List<Finding> Find(ViewFindingScope scope)
     {
+        (Snapshot snapshot, ImmutableArray<WaitEdge> edges, HashSet<WaitEdge> inCycles, Describe d, HashSet<WaitEdge> told) = scope;
         List<Finding> findings = new();
         foreach (ProcessInfo process in snapshot.Processes.Where(p => !p.Goroutines.IsDefaultOrEmpty))
         {
@@ -58,8 +60,8 @@ internal static class GoStallFinder
         told.UnionWith(mine);
         // The finding's chain: the waits on the lock, then the holder's chain to its end.
         ImmutableArray<WaitEdge> waits = edges.Where(e => e.Object == l.Id && e.From.Pid == process.Pid).Concat(mine).Distinct().ToImmutableArray();
-        GoLockHeldFacts facts = new(d.Process(process.Pid), d.Goroutine(new WaitEnd(process.Pid, Goroutine: holder.Id)), readLock, GoLockHolders.Name(l), GoLockHolders.State(l),
-            evidence, chain, waiters.Select(g => d.Goroutine(new WaitEnd(process.Pid, Goroutine: g.Id))).ToImmutableArray());
+        GoLockHeldFacts facts = new(d.Process(process.Pid), GoWords.Goroutine(d, new WaitEnd(process.Pid, Goroutine: holder.Id)), readLock, GoLockHolders.Name(l), GoLockHolders.State(l),
+            evidence, chain, waiters.Select(g => GoWords.Goroutine(d, new WaitEnd(process.Pid, Goroutine: g.Id))).ToImmutableArray());
         ImmutableArray<int> pids = waits.SelectMany(e => new[] { e.From.Pid, e.To.Pid }).Prepend(process.Pid).Distinct().ToImmutableArray();
         Finding finding = holder.WaitKind == "chan-send"
             ? PatternCatalogue.LockHeldAcrossBlockingSend.Finding(pids, l.Id, facts)
@@ -91,7 +93,7 @@ internal static class GoStallFinder
                 string role = send ? "receiver" : "sender";
                 string also = others.Count > 1 ? $" (or one of {others.Count - 1} more goroutines holding it)" : "";
                 GoroutineInfo? other = Goroutine(process, first.To.Goroutine!.Value);
-                string whoElse = $"the channel's {role}, {d.Goroutine(first.To)}{also} (inferred: it holds the channel in a live variable)";
+                string whoElse = $"the channel's {role}, {GoWords.Goroutine(d, first.To)}{also} (inferred: it holds the channel in a live variable)";
                 if (other is null || other.Moved || seen.Contains(other.Id) || seen.Count >= MaxChain)
                 {
                     return $"{what}; {whoElse}, is not parked on it";
@@ -122,7 +124,7 @@ internal static class GoStallFinder
                 return $"is blocked {verb} fd {fd} ({process.FindFd(fd)?.Target ?? "?"})";
             case "lock" when process.GoLocks.FirstOrDefault(x => x.Id == g.WaitsOn) is GoLockInfo inner:
                 WaitEdge? held = next.FirstOrDefault(e => e.Object == inner.Id);
-                string by = held?.To.Goroutine is long h ? $", held by {d.Goroutine(held.To)} (inferred)" : "";
+                string by = held?.To.Goroutine is long h ? $", held by {GoWords.Goroutine(d, held.To)} (inferred)" : "";
                 return $"waits for {GoLockHolders.Name(inner)} ({GoLockHolders.State(inner)}){by}";
             default:
                 return $"waits ({g.WaitReason})";
@@ -132,7 +134,7 @@ internal static class GoStallFinder
     /// <summary>A channel operation with nobody queued on the other side and no goroutine holding the channel live.</summary>
     private static Finding? NobodyOnTheOtherSide(ProcessInfo process, GoroutineInfo g, ImmutableArray<WaitEdge> edges, Describe d)
     {
-        if (g.Moved || g.WaitKind is not ("chan-send" or "chan-recv") || Describe.IsRuntimeGoroutine(g)
+        if (g.Moved || g.WaitKind is not ("chan-send" or "chan-recv") || GoWords.IsRuntimeGoroutine(g)
             || process.GoChannels.FirstOrDefault(c => c.Id == g.WaitsOn) is not GoChannelInfo c
             || c.Closed || edges.Any(e => e.From.Pid == process.Pid && e.From.Goroutine == g.Id))
         {
@@ -151,7 +153,7 @@ internal static class GoStallFinder
         return (send ? PatternCatalogue.ChanSendNoReceiver : PatternCatalogue.ChanRecvNoSender).Finding(
             ImmutableArray.Create(process.Pid),
             c.Id,
-            new ChannelWaitFacts(d.Process(process.Pid), d.Goroutine(new WaitEnd(process.Pid, Goroutine: g.Id)), c.Id, Channel(c)));
+            new ChannelWaitFacts(d.Process(process.Pid), GoWords.Goroutine(d, new WaitEnd(process.Pid, Goroutine: g.Id)), c.Id, Channel(c)));
     }
 
     private static string Channel(GoChannelInfo c) =>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ProcAudit.Analysis;
+namespace ProcAudit.Runtimes;
 
 /// <summary>
 /// Who holds a Go lock. The runtime records no owner for sync.Mutex or RWMutex, so this is always an inference:

@@ -1,8 +1,9 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using ProcAudit.Analysis;
 using ProcAudit.Analysis.Patterns;
 
-namespace ProcAudit.Analysis;
+namespace ProcAudit.Runtimes;
 
 /// <summary>
 /// .NET stalls that are not cycles of flows: sync-over-async that has left the thread pool no thread to run its
@@ -14,8 +15,9 @@ internal static class AsyncStallFinder
     /// <summary>CoreCLR's name for a thread-pool worker (comm, 15 bytes at most).</summary>
     private const string WorkerName = ".NET TP Worker";
 
-    public static IEnumerable<Finding> Find(Snapshot snapshot, ImmutableArray<WaitEdge> edges, Describe d)
+    public static IEnumerable<Finding> Find(ViewFindingScope scope)
     {
+        (Snapshot snapshot, ImmutableArray<WaitEdge> edges, _, Describe d, _) = scope;
         foreach (ProcessInfo process in snapshot.Processes)
         {
             if (Starved(process) is not { } workers)
@@ -53,10 +55,11 @@ internal static class AsyncStallFinder
     /// <summary>
     /// A full bounded channel whose writers wait for a reader flow that is itself stuck sending to a socket whose peer,
     /// another process, does not read: one finding for the chain, its edges in order (writer to reader, reader to peer),
-    /// added to <paramref name="told"/> so the peer is not told again on its own.
+    /// added to the scope's told edges so the peer is not told again on its own.
     /// </summary>
-    public static IEnumerable<Finding> Channels(Snapshot snapshot, ImmutableArray<WaitEdge> edges, HashSet<WaitEdge> inCycles, Describe d, HashSet<WaitEdge> told)
+    public static IEnumerable<Finding> Channels(ViewFindingScope scope)
     {
+        (Snapshot snapshot, ImmutableArray<WaitEdge> edges, HashSet<WaitEdge> inCycles, Describe d, HashSet<WaitEdge> told) = scope;
         foreach (IGrouping<string?, WaitEdge> channel in edges.Where(e => e.Reason == WaitReasons.AsyncChannel && !inCycles.Contains(e)).GroupBy(e => e.Object))
         {
             WaitEdge full = channel.First();
@@ -68,15 +71,15 @@ internal static class AsyncStallFinder
             {
                 continue;
             }
-            AsyncFlowInfo? writer = d.FlowInfo(full.From.Pid, full.From.Flow!);
+            AsyncFlowInfo? writer = DotNetWords.FlowInfo(d, full.From.Pid, full.From.Flow!);
             told.UnionWith(channel);
             told.Add(send);
             yield return PatternCatalogue.ChannelReaderBlocked.Finding(
                 ImmutableArray.Create(full.From.Pid, reader.Pid),
                 channel.Key,
                 new ChannelReaderBlockedFacts(
-                    d.Process(full.From.Pid), d.Flow(full.From.Pid, full.From.Flow!), channel.Select(e => e.From.Flow).Distinct().Count() - 1, channel.Key,
-                    writer?.ChannelCount, writer?.ChannelCapacity, d.Flow(full.To.Pid, full.To.Flow!), full.Evidence[(full.Evidence.IndexOf("taken as its reader: ", StringComparison.Ordinal) + 21)..],
+                    d.Process(full.From.Pid), DotNetWords.Flow(d, full.From.Pid, full.From.Flow!), channel.Select(e => e.From.Flow).Distinct().Count() - 1, channel.Key,
+                    writer?.ChannelCount, writer?.ChannelCapacity, DotNetWords.Flow(d, full.To.Pid, full.To.Flow!), full.Evidence[(full.Evidence.IndexOf("taken as its reader: ", StringComparison.Ordinal) + 21)..],
                     new PeerNotReadingFacts.Local("", send.Fd, d.Socket(socket.Id), d.Process(reader.Pid), peer.Holders.FirstOrDefault(h => h.Pid == reader.Pid)?.Fd, peer.Id,
                         peer.RecvQueueBytes, StallFinder.Activity(reader, d), null))) with
             {
@@ -117,7 +120,7 @@ internal static class AsyncStallFinder
         }
         AsyncFlowInfo? f = process.AsyncFlows.FirstOrDefault(x => x.Id == flow);
         string queued = f?.Awaits == "thread-pool" ? ", whose continuation waits in that queue" : f is null ? "" : $", which awaits {f.Awaits}{(f.WaitsOn is null ? "" : " " + f.WaitsOn)}";
-        return $"block in {call}{where} on {d.Flow(process.Pid, flow)}{queued}";
+        return $"block in {call}{where} on {DotNetWords.Flow(d, process.Pid, flow)}{queued}";
     }
 
     /// <summary>The first frame of the program's own code (not System.*, not Microsoft.*), or null.</summary>

@@ -1,0 +1,79 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using ProcAudit.Capture;
+using ProcAudit.Capture.Procfs;
+using ProcAudit.Capture.Syscalls;
+
+namespace ProcAudit.Scanning;
+
+/// <summary>What a scan read of the machine: the still trees in full, and how many processes it looked at.</summary>
+/// <param name="Machine">The trees under every still process whose parent is not still, with the outsiders holding what they wait on; each thread's progress measured from the first look.</param>
+/// <param name="Processes">How many processes (not kernel threads) the looks saw.</param>
+/// <param name="Own">The scan and its ancestors, which wait for it: never part of a hang.</param>
+internal sealed record ScanCaptureResult(Snapshot Machine, int Processes, IReadOnlySet<int> Own);
+
+/// <summary>
+/// How a scan reads the machine without paying for a full capture of it: two cheap looks
+/// (<see cref="MachineSample"/>) an interval apart pick the processes none of whose threads ran;
+/// only the trees under them (and whoever outside holds what they wait on) are then captured, lean
+/// (<see cref="CaptureOptions.Lean"/>). A thread counts as moved when it ran at any time from the
+/// first look to the end of the full read, so what the full read saw held still all along.
+/// </summary>
+internal static class ScanCapture
+{
+    public static ScanCaptureResult Take(AuditOptions options, IPipeProbe probe, RuntimeCache runtimes, CancellationToken cancellationToken)
+    {
+        ProcfsReader procfs = new(options.ProcRoot);
+        Stopwatch clock = Stopwatch.StartNew();
+        MachineSample first = MachineSample.Read(procfs, cancellationToken);
+        if (options.Interval > TimeSpan.Zero)
+        {
+            cancellationToken.WaitHandle.WaitOne(options.Interval);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        MachineSample second = MachineSample.Read(procfs, cancellationToken);
+        HashSet<int> own = OwnLine(second);
+        HashSet<int> still = second.Processes.Keys.Where(pid => pid != 1 && !own.Contains(pid) && second.StillSince(first, pid)).ToHashSet();
+        List<int> tops = still.Select(pid =>
+        {
+            int top = pid;
+            while (second.Processes.TryGetValue(top, out SampledProcess? p) && still.Contains(p.Stat.PPid))
+            {
+                top = p.Stat.PPid;
+            }
+            return top;
+        }).Distinct().Order().ToList();
+
+        bool live = options.ProcRoot == "/proc";
+        ProcessTreeCapture capture = new(procfs, probe, SyscallTable.Current ?? SyscallArch.X64, live,
+            new CaptureOptions(options.Deadline, options.ReadTimeout, options.Redact, Lean: true), runtimes);
+        Snapshot machine = capture.Capture(1, DateTimeOffset.UtcNow, null, cancellationToken, tops)
+            ?? throw new AuditException(AuditError.NotSupported, $"{options.ProcRoot}/1 cannot be read: ProcAudit needs Linux with /proc mounted.");
+        // The second look at what was read in full: since the full read, by its own counters; since the first look, by schedstat.
+        machine = ProgressCheck.Apply(machine, procfs, probe, (int)clock.ElapsedMilliseconds);
+        MachineSample last = MachineSample.Read(procfs, machine.Processes.Select(p => p.Pid), cancellationToken);
+        machine = machine with
+        {
+            Processes = machine.Processes.Select(p => p with
+            {
+                Threads = p.Threads.Select(t => last.RunsSince(first, p.Pid, t.Tid) is ulong runs && runs > 0 && t.Progress is ThreadProgress progress
+                    ? t with { Progress = progress with { ContextSwitches = Math.Max(progress.ContextSwitches, (long)runs) } }
+                    : t).ToImmutableArray(),
+            }).ToImmutableArray(),
+        };
+        return new ScanCaptureResult(machine, second.Processes.Values.Count(p => !p.Stat.IsKernelThread), own);
+    }
+
+    /// <summary>This process and its ancestors: waiting for the scan is not a hang.</summary>
+    private static HashSet<int> OwnLine(MachineSample sample)
+    {
+        HashSet<int> line = new();
+        HashSet<int> climbed = new();
+        for (int pid = Environment.ProcessId; pid > 0 && climbed.Add(pid) && sample.Processes.TryGetValue(pid, out SampledProcess? p);)
+        {
+            line.Add(pid);
+            pid = p.Stat.PPid;
+        }
+        return line;
+    }
+}
