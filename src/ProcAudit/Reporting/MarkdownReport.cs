@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using ProcAudit.Analysis;
 using ProcAudit.Kinds;
+using ProcAudit.Runtimes;
 
 namespace ProcAudit.Reporting;
 
@@ -63,6 +64,7 @@ public static class MarkdownReport
         w.WriteLine();
         w.WriteLine("</details>");
         w.WriteLine();
+        WriteStacks(report, w);
         if (report.Objects.Length > 0)
         {
             w.WriteLine("<details><summary>Objects</summary>");
@@ -87,6 +89,39 @@ public static class MarkdownReport
     }
 
     /// <summary>Text from the audited tree, made safe for a table cell: no pipes, no newlines, no HTML, no control characters.</summary>
+    /// <summary>The frames a runtime view read for each thread (a Python script's line, a managed stack), innermost first.</summary>
+    private static void WriteStacks(Report report, TextWriter w)
+    {
+        List<string> rows = new();
+        foreach (ProcessInfo p in report.Processes)
+        {
+            foreach (ThreadInfo t in p.Threads)
+            {
+                List<string> frames = RuntimeRegistry.Modules.SelectMany(m => m.ThreadLines(t))
+                    .SelectMany(l => l.Split('\n')).Select(l => l.Trim()).Select(l => l.StartsWith("at ", StringComparison.Ordinal) ? l[3..] : l).ToList();
+                if (frames.Count > 0)
+                {
+                    rows.Add($"| {p.Pid} | {t.Tid} | {Cell(t.Syscall?.Name ?? t.State)} | {string.Join("<br>", frames.Select(Cell))} |");
+                }
+            }
+        }
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        w.WriteLine("<details><summary>Stacks</summary>");
+        w.WriteLine();
+        w.WriteLine("| pid | thread | in | frames (innermost first) |");
+        w.WriteLine("| --- | --- | --- | --- |");
+        foreach (string row in rows)
+        {
+            w.WriteLine(row);
+        }
+        w.WriteLine();
+        w.WriteLine("</details>");
+        w.WriteLine();
+    }
+
     private static string Cell(string text)
     {
         StringBuilder sb = new(text.Length);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using ProcAudit.Analysis;
 using ProcAudit.IntegrationTests.Infrastructure;
 
@@ -46,9 +47,13 @@ public sealed class PollSetTests
         }
         Assert.Empty(result.Analysis.Cycles);
 
-        // Through the tool, with the Python view: the script's line and the API it waits in.
-        CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture));
+        // Through the tool, with the Python view: the script's line and the API it waits in, in text and Markdown.
+        string markdown = scripts.Write("report.md", "");
+        CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture), "--markdown", markdown);
         Assert.Equal(3, run.ExitCode);
+        string md = File.ReadAllText(markdown);
+        Assert.Contains("<details><summary>Stacks</summary>", md);
+        Assert.Matches($@"\| {tree.Pid} \| {tree.Pid} \| poll \| .*Popen\.communicate \(.*/subprocess\.py:\d+\)<br>&lt;module&gt; \({Regex.Escape(script)}:3\) \|", md);
         Assert.Contains($"[leaked-write-end] python3 {tree.Pid} (comm.py:3 in <module>, in Popen.communicate) waits for EOF on stdout (fd ", run.Stdout);
         Assert.Contains($"[leaked-write-end] python3 {tree.Pid} (comm.py:3 in <module>, in Popen.communicate) waits for EOF on stderr (fd ", run.Stdout);
     }
