@@ -123,7 +123,7 @@ internal static class PythonLockEdges
         null => $"in {call}",
     };
 
-    private static string Address(string id) => id[(id.LastIndexOf(':') + 1)..];
+    public static string Address(string id) => id[(id.LastIndexOf(':') + 1)..];
 
     private static string At(StackFrame? frame) =>
         frame is null ? "" : $" (in {frame.Function}, now at {Path.GetFileName(frame.File)}:{frame.Line})";

@@ -82,6 +82,24 @@ internal sealed partial class PythonModule : RuntimeViewModule
         {
             yield return $"      at {string.Join("\n      at ", t.PythonStack.Take(4).Select(f => TerminalText.Safe($"{f.Function} ({f.File}:{f.Line})")))}{(t.PythonStack.Length > 4 ? $"\n      ... {t.PythonStack.Length - 4} more frames" : "")}{(t.HoldsGil == true ? "\n      (holds the GIL)" : "")}";
         }
+        if (t.PythonWait is not PythonWaitInfo wait)
+        {
+            yield break;
+        }
+        if (wait.Gil)
+        {
+            yield return "      (waits for the GIL)";
+        }
+        if (wait.Lock is PythonLockInfo l)
+        {
+            string owner = l.OwnerTid is int o ? $", which records thread {o} as its owner" : ", which records no owner";
+            yield return $"      (waits for {l.Kind} {PythonLockEdges.Address(l.Object)}{owner})";
+        }
+        foreach (PythonHeldLock h in wait.Holds)
+        {
+            string where = h.With is StackFrame f ? TerminalText.Safe($", inside a `with` block in {f.Function}, now at {Path.GetFileName(f.File)}:{f.Line}") : "";
+            yield return $"      (holds {h.Kind} {PythonLockEdges.Address(h.Object)}{where})";
+        }
     }
 
     public override string? InnermostFrame(ThreadInfo t) =>

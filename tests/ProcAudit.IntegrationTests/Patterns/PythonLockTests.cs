@@ -62,6 +62,9 @@ public sealed class PythonLockTests
         CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture), "--json", "-");
         Assert.Equal(2, run.ExitCode);
         Assert.Contains($"[lock-order-inversion] In python", run.Stderr);
+        // Under each thread: the lock it waits for, and the one it holds (the other's), with the line it is at.
+        Assert.Matches(@"\(waits for threading\.Lock 0x[0-9a-f]+, which records no owner\)\n\s+\(holds threading\.Lock 0x[0-9a-f]+, inside a `with` block in one, now at abba\.py:7\)", run.Stderr);
+        Assert.Matches(@"\(holds threading\.Lock 0x[0-9a-f]+, inside a `with` block in two, now at abba\.py:12\)", run.Stderr);
         Assert.Contains("\"pythonWait\"", run.Stdout);
         Assert.Contains("\"reason\": \"python-lock\"", run.Stdout);
     }
