@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ProcAudit.Python.Tests.Infrastructure;
 
 namespace ProcAudit.Python.Tests;
@@ -86,7 +87,13 @@ public sealed class PythonLockTests
             // The holder keeps the GIL in libc's sleep; main, released by it, then waits for the GIL to run os.read.
             target.WaitForSyscall(view.GilNativeId!.Value, PythonProcess.SleepSyscall);
             target.WaitForSyscall(target.Pid, FutexWaits.FutexSyscall);
+            // A GIL waiter wakes every switch interval (5 ms) to ask for the GIL and waits again; a read that falls in
+            // that gap (wider on a loaded machine) sees it out of futex, so read until it is caught waiting, within a bound.
             PythonProcessView read = PythonReader.Read(target.Pid, Views.Budget, FutexWaits.Of(target.Pid));
+            for (Stopwatch clock = Stopwatch.StartNew(); !read.Threads.Single(t => t.NativeThreadId == target.Pid).WaitsForGil && clock.Elapsed < TimeSpan.FromSeconds(5); Thread.Sleep(10))
+            {
+                read = PythonReader.Read(target.Pid, Views.Budget, FutexWaits.Of(target.Pid));
+            }
             Assert.Empty(read.Notes);
             PythonThread main = read.Threads.Single(t => t.NativeThreadId == target.Pid);
             Assert.True(main.WaitsForGil);
