@@ -31,13 +31,14 @@ internal sealed class DotNetViewCommand : CommandBase
             throw new CliException(ExitCodes.CannotAudit, "the .NET view runs only in the JIT-compiled copy of the tool");
         }
         ProcessInfo process = ReportJson.DeserializeProcess(Console.In.ReadToEnd());
-        // The caller gives up after three budgets and may exit; a read still inside the DAC then must not
+        // The caller kills it three budgets and 3 s after it started and gives up 1 s later, but may exit first; a read
+        // still inside the DAC then must not
         // outlive it, one more stray process on a machine that is already in trouble.
         using Timer watchdog = new(_ =>
         {
             Console.Error.WriteLine($"dotnet-view: gave up on {process.Pid} after three budgets of {budget} ms");
             Environment.Exit(ExitCodes.CannotAudit);
-        }, null, TimeSpan.FromMilliseconds(budget) * 3 + TimeSpan.FromSeconds(2), Timeout.InfiniteTimeSpan);
+        }, null, TimeSpan.FromMilliseconds(budget) * 3 + TimeSpan.FromSeconds(5), Timeout.InfiniteTimeSpan);
         stdout.WriteLine(ReportJson.SerializeRuntimeView(new DotNetEnricher().Enrich(process, TimeSpan.FromMilliseconds(budget), cancellationToken)));
         return ExitCodes.Ok;
     }
