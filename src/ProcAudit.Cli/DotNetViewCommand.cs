@@ -32,8 +32,7 @@ internal sealed class DotNetViewCommand : CommandBase
         }
         ProcessInfo process = ReportJson.DeserializeProcess(Console.In.ReadToEnd());
         // The caller kills it three budgets and 3 s after it started and gives up 1 s later, but may exit first; a read
-        // still inside the DAC then must not
-        // outlive it, one more stray process on a machine that is already in trouble.
+        // still inside the DAC then must not outlive it, one more stray process on a machine already in trouble.
         using Timer watchdog = new(_ =>
         {
             Console.Error.WriteLine($"dotnet-view: gave up on {process.Pid} after three budgets of {budget} ms");
