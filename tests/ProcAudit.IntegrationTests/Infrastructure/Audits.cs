@@ -1,4 +1,5 @@
 using ProcAudit.Analysis;
+using ProcAudit.Reporting;
 
 namespace ProcAudit.IntegrationTests.Infrastructure;
 
@@ -27,6 +28,29 @@ internal static class Audits
         {
             Thread.Sleep(100);
             result = auditor.Audit(pid);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The whole text report of <paramref name="result"/> with its notes, for a failure message: when a live hang did not
+    /// form in time on a slow machine, what the audit did see (a view that timed out, a thread not yet named) is the clue.
+    /// </summary>
+    public static string Seen(AuditResult result)
+    {
+        using StringWriter text = new();
+        TextReport.Write(ReportBuilder.Build(result), text);
+        return text.ToString();
+    }
+
+    /// <summary>As <see cref="Until(int, Func{AuditResult, bool}, TimeSpan?, TimeSpan?)"/> on the given auditor, failing with what was seen when the state never formed.</summary>
+    public static AuditResult UntilFormed(Auditor auditor, int pid, Func<AuditResult, bool> formed, TimeSpan timeout, string what)
+    {
+        System.Diagnostics.Stopwatch took = System.Diagnostics.Stopwatch.StartNew();
+        AuditResult result = Until(auditor, pid, formed, timeout);
+        if (!formed(result))
+        {
+            Assert.Fail($"{what} did not form within {timeout.TotalSeconds:0} s ({took.Elapsed.TotalSeconds:0.0} s spent); the last audit saw:\n{Seen(result)}");
         }
         return result;
     }

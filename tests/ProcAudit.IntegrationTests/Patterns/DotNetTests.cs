@@ -86,16 +86,6 @@ public sealed class DotNetTests
         Assert.Equal(Verdict.Stalled, result.Analysis.Verdict);
     }
 
-    private static AuditResult Until(int pid, Func<AuditResult, bool> formed)
-    {
-        Auditor auditor = new(s_withRuntime);
-        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        AuditResult result = auditor.Audit(pid);
-        while (!formed(result) && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(200);
-            result = auditor.Audit(pid);
-        }
-        return result;
-    }
+    private static AuditResult Until(int pid, Func<AuditResult, bool> formed) =>
+        Audits.UntilFormed(new Auditor(s_withRuntime), pid, formed, TimeSpan.FromSeconds(30), "The hang");
 }
