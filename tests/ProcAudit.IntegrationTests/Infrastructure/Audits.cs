@@ -16,9 +16,12 @@ internal static class Audits
     public static AuditResult Until(int pid, Func<AuditResult, bool> formed, TimeSpan? timeout = null, TimeSpan? interval = null) =>
         Until(new Auditor(new AuditOptions { Interval = interval ?? TimeSpan.FromMilliseconds(500) }), pid, formed, timeout);
 
-    /// <summary>As <see cref="Until(int, Func{AuditResult, bool}, TimeSpan?, TimeSpan?)"/>, with the runtime views (Python, Go, .NET) on.</summary>
+    /// <summary>
+    /// As <see cref="Until(int, Func{AuditResult, bool}, TimeSpan?, TimeSpan?)"/>, with the runtime views (Python, Go, .NET) on;
+    /// fails with what the last audit saw when the state never formed.
+    /// </summary>
     public static AuditResult UntilWithViews(int pid, Func<AuditResult, bool> formed, TimeSpan? timeout = null) =>
-        Until(new Auditor(new AuditOptions { Enrichers = Views.RuntimeViews.Default() }), pid, formed, timeout ?? TimeSpan.FromSeconds(30));
+        UntilFormed(new Auditor(new AuditOptions { Enrichers = Views.RuntimeViews.Default() }), pid, formed, timeout ?? TimeSpan.FromSeconds(30), "The state");
 
     private static AuditResult Until(Auditor auditor, int pid, Func<AuditResult, bool> formed, TimeSpan? timeout)
     {

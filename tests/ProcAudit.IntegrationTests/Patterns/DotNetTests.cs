@@ -15,9 +15,7 @@ public sealed class DotNetTests
     {
         using Scenario tree = Scenario.StartScenarioVerb("lock-order-inversion");
 
-        // .NET renames a thread's comm when the program sets Thread.Name, a moment after it starts.
-        AuditResult result = Until(tree.Pid, r => r.Analysis.Verdict == Verdict.Deadlock
-            && r.Snapshot.FindProcess(tree.Pid)!.Threads.Count(t => t.Name is "worker-a" or "worker-b") == 2);
+        AuditResult result = Until(tree.Pid, r => r.Analysis.Verdict == Verdict.Deadlock && Named(r, tree.Pid, "worker-a", "worker-b"));
 
         ProcessInfo process = result.Snapshot.FindProcess(tree.Pid)!;
         ThreadInfo a = Assert.Single(process.Threads, t => t.Name == "worker-a");
@@ -36,7 +34,8 @@ public sealed class DotNetTests
     {
         using Scenario tree = Scenario.StartScenarioVerb("monitor-held");
 
-        AuditResult result = Until(tree.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "lock-holder-blocked" && f.Summary.Contains("3 threads")));
+        AuditResult result = Until(tree.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "lock-holder-blocked" && f.Summary.Contains("3 threads"))
+            && Named(r, tree.Pid, "holder"));
 
         ProcessInfo process = result.Snapshot.FindProcess(tree.Pid)!;
         ThreadInfo holder = Assert.Single(process.Threads, t => t.Name == "holder");
@@ -68,7 +67,8 @@ public sealed class DotNetTests
         using Scenario tree = Scenario.StartScenarioVerb("queue-chain");
 
         // The joiner comes a second after the others: wait for both findings by name, then check there are no more.
-        AuditResult result = Until(tree.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "lock-holder-blocked") && r.Analysis.Findings.Any(f => f.Kind == "peer-not-reading"));
+        AuditResult result = Until(tree.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "lock-holder-blocked") && r.Analysis.Findings.Any(f => f.Kind == "peer-not-reading")
+            && Named(r, tree.Pid, "broadcaster", "writer", "joiner"));
         Assert.True(result.Analysis.Findings.Length == 2, string.Join("\n", result.Analysis.Findings.Select(f => $"{f.Kind} ({f.Certainty}): {f.Summary}")));
 
         ProcessInfo process = result.Snapshot.FindProcess(tree.Pid)!;
@@ -85,6 +85,13 @@ public sealed class DotNetTests
         Assert.Equal((tree.Pid, writer.Tid, sink.Pid, Certainty.Observed), (send.From.Pid, send.From.Tid!.Value, send.To.Pid, send.Certainty));
         Assert.Equal(Verdict.Stalled, result.Analysis.Verdict);
     }
+
+    /// <summary>
+    /// Whether every one of <paramref name="names"/> is a thread's name yet: .NET renames a thread's comm when the
+    /// program sets Thread.Name, a moment after the thread starts, sometimes after its lock is already taken.
+    /// </summary>
+    private static bool Named(AuditResult result, int pid, params string[] names) =>
+        result.Snapshot.FindProcess(pid) is ProcessInfo p && names.All(n => p.Threads.Count(t => t.Name == n) == 1);
 
     private static AuditResult Until(int pid, Func<AuditResult, bool> formed) =>
         Audits.UntilFormed(new Auditor(s_withRuntime), pid, formed, TimeSpan.FromSeconds(30), "The hang");
