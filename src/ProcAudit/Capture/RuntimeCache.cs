@@ -1,28 +1,30 @@
 using System.Collections.Concurrent;
+using ProcAudit.Capture.Procfs;
 
 namespace ProcAudit.Capture;
 
 /// <summary>
-/// Remembers each process's runtime by pid and start time: a process changes runtime only by
-/// exec, which also changes its comm; reading every process's maps at each tick of a watch
-/// would cost more than the rest of the audit.
+/// Remembers each process's runtime by pid and start time: reading every process's maps at each
+/// tick of a watch would cost more than the rest of the audit.
 /// </summary>
 /// <remarks>
-/// "No runtime" is remembered only with the thread count it was seen at. A runtime is loaded a moment after
-/// the process starts (the dotnet host maps libcoreclr.so after hostfxr, on its one thread, and the runtime's
-/// first act is to start its own threads), so a process caught before that would otherwise stay
-/// runtime-less for as long as the cache lives: seen here, a lock-order inversion audited 30 s long
-/// without its .NET view because the first audit came 40 ms after the start.
+/// A process changes runtime by exec, which places its stack anew (and usually renames it, but not always: a
+/// pyenv shim is a bash script named python3 that execs the real python3 in the same process), so an entry
+/// holds for one comm and one stack start. "No runtime" is remembered only with the thread count it was seen
+/// at too: a runtime is loaded a moment after the process starts (the dotnet host maps libcoreclr.so after
+/// hostfxr, on its one thread, and the runtime's first act is to start its own threads). Both were seen here
+/// to leave a process without its runtime view for as long as an auditor lived, because its first audit came
+/// within 50 ms of its start.
 /// </remarks>
 internal sealed class RuntimeCache
 {
     private const int MaxEntries = 10_000;
-    private readonly ConcurrentDictionary<(int Pid, ulong StartTime), (string Comm, int Threads, string? Runtime)> _known = new();
+    private readonly ConcurrentDictionary<(int Pid, ulong StartTime), (string Comm, ulong StartStack, int Threads, string? Runtime)> _known = new();
 
-    public string? GetOrAdd(int pid, ulong startTime, string comm, int threads, Func<string?> detect)
+    public string? GetOrAdd(StatRecord stat, Func<string?> detect)
     {
-        if (_known.TryGetValue((pid, startTime), out (string Comm, int Threads, string? Runtime) entry)
-            && entry.Comm == comm && (entry.Runtime is not null || entry.Threads == threads))
+        if (_known.TryGetValue((stat.Pid, stat.StartTime), out (string Comm, ulong StartStack, int Threads, string? Runtime) entry)
+            && entry.Comm == stat.Comm && entry.StartStack == stat.StartStack && (entry.Runtime is not null || entry.Threads == stat.NumThreads))
         {
             return entry.Runtime;
         }
@@ -31,7 +33,7 @@ internal sealed class RuntimeCache
             _known.Clear();
         }
         string? runtime = detect();
-        _known[(pid, startTime)] = (comm, threads, runtime);
+        _known[(stat.Pid, stat.StartTime)] = (stat.Comm, stat.StartStack, stat.NumThreads, runtime);
         return runtime;
     }
 }

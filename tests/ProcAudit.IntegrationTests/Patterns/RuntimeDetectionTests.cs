@@ -25,6 +25,54 @@ public sealed class RuntimeDetectionTests
         """;
 
     [Fact]
+    public void A_script_named_python3_that_execs_python3_is_python_at_the_next_audit()
+    {
+        // What a pyenv shim does: bash runs a script named python3, which execs the real interpreter in the same
+        // process; the name stays python3 and the interpreter keeps the one thread bash had.
+        string dir = Directory.CreateTempSubdirectory("procaudit-shim-").FullName;
+        try
+        {
+            string python = RealPython(dir);
+            string go = Path.Combine(dir, "go");
+            string shim = Path.Combine(dir, "python3");
+            File.WriteAllText(shim, $"#!/bin/bash\nwhile [ ! -e '{go}' ]; do sleep 0.02; done\nexec '{python}' -c 'import time; time.sleep(3600)'\n");
+            if (OperatingSystem.IsLinux())
+            {
+                File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            using Scenario tree = Scenario.StartProgram(shim);
+
+            Auditor auditor = new(new AuditOptions());
+            Assert.True(Scenario.WaitUntil(() => auditor.Audit(tree.Pid).Snapshot.FindProcess(tree.Pid) is { Name: "python3", Runtime: null }, TimeSpan.FromSeconds(10)),
+                "the shim was never seen as bash named python3");
+
+            File.WriteAllText(go, "");
+            Assert.True(Scenario.WaitUntil(() => File.ReadAllText($"/proc/{tree.Pid}/cmdline").StartsWith(python + "\0", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+                "the shim did not exec python");
+
+            ProcessInfo after = auditor.Audit(tree.Pid).Snapshot.FindProcess(tree.Pid)!;
+            Assert.Equal(("python3", "python"), (after.Name, after.Runtime));
+            Assert.Single(after.Threads);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The interpreter itself, not a shim in front of it (on PATH, python3 may be pyenv's).</summary>
+    private static string RealPython(string dir)
+    {
+        CommandResult where = BoundedCommand.Run(Prerequisites.Python3(), ["-c", "import os, sys; print(os.path.realpath(sys.executable))"], TimeSpan.FromSeconds(30));
+        Assert.True(where.ExitCode == 0, where.Output);
+        string python = where.Stdout.Trim();
+        // The shim must exec a file whose name is python3, as pyenv's does, for the name to stay the same.
+        string named = Path.Combine(Directory.CreateDirectory(Path.Combine(dir, "bin")).FullName, "python3");
+        File.CreateSymbolicLink(named, python);
+        return named;
+    }
+
+    [Fact]
     public void A_process_that_maps_libcoreclr_after_it_was_first_audited_is_dotnet_at_the_next_audit()
     {
         string dir = Directory.CreateTempSubdirectory("procaudit-lateload-").FullName;

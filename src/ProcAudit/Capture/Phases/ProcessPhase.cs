@@ -51,7 +51,7 @@ internal static class ProcessPhase
             Restricted = restricted,
             TracerPid = st?.TracerPid is int tracer && tracer > 0 ? tracer : null,
             Runtime = stat.IsKernelThread || stat.State == "Z" || late ? null
-                : runtimes.GetOrAdd(pid, stat.StartTime, stat.Comm, stat.NumThreads, () => RuntimeDetector.Read(context.Procfs, pid, MemoryBackedFiles.Read(context, pid, "maps", 8 << 20), context.Live).Name),
+                : runtimes.GetOrAdd(stat, () => RuntimeDetector.Read(context.Procfs, pid, MemoryBackedFiles.Read(context, pid, "maps", 8 << 20), context.Live).Name),
             InTree = context.TreeSet.Contains(pid),
             KernelThread = stat.IsKernelThread,
             Threads = context.Threads[pid],
