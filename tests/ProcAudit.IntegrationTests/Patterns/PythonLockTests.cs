@@ -69,8 +69,9 @@ public sealed class PythonLockTests
         Assert.Contains("\"reason\": \"python-lock\"", run.Stdout);
     }
 
-    [Fact(Timeout = 120_000)]
-    public async Task A_lock_held_across_a_send_the_peer_never_reads_chains_the_waiter_to_that_peer()
+    [Theory(Timeout = 120_000)]
+    [MemberData(nameof(Versions))]
+    public async Task A_lock_held_across_a_send_the_peer_never_reads_chains_the_waiter_to_that_peer(string version)
     {
         await Task.Yield();
         using PythonScripts scripts = new();
@@ -93,7 +94,7 @@ public sealed class PythonLockTests
             threading.Thread(target=add_entry, name="adder").start()
             time.sleep(3600)
             """);
-        using Scenario tree = Scenario.StartProgram(Prerequisites.Python3(), script);
+        using Scenario tree = Scenario.StartProgram(Python.Tests.Infrastructure.Interpreters.Executable(version), script);
         AuditResult result = Audits.UntilWithViews(tree.Pid, r => r.Analysis.Findings.Any(f => f.Kind == "lock-holder-blocked"));
 
         Assert.Equal(Verdict.Stalled, result.Analysis.Verdict);
