@@ -8,7 +8,7 @@ namespace ProcAudit.Cli;
     Description = "Explains a hung process tree: who waits for whom, on which pipe, and why nothing moves.",
     ThrowOnUnexpectedArgument = false,
     ExtendedHelpText = "\nExit codes: 0 not hung (running, idle, exited), 1 usage error, 2 deadlock, 3 stalled, 4 no such process, 5 cannot audit here, 6 blocked (a wait ProcAudit cannot explain), 130 interrupted.")]
-[Subcommand(typeof(DemoCommand), typeof(AnalyzeCommand), typeof(RunCommand), typeof(WatchCommand), typeof(RecordCommand), typeof(PsCommand), typeof(ScanCommand), typeof(DemoPair.ParentCommand), typeof(DemoPair.ChildCommand), typeof(DotNetViewCommand), typeof(GraphLayoutCommand))]
+[Subcommand(typeof(DemoCommand), typeof(AnalyzeCommand), typeof(RunCommand), typeof(WatchCommand), typeof(RecordCommand), typeof(PsCommand), typeof(ScanCommand), typeof(DemoPair.ParentCommand), typeof(DemoPair.ChildCommand), typeof(GraphLayoutCommand))]
 internal sealed class AuditCommand : CommandBase
 {
     [Argument(0, "pid", Description = "The process whose tree to audit.")]

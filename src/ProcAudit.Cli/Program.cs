@@ -7,6 +7,10 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == DotNetViewVerb.Verb)
+        {
+            return DotNetViewVerb.Run(args[1..], Console.In, Console.Out, Console.Error);
+        }
         CommandLineApplication<AuditCommand> app = new(new HelpText(), PhysicalConsole.Singleton, Directory.GetCurrentDirectory(), throwOnUnexpectedArg: true);
         // The default conventions minus the default help option, which would page help through `less`.
         app.Conventions

@@ -20,16 +20,34 @@ public sealed class DotNetEnricher : IRuntimeEnricher
     public string Runtime => "dotnet";
 
     /// <inheritdoc />
-    public RuntimeView Enrich(ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken)
+    public RuntimeView Enrich(ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken) =>
+        Finish(Read(process.Pid, budget, cancellationToken), process, budget, cancellationToken);
+
+    /// <summary>The first part, read on another thread while the audit waits for its second look.</summary>
+    public IStartedView Begin(ProcessInfo firstLook, TimeSpan budget, CancellationToken cancellationToken) =>
+        new StartedDotNetView(this, Task.Run(() => Read(firstLook.Pid, budget, cancellationToken), cancellationToken), budget, cancellationToken);
+
+    /// <summary>
+    /// What needs only the pid: the first read of the heap, and the locks with their owners' stacks. A helper process
+    /// takes it before the audit's second look, while the process itself (as JSON on its stdin) is still to come.
+    /// </summary>
+    public static DotNetFirstRead Read(int pid, TimeSpan budget, CancellationToken cancellationToken)
     {
         // One after the other: the sample profiler pauses managed code at each sample, and lock state read by
         // ClrMD during such a pause was seen to lose owners here. The pause between the two reads of the heap (a
         // flow whose await changed between them is not stuck) is spent reading the locks and stacks.
-        AsyncFlows first = AsyncFlowCapture.Capture(process.Pid, budget, cancellationToken);
-        Stopwatch sinceFirstRead = Stopwatch.StartNew();
-        ManagedLocks locks = DotNetInspector.CaptureLocks(process.Pid, budget, cancellationToken);
+        long started = Stopwatch.GetTimestamp();
+        AsyncFlows first = AsyncFlowCapture.Capture(pid, budget, cancellationToken);
+        ManagedLocks locks = DotNetInspector.CaptureLocks(pid, budget, cancellationToken);
+        return new DotNetFirstRead(first, locks, started);
+    }
+
+    /// <summary>The rest, on the process as the audit saw it last: the stack sample when it is needed, and the second read of the heap.</summary>
+    public static RuntimeView Finish(DotNetFirstRead read, ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        ManagedLocks locks = read.Locks;
         ManagedStacks? stacks = StackSampling.Needed(process, locks) ? DotNetInspector.CaptureStacks(process.Pid, budget, cancellationToken) : null;
-        AsyncFlows flows = AsyncFlowCapture.CaptureAgain(first, budget, s_flowGap - sinceFirstRead.Elapsed, cancellationToken);
+        AsyncFlows flows = AsyncFlowCapture.CaptureAgain(read.Flows, budget, s_flowGap - read.SinceFirstRead, cancellationToken);
         ImmutableArray<ThreadInfo> threads = process.Threads.Select(t =>
         {
             ImmutableArray<string> frames = locks.FindThread(t.Tid)?.Frames ?? ImmutableArray<string>.Empty;

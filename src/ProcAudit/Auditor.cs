@@ -55,31 +55,66 @@ public sealed class Auditor
         {
             throw new AuditException(AuditError.NoSuchProcess, $"no process with pid {pid} (it may have exited already)");
         }
-        Snapshot checkedSnapshot = first;
-        if (_options.Interval > TimeSpan.Zero)
+        if (_options.Interval <= TimeSpan.Zero)
+        {
+            return Enrich(first, new Dictionary<(int, string), (ProcessInfo, IStartedView)>(), cancellationToken);
+        }
+        // The views begin now, so that their slow start overlaps the wait for the second look.
+        Dictionary<(int Pid, string Runtime), (ProcessInfo FirstLook, IStartedView View)> started = Begin(first, cancellationToken);
+        try
         {
             cancellationToken.WaitHandle.WaitOne(_options.Interval);
             cancellationToken.ThrowIfCancellationRequested();
-            checkedSnapshot = ProgressCheck.Apply(first, procfs, _probe, (int)_options.Interval.TotalMilliseconds);
+            Snapshot checkedSnapshot = ProgressCheck.Apply(first, procfs, _probe, (int)_options.Interval.TotalMilliseconds);
+            return Enrich(checkedSnapshot, started, cancellationToken);
         }
-        return Enrich(checkedSnapshot, cancellationToken);
+        finally
+        {
+            foreach ((ProcessInfo _, IStartedView view) in started.Values)
+            {
+                view.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The views to take: each process of the tree that is readable, with every enricher of its runtime.</summary>
+    private List<(int Index, IRuntimeEnricher Enricher)> Work(Snapshot snapshot) =>
+        snapshot.Processes
+            .Select((p, i) => (Process: p, Index: i))
+            .Where(x => x.Process.InTree && !x.Process.Restricted)
+            .SelectMany(x => _options.Enrichers.Where(e => e.Runtime == x.Process.Runtime).Select(e => (x.Index, e)))
+            .ToList();
+
+    /// <summary>Begins every view of the first look; one that fails to begin is simply taken whole later.</summary>
+    private Dictionary<(int Pid, string Runtime), (ProcessInfo FirstLook, IStartedView View)> Begin(Snapshot first, CancellationToken cancellationToken)
+    {
+        Dictionary<(int Pid, string Runtime), (ProcessInfo FirstLook, IStartedView View)> started = new();
+        foreach ((int index, IRuntimeEnricher enricher) in Work(first))
+        {
+            ProcessInfo process = first.Processes[index];
+            try
+            {
+                started.TryAdd((process.Pid, enricher.Runtime), (process, enricher.Begin(process, _options.EnricherBudget, cancellationToken)));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Taken whole at the end instead, where a failure becomes a note.
+            }
+        }
+        return started;
     }
 
     /// <summary>
-    /// Runs the runtime enrichers on the tree's processes of their runtime that are not busy, in
-    /// parallel, each within its budget; a failure or a timeout becomes a note.
+    /// Runs the runtime enrichers on the tree's processes of their runtime, in parallel, each within its budget,
+    /// finishing the views begun at the first look; a failure or a timeout becomes a note.
     /// </summary>
-    private Snapshot Enrich(Snapshot snapshot, CancellationToken cancellationToken)
+    private Snapshot Enrich(Snapshot snapshot, Dictionary<(int Pid, string Runtime), (ProcessInfo FirstLook, IStartedView View)> started, CancellationToken cancellationToken)
     {
         if (_options.Enrichers.Count == 0)
         {
             return snapshot;
         }
-        List<(int Index, IRuntimeEnricher Enricher)> work = snapshot.Processes
-            .Select((p, i) => (Process: p, Index: i))
-            .Where(x => x.Process.InTree && !x.Process.Restricted)
-            .SelectMany(x => _options.Enrichers.Where(e => e.Runtime == x.Process.Runtime).Select(e => (x.Index, e)))
-            .ToList();
+        List<(int Index, IRuntimeEnricher Enricher)> work = Work(snapshot);
         if (work.Count == 0)
         {
             return snapshot;
@@ -90,7 +125,11 @@ public sealed class Auditor
         {
             try
             {
-                return w.Enricher.Enrich(processes[w.Index], _options.EnricherBudget, cancellationToken);
+                ProcessInfo process = processes[w.Index];
+                // Begun on the same process (an exec between the looks renames it): finish it, else take it whole.
+                return started.TryGetValue((process.Pid, w.Enricher.Runtime), out (ProcessInfo FirstLook, IStartedView View) begun) && begun.FirstLook.Name == process.Name
+                    ? begun.View.Finish(process)
+                    : w.Enricher.Enrich(process, _options.EnricherBudget, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -14,6 +14,14 @@ public interface IRuntimeEnricher
 
     /// <summary>Returns the process with its runtime view added, and notes on what could not be read.</summary>
     RuntimeView Enrich(ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Begins the view at the audit's first look, so that the part that needs no second look (starting a helper
+    /// process, a first read of the heap) runs during the interval before the second instead of after it; the view
+    /// is finished with the process as the second look saw it. By default nothing begins early.
+    /// </summary>
+    IStartedView Begin(ProcessInfo firstLook, TimeSpan budget, CancellationToken cancellationToken) =>
+        new StartedAtFinish(this, budget, cancellationToken);
 }
 
 /// <summary>What an enricher made of one process.</summary>

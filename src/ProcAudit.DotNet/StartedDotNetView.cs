@@ -1,0 +1,33 @@
+using ProcAudit.Enrichment;
+
+namespace ProcAudit.DotNet;
+
+/// <summary>The .NET view read in this process, its first part running since the audit's first look.</summary>
+internal sealed class StartedDotNetView : IStartedView
+{
+    private readonly DotNetEnricher _enricher;
+    private readonly Task<DotNetFirstRead> _first;
+    private readonly TimeSpan _budget;
+    private readonly CancellationToken _cancellationToken;
+
+    public StartedDotNetView(DotNetEnricher enricher, Task<DotNetFirstRead> first, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        _enricher = enricher;
+        _first = first;
+        _budget = budget;
+        _cancellationToken = cancellationToken;
+    }
+
+    public RuntimeView Finish(ProcessInfo process)
+    {
+        // The first part is bounded by its own budgets; if it failed in an unexpected way, the view is taken whole.
+        return _first.Wait(_budget * 2 + TimeSpan.FromSeconds(1), _cancellationToken) && _first.IsCompletedSuccessfully && _first.Result.Flows.Pid == process.Pid
+            ? DotNetEnricher.Finish(_first.Result, process, _budget, _cancellationToken)
+            : _enricher.Enrich(process, _budget, _cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        // Nothing to stop: the reads end within their budgets on their own.
+    }
+}
