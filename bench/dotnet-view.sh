@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Issue 17's cost of the .NET view (managed stacks, locks and async flows): one audit through the CLI,
-# `--interval 0`, with the view and with `--no-runtime`, of (a) one small hung .NET process (the
+# `--interval 0` (or $INTERVAL), with the view and with `--no-runtime`, of (a) one small hung .NET process (the
 # scenario async-abba) and (b) a tree of 4 hung .NET processes under one sh (async-abba,
 # async-promise, lock-order-inversion, sync-context-deadlock). The view's cost is the difference.
 # Wall time and CPU time (user + sys of the tool and the view processes it starts, /usr/bin/time),
 # medians over interleaved rounds.
 #
 #   bench/dotnet-view.sh [RUNS] [TOOL.dll ...]   # default 5 rounds; the tool built from src/ProcAudit.Cli
+#   INTERVAL=500ms bench/dotnet-view.sh ...      # the audit's interval (default 0; 500ms is the tool's default,
+#                                                # where the view begins at the first look and overlaps the interval)
 #
 # Several tools (e.g. a build of an earlier commit) are measured in the same rounds, interleaved, so
 # that they see the same load. Each tree is started in its own session and killed by process group.
@@ -14,6 +16,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
 runs="${1:-5}"
+interval="${INTERVAL:-0}"
 shift || true
 work="$(mktemp -d /tmp/procaudit-dotnet-view.XXXXXX)"
 roots=()
@@ -49,7 +52,7 @@ start 4 sh -c "dotnet '$scenarios' async-abba & dotnet '$scenarios' async-promis
 # One audit: prints "wall cpu" in seconds.
 measure() {
   local tool=$1 pid=$2; shift 2
-  /usr/bin/time -f '%e %U %S' -o "$work/time" dotnet "$tool" "$pid" --interval 0 "$@" >/dev/null 2>&1 || true
+  /usr/bin/time -f '%e %U %S' -o "$work/time" dotnet "$tool" "$pid" --interval "$interval" "$@" >/dev/null 2>&1 || true
   # The last line: a failing exit (2 for a deadlock) adds a line before it.
   tail -n 1 "$work/time" | awk '{ printf "%s %.2f\n", $1, $2 + $3 }'
 }
@@ -71,7 +74,7 @@ done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); --interval $interval"
 echo
 echo "| tool | tree | with the view: wall | cpu | --no-runtime: wall | cpu | the view's cost: wall | cpu |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"

@@ -76,6 +76,10 @@ internal sealed partial class PythonModule : RuntimeViewModule
     private static string LibraryName(StackFrame call) =>
         call.Function.Contains('.', StringComparison.Ordinal) || call.File is null ? call.Function : $"{call.Function} ({Path.GetFileName(call.File)})";
 
+    /// <summary>A thread waiting for a threading lock or the GIL, or holding a lock, is shown whether or not an edge was drawn from it.</summary>
+    public override bool Telling(ProcessInfo process, ThreadInfo thread) =>
+        thread.PythonWait is { } wait && (wait.Lock is not null || wait.Gil || !wait.Holds.IsDefaultOrEmpty);
+
     public override IEnumerable<string> ThreadLines(ThreadInfo t)
     {
         if (!t.PythonStack.IsDefaultOrEmpty)

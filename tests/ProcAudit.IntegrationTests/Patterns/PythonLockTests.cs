@@ -118,6 +118,38 @@ public sealed class PythonLockTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task A_lock_taken_with_acquire_names_no_holder_yet_the_waiter_is_shown_and_the_tree_is_not_called_healthy()
+    {
+        await Task.Yield();
+        using PythonScripts scripts = new();
+        // No `with`: nothing the interpreter keeps says who holds the lock, so no holder may be named.
+        string script = scripts.Write("acquire.py", """
+            import os, threading, time
+            lock = threading.Lock()
+            rd, wr = os.pipe()
+            def holder():
+                lock.acquire()
+                os.read(rd, 1)
+            def waiter():
+                time.sleep(0.5)
+                lock.acquire()
+            threads = [threading.Thread(target=holder, name="holder"), threading.Thread(target=waiter, name="waiter")]
+            for t in threads: t.start()
+            for t in threads: t.join()
+            """);
+        using Scenario tree = Scenario.StartProgram(Prerequisites.Python3(), script);
+        AuditResult result = Audits.UntilWithViews(tree.Pid, r => r.Snapshot.FindProcess(tree.Pid)!.Threads.Any(t => t.PythonWait?.Lock is not null && t.PythonStack.Any(f => f.Function == "waiter")));
+
+        Assert.DoesNotContain(result.Analysis.Waits, e => e.Reason == WaitReasons.PythonLock);
+        Assert.Equal(Verdict.Blocked, result.Analysis.Verdict);
+
+        CliRun run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(6, run.ExitCode);
+        int waiter = Tid(result, tree.Pid, "waiter");
+        Assert.Matches($@"    thread {waiter} python[\d.]* \[S\] futex  wchan futex_do_wait\n      at waiter \(.*acquire\.py:9\)\n(      at .*\n)*      \(waits for threading\.Lock 0x[0-9a-f]+, which records no owner\)\n", run.Stdout);
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task An_rlock_waiter_waits_for_the_owner_the_rlock_records()
     {
         await Task.Yield();
