@@ -219,11 +219,13 @@ internal static class AsyncFlowReader
             machine = actual;
         }
 
+        int state = StateMachines.State(stateMachine);
         return new AsyncFrame
         {
             Method = StateMachines.MethodName(machine),
             TypeName = machine,
-            AwaitState = StateMachines.State(stateMachine),
+            AwaitState = state,
+            Site = AwaitSites.Of(stateMachine.Type, state),
             Address = node.Address,
         };
     }

@@ -11,6 +11,7 @@ internal static class AsyncFlowRecords
         {
             Id = FlowId(pid, f.Id),
             Frames = f.Frames.Select(x => x.AwaitState is int state ? $"{x.Method}@{state.ToString(CultureInfo.InvariantCulture)}" : x.Method).ToImmutableArray(),
+            FrameSites = f.Frames.Any(x => x.Site is not null) ? f.Frames.Select(x => x.Site).ToImmutableArray() : ImmutableArray<string?>.Empty,
             Awaits = Kind(f.Await.Kind),
             WaitsOn = f.Await.ContextAddress is ulong x ? ObjectId("synccontext", pid, x)
                 : f.Await.SemaphoreAddress is ulong s ? ObjectId("semaphore", pid, s)

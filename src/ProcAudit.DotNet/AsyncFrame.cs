@@ -15,6 +15,9 @@ public sealed record AsyncFrame
     /// </summary>
     public int? AwaitState { get; init; }
 
+    /// <summary>"Program.cs:41", the await the method is suspended at, from its assembly's portable PDB; null without one.</summary>
+    public string? Site { get; init; }
+
     /// <summary>The box's (or task's) address in the target's heap: stable while nothing moves it.</summary>
     public required ulong Address { get; init; }
 }

@@ -33,7 +33,7 @@ internal static class DotNetSections
     private static void WriteAsyncFlows(ProcessInfo p, TextWriter w)
     {
         List<IGrouping<string, AsyncFlowInfo>> shapes = p.AsyncFlows
-            .GroupBy(f => $"{string.Join(" > ", f.Frames)} [awaits {f.Awaits}{(f.WaitsOn is null ? "" : " " + f.WaitsOn)}{(f.Fd is int fd ? $" fd {fd}" : "")}{(f.Moved ? ", moved" : "")}]")
+            .GroupBy(f => $"{string.Join(" > ", f.Frames.Select((frame, i) => i < f.FrameSites.Length && f.FrameSites[i] is string site ? $"{frame} ({site})" : frame))} [awaits {f.Awaits}{(f.WaitsOn is null ? "" : " " + f.WaitsOn)}{(f.Fd is int fd ? $" fd {fd}" : "")}{(f.Moved ? ", moved" : "")}]")
             .ToList();
         w.WriteLine($"    async flows: {p.AsyncFlows.Length} pending");
         foreach (IGrouping<string, AsyncFlowInfo> shape in shapes.Take(MaxListedShapes))

@@ -14,6 +14,12 @@ public sealed record AsyncFlowInfo
     /// <summary>What the innermost method awaits: <c>semaphore</c>, <c>promise</c>, <c>channel-write</c>, <c>channel-read</c>, <c>socket</c>, <c>delay</c>, <c>when-all</c>, <c>when-any</c>, <c>thread-pool</c> (its continuation is queued for a pool thread), <c>sync-context</c> (its continuation was posted to a SynchronizationContext), <c>running</c>, <c>other</c>, <c>unknown</c>.</summary>
     public required string Awaits { get; init; }
 
+    /// <summary>
+    /// Where each frame is suspended in the source ("Program.cs:41", from the portable PDB beside its assembly), one
+    /// per frame; null for a frame without one; empty when no frame has one.
+    /// </summary>
+    public ImmutableArray<string?> FrameSites { get; init => field = value.OrEmpty(); } = ImmutableArray<string?>.Empty;
+
     /// <summary>The object awaited, when it has an id: <c>semaphore:PID:0xADDR</c>, <c>promise:PID:0xADDR</c>, <c>channel:PID:0xADDR</c>, <c>synccontext:PID:0xADDR</c>.</summary>
     public string? WaitsOn { get; init; }
 
