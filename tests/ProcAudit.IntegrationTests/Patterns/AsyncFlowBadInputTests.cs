@@ -62,6 +62,26 @@ public sealed class AsyncFlowBadInputTests
         }
     }
 
+    [Fact]
+    public void A_hundred_thousand_pending_tasks_give_a_bounded_folded_report_with_the_count_in_a_note()
+    {
+        // 50,000 flows of two frames, each awaiting one TaskCompletionSource nothing completes.
+        using Scenario tree = Scenario.StartScenarioVerb("async-many");
+        // Started: the heap holds the flows (an audit sees them).
+        AsyncFlowVerdictTests.Until(tree.Pid, r => r.Stdout.Contains("\"async-flows\"", StringComparison.Ordinal));
+
+        System.Diagnostics.Stopwatch took = System.Diagnostics.Stopwatch.StartNew();
+        CliRun text = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture));
+        Assert.True(took.Elapsed < TimeSpan.FromSeconds(30), $"the audit took {took.Elapsed.TotalSeconds:0.0} s");
+
+        // Never running: every flow waits on a promise nothing completes; the listing is bounded and folded.
+        Assert.True(text.ExitCode == 6, $"exit {text.ExitCode}\n{text.Stdout}\n{text.Stderr}");
+        Assert.StartsWith($"BLOCKED: nothing in the tree of dotnet {tree.Pid} moved in ", text.Stdout);
+        Assert.Matches(@"\n      ProcAudit\.Scenarios\.AsyncFlows\.Handle@0 \(AsyncFlows\.cs:\d+\) > ProcAudit\.Scenarios\.AsyncFlows\.WaitForGate@0 \(AsyncFlows\.cs:\d+\) \[awaits promise promise:\d+:0x[0-9a-f]+\] \(x1000\)\n", text.Stdout);
+        Assert.Contains($"partial: async flows of {tree.Pid}: 50,000 flows were found; the first 1,000 by address are listed, and every flow is counted in the shapes.", text.Stdout);
+        Assert.True(text.Stdout.Length < 200_000, $"the text report is {text.Stdout.Length:N0} characters long");
+    }
+
     /// <summary>Whether a dotnet-view process of this test's tool copy is running.</summary>
     private static bool ViewRunning()
     {
