@@ -83,6 +83,7 @@ public sealed class DotNetEnricher : IRuntimeEnricher
             Threads = threads,
             ManagedLocks = managedLocks,
             AsyncFlows = AsyncFlowRecords.Flows(process.Pid, flows),
+            AsyncFlowsFound = flows.TotalFlows > flows.Flows.Length ? flows.TotalFlows : null,
             AsyncLocks = AsyncFlowRecords.Locks(process.Pid, flows),
             ThreadPool = AsyncFlowRecords.Pool(flows),
             RuntimeViews = views,

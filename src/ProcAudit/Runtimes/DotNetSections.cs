@@ -1,3 +1,4 @@
+using System.Globalization;
 using ProcAudit.Reporting;
 
 namespace ProcAudit.Runtimes;
@@ -35,7 +36,9 @@ internal static class DotNetSections
         List<IGrouping<string, AsyncFlowInfo>> shapes = p.AsyncFlows
             .GroupBy(f => $"{string.Join(" > ", f.Frames.Select((frame, i) => i < f.FrameSites.Length && f.FrameSites[i] is string site ? $"{frame} ({site})" : frame))} [awaits {f.Awaits}{(f.WaitsOn is null ? "" : " " + f.WaitsOn)}{(f.Fd is int fd ? $" fd {fd}" : "")}{(f.Moved ? ", moved" : "")}]")
             .ToList();
-        w.WriteLine($"    async flows: {p.AsyncFlows.Length} pending");
+        w.WriteLine(p.AsyncFlowsFound is int found
+            ? $"    async flows: {found.ToString("N0", CultureInfo.InvariantCulture)} pending (the first {p.AsyncFlows.Length.ToString("N0", CultureInfo.InvariantCulture)} listed)"
+            : $"    async flows: {p.AsyncFlows.Length} pending");
         foreach (IGrouping<string, AsyncFlowInfo> shape in shapes.Take(MaxListedShapes))
         {
             w.WriteLine($"      {S(shape.Key)}{(shape.Count() > 1 ? $" (x{shape.Count()})" : "")}");

@@ -61,6 +61,10 @@ public sealed record ProcessInfo
     /// <summary>A .NET process's pending async flows, when the .NET view could read its heap.</summary>
     public ImmutableArray<AsyncFlowInfo> AsyncFlows { get; init => field = value.OrEmpty(); } = ImmutableArray<AsyncFlowInfo>.Empty;
 
+    /// <summary>How many async flows the .NET view found, when that is more than <see cref="AsyncFlows"/> lists (the listing is bounded); absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? AsyncFlowsFound { get; init; }
+
     /// <summary>The SemaphoreSlims its async flows wait on, with their waiters and inferred holders.</summary>
     public ImmutableArray<AsyncLockInfo> AsyncLocks { get; init => field = value.OrEmpty(); } = ImmutableArray<AsyncLockInfo>.Empty;
 

@@ -77,6 +77,7 @@ public sealed class AsyncFlowBadInputTests
         // Never running: every flow waits on a promise nothing completes; the listing is bounded and folded.
         Assert.True(text.ExitCode == 6, $"exit {text.ExitCode}\n{text.Stdout}\n{text.Stderr}");
         Assert.StartsWith($"BLOCKED: nothing in the tree of dotnet {tree.Pid} moved in ", text.Stdout);
+        Assert.Contains("\n    async flows: 50,000 pending (the first 1,000 listed)\n", text.Stdout);
         Assert.Matches(@"\n      ProcAudit\.Scenarios\.AsyncFlows\.Handle@0 \(AsyncFlows\.cs:\d+\) > ProcAudit\.Scenarios\.AsyncFlows\.WaitForGate@0 \(AsyncFlows\.cs:\d+\) \[awaits promise promise:\d+:0x[0-9a-f]+\] \(x1000\)\n", text.Stdout);
         Assert.Contains($"partial: async flows of {tree.Pid}: 50,000 flows were found; the first 1,000 by address are listed, and every flow is counted in the shapes.", text.Stdout);
         Assert.True(text.Stdout.Length < 200_000, $"the text report is {text.Stdout.Length:N0} characters long");
