@@ -72,21 +72,83 @@ public sealed class DotNetViewTests
             edges.Select(w => w.GetProperty("from").GetProperty("flow").GetString()).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// Issue 17's other async programs through the task, as through the command-line tool (AsyncFlowVerdictTests): the
+    /// headline's verdict, and the one pattern each must be named with (an error PA1001 for a cycle, PA1002 for a
+    /// stall, a warning PA1003 for a wait nothing explains), or for a healthy program no pattern at all.
+    /// </summary>
+    [Theory]
+    [InlineData("async-promise", "BLOCKED", "PA1003", "unexplained-wait")]
+    [InlineData("async-channel-peer", "STALLED", "PA1002", "channel-reader-blocked")]
+    [InlineData("pool-starvation", "STALLED", "PA1002", "thread-pool-starvation")]
+    [InlineData("sync-context-deadlock", "DEADLOCK", "PA1001", "sync-context-deadlock")]
+    [InlineData("async-idle-server", "IDLE", null, null)]
+    [InlineData("async-timer-loop", null, null, null)]
+    [InlineData("async-busy-pipeline", "RUNNING", null, null)]
+    public async Task Each_async_program_under_the_task_gets_the_verdict_and_pattern_the_command_line_tool_gives(string verb, string? verdict, string? code, string? pattern)
+    {
+        BuildResult build = RunScenario("DotNetScenario", $"-p:ScenarioVerb={verb}");
+
+        Assert.False(build.TimedOut, $"the build ran into its bound:\n{build}");
+        string? headline = build.LinesContaining("error PA1000: ").FirstOrDefault();
+        Assert.True(headline is not null, $"no PA1000 (the step timed out and was audited):\n{build}");
+        if (verdict is not null)
+        {
+            Assert.True(headline.Contains($": {verdict}", StringComparison.Ordinal) || headline.Contains($" {verdict}:", StringComparison.Ordinal), $"the headline is not {verdict}: {headline}");
+        }
+        else
+        {
+            // A timer loop is idle or running, as the moment falls, and never anything worse.
+            Assert.True(headline.Contains("IDLE", StringComparison.Ordinal) || headline.Contains("RUNNING", StringComparison.Ordinal), $"a timer loop is not idle or running: {headline}");
+        }
+        string[] problems = build.LinesContaining(" PA1001: ").Concat(build.LinesContaining(" PA1002: ")).Concat(build.LinesContaining(" PA1003: ")).ToArray();
+        if (code is null)
+        {
+            Assert.True(problems.Length == 0, $"{verb} is healthy, yet:\n{string.Join('\n', problems)}");
+        }
+        else
+        {
+            Assert.Contains(problems, l => l.Contains($" {code}: {pattern}: ", StringComparison.Ordinal));
+        }
+        (AuditReportFile report, JsonElement program) = await Report(build);
+        if (verdict is not null)
+        {
+            Assert.Equal(verdict.ToLowerInvariant(), report.Verdict);
+        }
+        // A tree that moved is running: no runtime view is taken of it.
+        if (report.Verdict != "running")
+        {
+            Assert.Contains("async-flows", program.GetProperty("runtimeViews").EnumerateArray().Select(v => v.GetString()));
+        }
+    }
+
     /// <summary>Builds a hangs.csproj target that runs a verb of tests/ProcAudit.Scenarios under ProcAuditExec.</summary>
-    private BuildResult RunScenario(string target)
+    private BuildResult RunScenario(string target, params string[] properties)
     {
         string scenarios = ScenarioPrograms.AssemblyPath(typeof(DotNetViewTests).Assembly);
-        return _builds.Run("hangs", target, s_buildBound, $"-p:ScenarioDll={scenarios}");
+        return _builds.Run("hangs", target, s_buildBound, [$"-p:ScenarioDll={scenarios}", .. properties]);
     }
 
     /// <summary>The JSON report the build logged, valid and a deadlock, and its one .NET process.</summary>
     private static async Task<(AuditReportFile Report, JsonElement Program)> DeadlockReport(BuildResult build)
     {
+        (AuditReportFile report, JsonElement program) = await Report(build);
+        Assert.Equal("deadlock", report.Verdict);
+        Assert.Single(report.Root.GetProperty("processes").EnumerateArray(), p => p.GetProperty("runtime").GetString() == "dotnet");
+        return (report, program);
+    }
+
+    /// <summary>The JSON report the build logged, valid, and the scenario's own process (the audited root, under the task's shell).</summary>
+    private static async Task<(AuditReportFile Report, JsonElement Program)> Report(BuildResult build)
+    {
         string? reportPath = build.Value("AUDIT_REPORT");
         Assert.True(reportPath is not null && File.Exists(reportPath), $"no report:\n{build}");
         AuditReportFile report = await AuditReportFile.LoadAsync(reportPath);
         Assert.Empty(report.SchemaErrors);
-        Assert.Equal("deadlock", report.Verdict);
-        return (report, Assert.Single(report.Root.GetProperty("processes").EnumerateArray(), p => p.GetProperty("runtime").GetString() == "dotnet"));
+        JsonElement[] dotnet = report.Root.GetProperty("processes").EnumerateArray().Where(p => p.GetProperty("runtime").GetString() == "dotnet").ToArray();
+        Assert.NotEmpty(dotnet);
+        // The scenario's process is the outermost .NET one (a peer it starts is its child).
+        HashSet<int> pids = dotnet.Select(p => p.GetProperty("pid").GetInt32()).ToHashSet();
+        return (report, Assert.Single(dotnet, p => !pids.Contains(p.GetProperty("ppid").GetInt32())));
     }
 }
