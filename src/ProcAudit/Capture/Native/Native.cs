@@ -24,6 +24,7 @@ internal static unsafe partial class Native
     public const int EACCES = 13;
     public const int EPERM = 1;
     public const int ENXIO = 6;
+    public const int ENOTDIR = 20;
 
     public const uint S_IFMT = 0xF000;
     public const uint S_IFIFO = 0x1000;
@@ -33,6 +34,11 @@ internal static unsafe partial class Native
 
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
+
+    [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, byte* buffer, nuint count);
+
+    public const int EINTR = 4;
 
     [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int cmd);

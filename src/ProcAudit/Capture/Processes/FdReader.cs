@@ -9,19 +9,14 @@ internal static class FdReader
     public static List<FdInfo> Read(CaptureContext context, int pid)
     {
         List<FdInfo> result = new();
-        IReadOnlyList<int> numbers = context.Procfs.ListNumbers($"{pid}/fd", out ReadOutcome outcome);
+        List<(int Number, string Target)> links = context.Procfs.ListLinks($"{pid}/fd", out ReadOutcome outcome);
         if (outcome == ReadOutcome.Denied)
         {
             context.Deny(pid, "fds");
         }
-        foreach (int fd in numbers)
+        foreach ((int fd, string target) in links)
         {
-            ProcText link = context.Procfs.ReadLink($"{pid}/fd/{fd}");
-            if (!link.Ok)
-            {
-                continue; // closed between listing and reading
-            }
-            result.Add(Describe(context, pid, fd, link.Text!));
+            result.Add(Describe(context, pid, fd, target));
         }
         return result;
     }
