@@ -53,7 +53,15 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Statx(int dirfd, string path, int flags, uint mask, StatxBuffer* buffer);
 
+    /// <summary>statx of an entry of an open directory (a link of an fd/ directory, with AT_SYMLINK_NOFOLLOW).</summary>
+    [LibraryImport(Libc, EntryPoint = "statx", SetLastError = true)]
+    public static partial int StatxAt(int dirfd, byte* path, int flags, uint mask, StatxBuffer* buffer);
+
     public const int AT_EMPTY_PATH = 0x1000;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
+    public const uint STATX_MODE = 0x2;
+    public const uint S_IRUSR = 0x100;
+    public const uint S_IWUSR = 0x80;
     public const uint STATX_TYPE = 0x1;
     public const uint STATX_INO = 0x100;
 

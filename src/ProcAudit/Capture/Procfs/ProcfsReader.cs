@@ -143,10 +143,20 @@ internal sealed class ProcfsReader
     public List<(int Number, string Target)> ListLinks(string relative) => ListLinks(relative, out _);
 
     /// <inheritdoc cref="ListLinks(string)"/>
-    public unsafe List<(int Number, string Target)> ListLinks(string relative, out ReadOutcome outcome)
+    public List<(int Number, string Target)> ListLinks(string relative, out ReadOutcome outcome) =>
+        ListLinks(relative, null, out outcome).Select(l => (l.Number, l.Target)).ToList();
+
+    /// <summary>
+    /// <see cref="ListLinks(string)"/>, with the mode of each link <paramref name="wantsMode"/> picks:
+    /// the kernel gives an fd's link the owner's read and write bits of how the fd was opened, so one
+    /// statx on the open directory tells a pipe's read end from its write end without its fdinfo.
+    /// </summary>
+    public unsafe List<(int Number, string Target, uint? Mode)> ListLinks(string relative, Func<string, bool>? wantsMode, out ReadOutcome outcome)
     {
-        List<(int, string)> links = new();
+        List<(int, string, uint?)> links = new();
         byte* target = stackalloc byte[4096];
+        Native.Native.StatxBuffer statx;
+        Native.Native.StatxBuffer* stat = &statx;
         outcome = EachNumber(relative, (dir, number, name) =>
         {
             nint n = Native.Native.ReadLinkAt(dir, name, target, 4096);
@@ -156,7 +166,10 @@ internal sealed class ProcfsReader
             }
             string text = Encoding.UTF8.GetString(target, (int)n);
             _recorder?.RecordLink($"{relative}/{number.ToString(CultureInfo.InvariantCulture)}", text);
-            links.Add((number, text));
+            uint? mode = wantsMode?.Invoke(text) == true && Native.Native.StatxAt(dir, name, Native.Native.AT_SYMLINK_NOFOLLOW, Native.Native.STATX_MODE, stat) == 0
+                ? stat->Mode
+                : null;
+            links.Add((number, text, mode));
         });
         links.Sort((a, b) => a.Item1.CompareTo(b.Item1));
         return links;
