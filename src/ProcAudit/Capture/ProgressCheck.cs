@@ -52,7 +52,7 @@ internal static class ProgressCheck
         {
             Progress = new ThreadProgress(
                 Math.Max(0, after.CpuTicks - before.CpuTicks),
-                Math.Max(0, after.ContextSwitches - before.ContextSwitches),
+                before.ContextSwitches == 0 ? 0 : Math.Max(0, after.ContextSwitches - before.ContextSwitches), // 0: not read (a lean capture)
                 changed),
         };
     }

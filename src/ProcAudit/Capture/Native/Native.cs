@@ -57,6 +57,9 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, EntryPoint = "statx", SetLastError = true)]
     public static partial int StatxAt(int dirfd, byte* path, int flags, uint mask, StatxBuffer* buffer);
 
+    public const int AT_FDCWD = -100;
+    public const uint STATX_MTIME = 0x40;
+    public const uint STATX_SIZE = 0x200;
     public const int AT_EMPTY_PATH = 0x1000;
     public const int AT_SYMLINK_NOFOLLOW = 0x100;
     public const uint STATX_MODE = 0x2;
@@ -72,5 +75,10 @@ internal static unsafe partial class Native
         [FieldOffset(0)] public uint Mask;
         [FieldOffset(28)] public ushort Mode;
         [FieldOffset(32)] public ulong Ino;
+        [FieldOffset(40)] public ulong Size;
+        [FieldOffset(112)] public long MtimeSeconds;
+        [FieldOffset(120)] public uint MtimeNanoseconds;
+        [FieldOffset(136)] public uint DevMajor;
+        [FieldOffset(140)] public uint DevMinor;
     }
 }
