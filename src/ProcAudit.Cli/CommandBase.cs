@@ -26,9 +26,12 @@ internal abstract class CommandBase
         using CancellationTokenSource cts = new();
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        // A closed stdout (`procaudit scan >&-`) drops the text, as a reader that went away does (.NET
+        // ignores EPIPE): the exit code still says what was found, and no write fails with a stack trace.
+        TextWriter stdout = StdoutWritable() ? console.Out : TextWriter.Null;
         try
         {
-            return Run(app, console.Out, console.Error, cts.Token);
+            return Run(app, stdout, console.Error, cts.Token);
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
@@ -44,6 +47,23 @@ internal abstract class CommandBase
         {
             console.Error.WriteLine("procaudit: " + e.Message);
             return e.ExitCode;
+        }
+    }
+
+    /// <summary>
+    /// Whether fd 1 is open for writing. Started with it closed, the runtime's own first open (a
+    /// read-only file) takes fd 1, so "open" is not enough: its fdinfo's access mode tells.
+    /// </summary>
+    private static bool StdoutWritable()
+    {
+        try
+        {
+            string? flags = File.ReadLines("/proc/self/fdinfo/1").FirstOrDefault(l => l.StartsWith("flags:", StringComparison.Ordinal))?[6..].Trim();
+            return flags is null || (Convert.ToInt32(flags, 8) & 3) != 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return e is UnauthorizedAccessException; // gone: closed; unreadable (no /proc access): assume it works, as before
         }
     }
 

@@ -54,6 +54,10 @@ internal sealed class WatchCommand : CommandBase
             {
                 throw new CliException(ExitCodes.Usage, "--all watches every tree: give no pid or name with it");
             }
+            if (Json is not null || Markdown is not null || Dot is not null || Html is not null)
+            {
+                throw new CliException(ExitCodes.Usage, "--all writes no report files (--json, --markdown, --dot, --html are one tree's): --log FILE appends each hang as a JSON line");
+            }
             return WatchAll(stdout, stderr, cancellationToken);
         }
         if (Log is not null)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Text;
 
 namespace ProcAudit.Capture;
@@ -7,8 +8,34 @@ namespace ProcAudit.Capture;
 internal static class ElfSections
 {
     private const int MaxSections = 4096;
+    private const int MaxRemembered = 4096;
 
-    public static bool HasSection(string path, string name)
+    /// <summary>
+    /// The answers by file identity (device, inode, size, mtime): a scan asks about every process's
+    /// executable, and 2,000 processes of a build run a handful of programs between them.
+    /// </summary>
+    private static readonly ConcurrentDictionary<(uint, uint, ulong, ulong, long, uint, string), bool> s_known = new();
+
+    public static unsafe bool HasSection(string path, string name)
+    {
+        Native.Native.StatxBuffer stat;
+        if (Native.Native.Statx(Native.Native.AT_FDCWD, path, 0, Native.Native.STATX_INO | Native.Native.STATX_SIZE | Native.Native.STATX_MTIME, &stat) != 0)
+        {
+            return Read(path, name);
+        }
+        (uint, uint, ulong, ulong, long, uint, string) key = (stat.DevMajor, stat.DevMinor, stat.Ino, stat.Size, stat.MtimeSeconds, stat.MtimeNanoseconds, name);
+        if (s_known.TryGetValue(key, out bool known))
+        {
+            return known;
+        }
+        if (s_known.Count >= MaxRemembered)
+        {
+            s_known.Clear();
+        }
+        return s_known[key] = Read(path, name);
+    }
+
+    private static bool Read(string path, string name)
     {
         try
         {

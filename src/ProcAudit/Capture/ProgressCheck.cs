@@ -10,11 +10,19 @@ namespace ProcAudit.Capture;
 /// </summary>
 internal static class ProgressCheck
 {
-    public static Snapshot Apply(Snapshot first, ProcfsReader procfs, IPipeProbe probe, int intervalMs)
+    /// <param name="first">The first sample.</param>
+    /// <param name="procfs">Where to read the threads again.</param>
+    /// <param name="probe">Reads the pipes' levels again.</param>
+    /// <param name="intervalMs">The time between the samples.</param>
+    /// <param name="known">
+    /// A thread's progress when the caller has measured it already (a scan's cheap looks), so that
+    /// only the others are read again; null for a thread to read.
+    /// </param>
+    public static Snapshot Apply(Snapshot first, ProcfsReader procfs, IPipeProbe probe, int intervalMs, Func<int, ThreadInfo, ThreadProgress?>? known = null)
     {
         ImmutableArray<ProcessInfo> processes = first.Processes.Select(p => p with
         {
-            Threads = p.Threads.Select(t => WithProgress(procfs, p.Pid, t)).ToImmutableArray(),
+            Threads = p.Threads.Select(t => known?.Invoke(p.Pid, t) is ThreadProgress measured ? t with { Progress = measured } : WithProgress(procfs, p.Pid, t)).ToImmutableArray(),
         }).ToImmutableArray();
 
         ImmutableArray<PipeInfo> pipes = first.Pipes.Select(pipe =>
@@ -44,7 +52,7 @@ internal static class ProgressCheck
         {
             Progress = new ThreadProgress(
                 Math.Max(0, after.CpuTicks - before.CpuTicks),
-                Math.Max(0, after.ContextSwitches - before.ContextSwitches),
+                before.ContextSwitches == 0 ? 0 : Math.Max(0, after.ContextSwitches - before.ContextSwitches), // 0: not read (a lean capture)
                 changed),
         };
     }

@@ -8,14 +8,21 @@ internal sealed record ThreadSample(string Comm, string State, long CpuTicks, lo
 /// <summary>Reads stat, status and syscall of one thread: what the progress check compares between samples.</summary>
 internal static class ThreadSampler
 {
-    public static ThreadSample? Read(ProcfsReader procfs, int pid, int tid)
+    /// <param name="procfs">Where to read.</param>
+    /// <param name="pid">The process.</param>
+    /// <param name="tid">The thread.</param>
+    /// <param name="switches">
+    /// False to leave out status (ContextSwitches 0, which no thread that ever ran shows): a scan
+    /// measures progress by schedstat, and status is the costliest of the three files to generate.
+    /// </param>
+    public static ThreadSample? Read(ProcfsReader procfs, int pid, int tid, bool switches = true)
     {
         ProcText stat = procfs.ReadText($"{pid}/task/{tid}/stat");
         if (!stat.Ok || StatFile.Parse(stat.Text!) is not StatRecord s)
         {
             return null;
         }
-        ProcText status = procfs.ReadText($"{pid}/task/{tid}/status");
+        ProcText status = switches ? procfs.ReadText($"{pid}/task/{tid}/status") : default;
         StatusRecord? st = status.Ok ? StatusFile.Parse(status.Text!) : null;
         ProcText syscall = procfs.ReadText($"{pid}/task/{tid}/syscall");
         return new ThreadSample(

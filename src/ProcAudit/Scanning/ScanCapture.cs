@@ -31,7 +31,8 @@ internal static class ScanCapture
             cancellationToken.WaitHandle.WaitOne(options.Interval);
             cancellationToken.ThrowIfCancellationRequested();
         }
-        MachineSample second = MachineSample.Read(procfs, cancellationToken);
+        // No interval, no second look: one sample, as an audit with --interval 0 takes.
+        MachineSample second = options.Interval > TimeSpan.Zero ? MachineSample.Read(procfs, cancellationToken) : first;
         HashSet<int> own = OwnLine(second);
         HashSet<int> still = second.Processes.Keys.Where(pid => pid != 1 && !own.Contains(pid) && second.StillSince(first, pid)).ToHashSet();
         List<int> tops = still.Select(pid =>
@@ -49,19 +50,22 @@ internal static class ScanCapture
             new CaptureOptions(options.Deadline, options.ReadTimeout, options.Redact, Lean: true), runtimes);
         Snapshot machine = capture.Capture(1, DateTimeOffset.UtcNow, null, cancellationToken, tops)
             ?? throw new AuditException(AuditError.NotSupported, $"{options.ProcRoot}/1 cannot be read: ProcAudit needs Linux with /proc mounted.");
-        // The second look at what was read in full: since the full read, by its own counters; since the first look, by schedstat.
-        machine = ProgressCheck.Apply(machine, procfs, probe, (int)clock.ElapsedMilliseconds);
+        // The second look at what was read in full, from the cheap look's counters: a thread that ran at
+        // any time since the first look moved (a syscall or CPU time cannot change without a run). Only a
+        // thread whose counters cannot be read is read again in full.
         MachineSample last = MachineSample.Read(procfs, machine.Processes.Select(p => p.Pid), cancellationToken);
-        machine = machine with
-        {
-            Processes = machine.Processes.Select(p => p with
-            {
-                Threads = p.Threads.Select(t => last.RunsSince(first, p.Pid, t.Tid) is ulong runs && runs > 0 && t.Progress is ThreadProgress progress
-                    ? t with { Progress = progress with { ContextSwitches = Math.Max(progress.ContextSwitches, (long)runs) } }
-                    : t).ToImmutableArray(),
-            }).ToImmutableArray(),
-        };
+        machine = ProgressCheck.Apply(machine, procfs, probe, (int)clock.ElapsedMilliseconds, (pid, thread) => Progress(first, last, pid, thread.Tid));
         return new ScanCaptureResult(machine, second.Processes.Values.Count(p => !p.Stat.IsKernelThread), own);
+    }
+
+    /// <summary>A thread's progress from the first look to the last; gone counts as moved; null when its counters cannot be read.</summary>
+    private static ThreadProgress? Progress(MachineSample first, MachineSample last, int pid, int tid)
+    {
+        if (!last.Processes.TryGetValue(pid, out SampledProcess? now) || !now.Threads.TryGetValue(tid, out SchedstatRecord? counters))
+        {
+            return new ThreadProgress(0, 0, SyscallChanged: true);
+        }
+        return counters is null ? null : new ThreadProgress(0, (long)last.RunsSince(first, pid, tid), SyscallChanged: false);
     }
 
     /// <summary>This process and its ancestors: waiting for the scan is not a hang.</summary>

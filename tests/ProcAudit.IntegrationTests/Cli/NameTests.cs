@@ -60,6 +60,11 @@ public sealed class NameTests : IDisposable
             new[] { first, second }.OrderBy(s => s.Pid).Select(s => $"  {s.Pid.ToString(CultureInfo.InvariantCulture).PadLeft(width)}  {name}  {(s == first ? shell + " -c sleep 600; : --token=***" : program + " 601")}"),
             lines.Skip(1));
 
+        CliRun watchSeveral = Infrastructure.Cli.Run("watch", "-n", name, "--timeout", "1s");
+        Assert.Equal(1, watchSeveral.ExitCode);
+        Assert.Equal("", watchSeveral.Stdout);
+        Assert.Equal(lines, watchSeveral.Stderr.TrimEnd('\n').Split('\n'));
+
         CliRun none = Infrastructure.Cli.Run("-n", name + "x");
         Assert.Equal(4, none.ExitCode);
         Assert.StartsWith($"procaudit: no process is named '{name}x'", none.Stderr);

@@ -196,6 +196,10 @@ public sealed class ScanTests
     [InlineData(new[] { "watch", "--all", "1" }, "procaudit: --all watches every tree: give no pid or name with it")]
     [InlineData(new[] { "watch", "--all", "-n", "init" }, "procaudit: --all watches every tree: give no pid or name with it")]
     [InlineData(new[] { "watch", "--log", "x.jsonl", "1" }, "procaudit: --log is for --all (one tree's report goes to --json)")]
+    [InlineData(new[] { "watch", "--all", "--json", "x.json" }, "procaudit: --all writes no report files (--json, --markdown, --dot, --html are one tree's): --log FILE appends each hang as a JSON line")]
+    [InlineData(new[] { "watch", "--all", "--html", "x.html" }, "procaudit: --all writes no report files (--json, --markdown, --dot, --html are one tree's): --log FILE appends each hang as a JSON line")]
+    [InlineData(new[] { "watch", "--all", "--dot", "x.dot" }, "procaudit: --all writes no report files (--json, --markdown, --dot, --html are one tree's): --log FILE appends each hang as a JSON line")]
+    [InlineData(new[] { "watch", "--all", "--markdown", "x.md" }, "procaudit: --all writes no report files (--json, --markdown, --dot, --html are one tree's): --log FILE appends each hang as a JSON line")]
     public void Watch_all_with_a_pid_is_a_usage_error(string[] args, string message)
     {
         CliRun run = Infrastructure.Cli.Run(args);

@@ -24,6 +24,7 @@ internal static unsafe partial class Native
     public const int EACCES = 13;
     public const int EPERM = 1;
     public const int ENXIO = 6;
+    public const int ENOTDIR = 20;
 
     public const uint S_IFMT = 0xF000;
     public const uint S_IFIFO = 0x1000;
@@ -33,6 +34,11 @@ internal static unsafe partial class Native
 
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
+
+    [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, byte* buffer, nuint count);
+
+    public const int EINTR = 4;
 
     [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
     public static partial int Fcntl(int fd, int cmd);
@@ -47,7 +53,18 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Statx(int dirfd, string path, int flags, uint mask, StatxBuffer* buffer);
 
+    /// <summary>statx of an entry of an open directory (a link of an fd/ directory, with AT_SYMLINK_NOFOLLOW).</summary>
+    [LibraryImport(Libc, EntryPoint = "statx", SetLastError = true)]
+    public static partial int StatxAt(int dirfd, byte* path, int flags, uint mask, StatxBuffer* buffer);
+
+    public const int AT_FDCWD = -100;
+    public const uint STATX_MTIME = 0x40;
+    public const uint STATX_SIZE = 0x200;
     public const int AT_EMPTY_PATH = 0x1000;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
+    public const uint STATX_MODE = 0x2;
+    public const uint S_IRUSR = 0x100;
+    public const uint S_IWUSR = 0x80;
     public const uint STATX_TYPE = 0x1;
     public const uint STATX_INO = 0x100;
 
@@ -58,5 +75,10 @@ internal static unsafe partial class Native
         [FieldOffset(0)] public uint Mask;
         [FieldOffset(28)] public ushort Mode;
         [FieldOffset(32)] public ulong Ino;
+        [FieldOffset(40)] public ulong Size;
+        [FieldOffset(112)] public long MtimeSeconds;
+        [FieldOffset(120)] public uint MtimeNanoseconds;
+        [FieldOffset(136)] public uint DevMajor;
+        [FieldOffset(140)] public uint DevMinor;
     }
 }

@@ -14,7 +14,7 @@ internal static class ThreadReader
         IReadOnlyList<int> tids = procfs.ListNumbers($"{pid}/task", out _);
         foreach (int tid in tids.OrderBy(t => t == pid ? 0 : 1).ThenBy(t => t))
         {
-            ThreadSample? sample = ThreadSampler.Read(procfs, pid, tid);
+            ThreadSample? sample = ThreadSampler.Read(procfs, pid, tid, switches: !context.Options.Lean);
             if (sample is null)
             {
                 continue; // the thread exited between listing and reading

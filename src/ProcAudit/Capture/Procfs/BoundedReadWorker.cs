@@ -111,7 +111,8 @@ internal sealed class BoundedReadWorker
     {
         public Func<ProcText> Read { get; } = read;
 
-        public ManualResetEventSlim Done { get; } = new(false);
+        /// <summary>Set when read; no spinning before the wait blocks (2,000 reads spun some 150,000 sched_yields on 2 cores).</summary>
+        public ManualResetEventSlim Done { get; } = new(false, spinCount: 0);
 
         public ProcText Result { get; set; }
     }
