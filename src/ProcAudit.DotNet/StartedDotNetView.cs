@@ -21,7 +21,7 @@ internal sealed class StartedDotNetView : IStartedView
     public RuntimeView Finish(ProcessInfo process)
     {
         // The first part is bounded by its own budgets; if it failed in an unexpected way, the view is taken whole.
-        return _first.Wait(_budget * 2 + TimeSpan.FromSeconds(1), _cancellationToken) && _first.IsCompletedSuccessfully && _first.Result.Flows.Pid == process.Pid
+        return _first.Wait(_budget * 2 + TimeSpan.FromSeconds(1), _cancellationToken) && _first.IsCompletedSuccessfully
             ? DotNetEnricher.Finish(_first.Result, process, _budget, _cancellationToken)
             : _enricher.Enrich(process, _budget, _cancellationToken);
     }
