@@ -11,9 +11,10 @@ namespace ProcAudit.Views;
 /// target and TraceEvent's parsers need code generated at run time), and a task inside MSBuild
 /// must not (ClrMD's dependencies would load into the build's own process). The JIT-compiled copy
 /// of the tool, carried in managed/ by both packages, takes it with its hidden dotnet-view verb,
-/// run with the dotnet host: started at the audit's first look with the pid, so that its start-up
-/// (about 0.3 s) and its first reads overlap the wait for the second look; then the process as that
-/// look saw it as JSON on stdin, and the view as JSON on stdout.
+/// run with the dotnet host: one for all the .NET processes of an audit (<see cref="DotNetViewHelper"/>),
+/// started at the first look with their pids, so that its start-up (about 0.3 s) and its first reads
+/// overlap the wait for the second look; then each process as that look saw it as a line of JSON on
+/// stdin, and its view as a line of JSON on stdout.
 /// </summary>
 public sealed class OutOfProcessDotNetView : IRuntimeEnricher
 {
@@ -37,11 +38,19 @@ public sealed class OutOfProcessDotNetView : IRuntimeEnricher
     }
 
     /// <summary>Starts the helper at the first look: its own start and its first reads overlap the wait for the second.</summary>
-    public IStartedView Begin(ProcessInfo firstLook, TimeSpan budget, CancellationToken cancellationToken)
+    public IStartedView Begin(ProcessInfo firstLook, TimeSpan budget, CancellationToken cancellationToken) =>
+        BeginAll([firstLook], budget, cancellationToken)[0];
+
+    /// <summary>Starts one helper for all the processes, which reads them one after the other: its start and JIT are paid once.</summary>
+    public IReadOnlyList<IStartedView> BeginAll(IReadOnlyList<ProcessInfo> firstLooks, TimeSpan budget, CancellationToken cancellationToken)
     {
+        if (firstLooks.Count == 0)
+        {
+            return [];
+        }
         if (!File.Exists(_managedCopy))
         {
-            return new FailedView(Failed(firstLook, "unsupported", $"the .NET view needs the JIT-compiled copy of the tool at {_managedCopy}, which is missing"));
+            return firstLooks.Select(p => (IStartedView)new FailedView(Failed(p, "unsupported", $"the .NET view needs the JIT-compiled copy of the tool at {_managedCopy}, which is missing"))).ToArray();
         }
         ProcessStartInfo start = new(DotnetHost())
         {
@@ -53,74 +62,37 @@ public sealed class OutOfProcessDotNetView : IRuntimeEnricher
         start.ArgumentList.Add(_managedCopy);
         start.ArgumentList.Add(Verb);
         start.ArgumentList.Add(((int)budget.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
-        start.ArgumentList.Add(firstLook.Pid.ToString(CultureInfo.InvariantCulture));
-        Process? helper = StartOrNull(start);
-        if (helper is null)
+        foreach (int pid in firstLooks.Select(p => p.Pid).Distinct())
         {
-            return new FailedView(Failed(firstLook, "unsupported", $"the .NET view needs the dotnet host, and {start.FileName} could not be started"));
+            start.ArgumentList.Add(pid.ToString(CultureInfo.InvariantCulture));
         }
-        return new HelperView(helper, budget, cancellationToken);
+        Process? process = StartOrNull(start);
+        if (process is null)
+        {
+            return firstLooks.Select(p => (IStartedView)new FailedView(Failed(p, "unsupported", $"the .NET view needs the dotnet host, and {start.FileName} could not be started"))).ToArray();
+        }
+        DotNetViewHelper helper = new(process, firstLooks.Select(p => p.Pid).ToArray(), budget);
+        return firstLooks.Select(_ => (IStartedView)new HelperView(helper)).ToArray();
     }
 
-    /// <summary>A helper at work on one process, waiting for the process as the second look saw it.</summary>
-    private sealed class HelperView : IStartedView
+    /// <summary>One process's share of a helper: finished with the process as the second look saw it.</summary>
+    private sealed class HelperView(DotNetViewHelper helper) : IStartedView
     {
-        private readonly Process _helper;
-        private readonly TimeSpan _budget;
-        private readonly Task<string> _stdout;
-        private readonly Task<string> _stderr;
-
-        public HelperView(Process helper, TimeSpan budget, CancellationToken cancellationToken)
-        {
-            _helper = helper;
-            _budget = budget;
-            _stdout = helper.StandardOutput.ReadToEndAsync(cancellationToken);
-            _stderr = helper.StandardError.ReadToEndAsync(cancellationToken);
-        }
+        private bool _sent;
+        private bool _disposed;
 
         public RuntimeView Finish(ProcessInfo process)
         {
-            try
-            {
-                _helper.StandardInput.Write(ReportJson.SerializeProcess(process));
-                _helper.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-                // It already ended (its exit code and stderr say why, below).
-            }
-            // The view's parts (locks, stacks, async flows) run one after the other, each within the budget.
-            if (!_helper.WaitForExit(_budget * 3 + TimeSpan.FromSeconds(3)))
-            {
-                Kill();
-                return Failed(process, "timeout", "the .NET view did not finish in time");
-            }
-            _helper.WaitForExit();
-            if (_helper.ExitCode != 0)
-            {
-                return Failed(process, "unreadable", $"the .NET view failed (exit {_helper.ExitCode}): {_stderr.Result.Trim()}");
-            }
-            return ReportJson.DeserializeRuntimeView(_stdout.Result);
+            _sent = true;
+            return helper.Finish(process);
         }
 
         public void Dispose()
         {
-            Kill();
-            _helper.Dispose();
-        }
-
-        private void Kill()
-        {
-            try
+            if (!_disposed)
             {
-                if (!_helper.HasExited)
-                {
-                    _helper.Kill(entireProcessTree: true);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // It ended in between.
+                _disposed = true;
+                helper.Release(_sent);
             }
         }
     }
@@ -151,6 +123,7 @@ public sealed class OutOfProcessDotNetView : IRuntimeEnricher
     internal static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
-    private static RuntimeView Failed(ProcessInfo process, string kind, string why) =>
+    /// <summary>The process as it was, with a note on why its view is missing.</summary>
+    internal static RuntimeView Failed(ProcessInfo process, string kind, string why) =>
         new(process, ImmutableArray.Create(new Note(kind, $".NET view of {process.Pid}: {why}", process.Pid)));
 }

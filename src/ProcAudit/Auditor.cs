@@ -55,14 +55,15 @@ public sealed class Auditor
         {
             throw new AuditException(AuditError.NoSuchProcess, $"no process with pid {pid} (it may have exited already)");
         }
-        if (_options.Interval <= TimeSpan.Zero)
-        {
-            return Enrich(first, new Dictionary<(int, string), (ProcessInfo, IStartedView)>(), cancellationToken);
-        }
-        // The views begin now, so that their slow start overlaps the wait for the second look.
+        // The views begin now, so that their slow start overlaps the wait for the second look (without one, they are
+        // finished at once: begun all together all the same, so that a helper they share starts once).
         Dictionary<(int Pid, string Runtime), (ProcessInfo FirstLook, IStartedView View)> started = Begin(first, cancellationToken);
         try
         {
+            if (_options.Interval <= TimeSpan.Zero)
+            {
+                return Enrich(first, started, cancellationToken);
+            }
             cancellationToken.WaitHandle.WaitOne(_options.Interval);
             cancellationToken.ThrowIfCancellationRequested();
             Snapshot checkedSnapshot = ProgressCheck.Apply(first, procfs, _probe, (int)_options.Interval.TotalMilliseconds);
@@ -85,20 +86,30 @@ public sealed class Auditor
             .SelectMany(x => _options.Enrichers.Where(e => e.Runtime == x.Process.Runtime).Select(e => (x.Index, e)))
             .ToList();
 
-    /// <summary>Begins every view of the first look; one that fails to begin is simply taken whole later.</summary>
+    /// <summary>
+    /// Begins every view of the first look, each enricher's processes together; views that fail to begin are simply
+    /// taken whole later.
+    /// </summary>
     private Dictionary<(int Pid, string Runtime), (ProcessInfo FirstLook, IStartedView View)> Begin(Snapshot first, CancellationToken cancellationToken)
     {
         Dictionary<(int Pid, string Runtime), (ProcessInfo FirstLook, IStartedView View)> started = new();
-        foreach ((int index, IRuntimeEnricher enricher) in Work(first))
+        foreach (IGrouping<IRuntimeEnricher, int> work in Work(first).GroupBy(w => w.Enricher, w => w.Index))
         {
-            ProcessInfo process = first.Processes[index];
+            // One view of a process for each runtime (as Enrich finishes them); a second enricher of the same runtime takes its own whole.
+            ProcessInfo[] processes = work.Select(i => first.Processes[i]).Where(p => !started.ContainsKey((p.Pid, work.Key.Runtime))).ToArray();
+            IReadOnlyList<IStartedView> views;
             try
             {
-                started.TryAdd((process.Pid, enricher.Runtime), (process, enricher.Begin(process, _options.EnricherBudget, cancellationToken)));
+                views = work.Key.BeginAll(processes, _options.EnricherBudget, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Taken whole at the end instead, where a failure becomes a note.
+                continue;
+            }
+            for (int i = 0; i < views.Count; i++)
+            {
+                started.Add((processes[i].Pid, work.Key.Runtime), (processes[i], views[i]));
             }
         }
         return started;

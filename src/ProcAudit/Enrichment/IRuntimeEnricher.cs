@@ -22,6 +22,29 @@ public interface IRuntimeEnricher
     /// </summary>
     IStartedView Begin(ProcessInfo firstLook, TimeSpan budget, CancellationToken cancellationToken) =>
         new StartedAtFinish(this, budget, cancellationToken);
+
+    /// <summary>
+    /// Begins the views of every process of this runtime in the audit at once, one view for each, in their order: a
+    /// view that runs in a helper process starts one helper for all of them, so that its start is paid once. By
+    /// default each is begun alone.
+    /// </summary>
+    IReadOnlyList<IStartedView> BeginAll(IReadOnlyList<ProcessInfo> firstLooks, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        List<IStartedView> views = new(firstLooks.Count);
+        try
+        {
+            foreach (ProcessInfo firstLook in firstLooks)
+            {
+                views.Add(Begin(firstLook, budget, cancellationToken));
+            }
+            return views;
+        }
+        catch
+        {
+            views.ForEach(v => v.Dispose());
+            throw;
+        }
+    }
 }
 
 /// <summary>What an enricher made of one process.</summary>

@@ -59,16 +59,16 @@ public static class ReportJson
             }).ToImmutableArray(),
         };
 
-    /// <summary>A process, as handed to a runtime view run in another process.</summary>
-    public static string SerializeProcess(ProcessInfo process) => JsonSerializer.Serialize(process, TypeInfo<ProcessInfo>());
+    /// <summary>A process on one line, as handed to a runtime view run in another process.</summary>
+    public static string SerializeProcess(ProcessInfo process) => JsonSerializer.Serialize(process, LineTypeInfo<ProcessInfo>());
 
     /// <summary>Reads a process written by <see cref="SerializeProcess"/>.</summary>
     /// <exception cref="JsonException">The text is not a process.</exception>
     public static ProcessInfo DeserializeProcess(string json) =>
         JsonSerializer.Deserialize(json, TypeInfo<ProcessInfo>()) ?? throw new JsonException("the text holds no process");
 
-    /// <summary>A runtime view, as a runtime view run in another process returns it.</summary>
-    public static string SerializeRuntimeView(Enrichment.RuntimeView view) => JsonSerializer.Serialize(view, TypeInfo<Enrichment.RuntimeView>());
+    /// <summary>A runtime view on one line, as a runtime view run in another process returns it.</summary>
+    public static string SerializeRuntimeView(Enrichment.RuntimeView view) => JsonSerializer.Serialize(view, LineTypeInfo<Enrichment.RuntimeView>());
 
     /// <summary>Reads a runtime view written by <see cref="SerializeRuntimeView"/>.</summary>
     /// <exception cref="JsonException">The text is not a runtime view.</exception>
@@ -82,9 +82,11 @@ public static class ReportJson
     public static string SerializeScan(ScanResult scan) => JsonSerializer.Serialize(scan, TypeInfo<ScanResult>());
 
     /// <summary>One hang on one line, for the JSON-lines log of <c>watch --all</c>.</summary>
-    public static string SerializeLine(ScanHang hang) => JsonSerializer.Serialize(hang, (JsonTypeInfo<ScanHang>)s_lines.GetTypeInfo(typeof(ScanHang)));
+    public static string SerializeLine(ScanHang hang) => JsonSerializer.Serialize(hang, LineTypeInfo<ScanHang>());
 
     private static readonly JsonSerializerOptions s_lines = new(Options) { WriteIndented = false };
 
     private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+
+    private static JsonTypeInfo<T> LineTypeInfo<T>() => (JsonTypeInfo<T>)s_lines.GetTypeInfo(typeof(T));
 }

@@ -97,6 +97,13 @@ internal sealed class Scenario : IDisposable
         return StartProgram(LocateDotnetHost(), LocateScenariosAssembly(), verb);
     }
 
+    /// <summary>Runs one <c>dotnet ProcAudit.Scenarios.dll verb</c> for each verb, all children of one sh that waits for them.</summary>
+    public static Scenario StartScenarioVerbs(params string[] verbs)
+    {
+        string each = string.Concat(verbs.Select(v => $"'{LocateDotnetHost()}' '{LocateScenariosAssembly()}' {v} & "));
+        return StartShell(each + "wait");
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds or the timeout elapses.</summary>
     public static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
     {

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using ProcAudit.Enrichment;
 using ProcAudit.IntegrationTests.Infrastructure;
+using ProcAudit.Reporting;
 
 namespace ProcAudit.IntegrationTests.Patterns;
 
@@ -65,34 +67,183 @@ public sealed class ViewStartTests
     }
 
     [Fact]
-    public void Without_an_interval_a_view_is_taken_whole_at_once()
+    public void Without_an_interval_a_view_is_begun_and_finished_on_the_one_look()
     {
         using Scenario tree = Scenario.StartScenarioVerb("lock-order-inversion");
         Assert.True(Scenario.WaitUntil(() => new Auditor().Audit(tree.Pid).Snapshot.FindProcess(tree.Pid)?.Runtime == "dotnet", TimeSpan.FromSeconds(20)), "the scenario never showed as dotnet");
         Recorder recorder = new();
         AuditResult result = new Auditor(new AuditOptions { Interval = TimeSpan.Zero, Enrichers = [recorder] }).Audit(tree.Pid);
 
-        Assert.Equal([$"enrich {tree.Pid}"], recorder.Calls.ToArray());
+        string[] calls = recorder.Calls.ToArray();
+        Assert.Equal(3, calls.Length);
+        Assert.StartsWith($"begin {tree.Pid} at ", calls[0]);
+        Assert.StartsWith($"finish {tree.Pid} with {tree.Pid} at ", calls[1]);
+        Assert.Equal($"dispose {tree.Pid}", calls[2]);
         Assert.Contains("recorded", result.Snapshot.FindProcess(tree.Pid)!.RuntimeViews);
     }
 
+    /// <summary>Writes down each batch of processes the auditor began together.</summary>
+    private sealed class BatchRecorder : IRuntimeEnricher
+    {
+        public ConcurrentQueue<int[]> Batches { get; } = new();
+
+        public string Runtime => "dotnet";
+
+        public RuntimeView Enrich(ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("every view was begun: none is to be taken whole");
+
+        public IReadOnlyList<IStartedView> BeginAll(IReadOnlyList<ProcessInfo> firstLooks, TimeSpan budget, CancellationToken cancellationToken)
+        {
+            Batches.Enqueue(firstLooks.Select(p => p.Pid).ToArray());
+            return firstLooks.Select(_ => (IStartedView)new Marked()).ToArray();
+        }
+
+        private sealed class Marked : IStartedView
+        {
+            public RuntimeView Finish(ProcessInfo process) => new(process with { RuntimeViews = process.RuntimeViews.Add("batched") }, []);
+
+            public void Dispose()
+            {
+            }
+        }
+    }
+
     [Fact]
-    public void The_dotnet_view_helper_given_no_process_on_stdin_or_bad_arguments_says_so_in_one_line()
+    public void The_processes_of_one_runtime_are_begun_together()
+    {
+        using Scenario tree = Scenario.StartScenarioVerbs("lock-order-inversion", "async-abba");
+        Assert.True(Scenario.WaitUntil(() => tree.Descendants().Count(d => new Auditor().Audit(tree.Pid).Snapshot.FindProcess(d)?.Runtime == "dotnet") == 2, TimeSpan.FromSeconds(30)), "the two scenarios never showed as dotnet");
+        int[] dotnet = tree.Descendants().Order().ToArray();
+        BatchRecorder recorder = new();
+        AuditResult result = new Auditor(new AuditOptions { Interval = TimeSpan.FromMilliseconds(200), Enrichers = [recorder] }).Audit(tree.Pid);
+
+        int[] batch = Assert.Single(recorder.Batches);
+        Assert.Equal(dotnet, batch.Order().ToArray());
+        Assert.All(dotnet, pid => Assert.Contains("batched", result.Snapshot.FindProcess(pid)!.RuntimeViews));
+    }
+
+    [Fact]
+    public void One_dotnet_view_helper_reads_every_dotnet_process_of_the_tree()
+    {
+        using Scenario tree = Scenario.StartScenarioVerbs("lock-order-inversion", "async-abba");
+        Assert.True(Scenario.WaitUntil(() => tree.Descendants().Count(d => new Auditor().Audit(tree.Pid).Snapshot.FindProcess(d)?.Runtime == "dotnet") == 2, TimeSpan.FromSeconds(30)), "the two scenarios never showed as dotnet");
+        int[] dotnet = tree.Descendants().Order().ToArray();
+
+        // Every dotnet-view process seen while the audit runs (each lives at least the 300 ms between its reads of a heap).
+        ConcurrentDictionary<int, string> helpers = new();
+        using CancellationTokenSource done = new();
+        Thread watching = new(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                foreach ((int pid, string[] args) in HelperProcesses())
+                {
+                    helpers.TryAdd(pid, string.Join(' ', args.SkipWhile(a => a != "dotnet-view")));
+                }
+                Thread.Sleep(10);
+            }
+        });
+        watching.Start();
+        CliRun run;
+        try
+        {
+            run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture), "--json", "-");
+        }
+        finally
+        {
+            done.Cancel();
+            watching.Join(TimeSpan.FromSeconds(10));
+        }
+
+        string helper = Assert.Single(helpers.Values);
+        Assert.Equal(["dotnet-view", "2000", .. dotnet.Select(p => p.ToString(CultureInfo.InvariantCulture))], helper.Split(' ').Take(2).Concat(helper.Split(' ').Skip(2).Order()).ToArray());
+        using JsonDocument report = JsonDocument.Parse(run.Stdout);
+        foreach (int pid in dotnet)
+        {
+            JsonElement process = report.RootElement.GetProperty("processes").EnumerateArray().Single(p => p.GetProperty("pid").GetInt32() == pid);
+            Assert.Contains("managed-locks", process.GetProperty("runtimeViews").EnumerateArray().Select(v => v.GetString()));
+        }
+        Assert.Contains("\"pattern\": \"lock-order-inversion\"", run.Stdout);
+        Assert.Contains("\"pattern\": \"async-lock-order-inversion\"", run.Stdout);
+        Assert.Equal(2, run.ExitCode);
+    }
+
+    /// <summary>The dotnet-view processes running now, with their arguments.</summary>
+    private static IEnumerable<(int Pid, string[] Args)> HelperProcesses()
+    {
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+            {
+                continue;
+            }
+            string[] args;
+            try
+            {
+                args = File.ReadAllText(Path.Combine(dir, "cmdline")).TrimEnd('\0').Split('\0');
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (args.Contains("dotnet-view") && args.Contains(Infrastructure.Cli.ToolDll))
+            {
+                yield return (pid, args);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_dotnet_view_helper_given_bad_arguments_or_a_bad_line_says_so_in_one_line()
     {
         using Scenario tree = Scenario.StartScenarioVerb("lock-order-inversion");
+        Assert.True(Scenario.WaitUntil(() => new Auditor().Audit(tree.Pid).Snapshot.FindProcess(tree.Pid)?.Runtime == "dotnet", TimeSpan.FromSeconds(20)), "the scenario never showed as dotnet");
         string pid = tree.Pid.ToString(CultureInfo.InvariantCulture);
 
+        // Nothing on stdin: no process was asked for after all (its caller gave up on them), so nothing to say.
         CliRun empty = Infrastructure.Cli.Run("dotnet-view", "1000", pid);
-        Assert.Equal(1, empty.ExitCode);
-        Assert.StartsWith("procaudit: dotnet-view: the process on stdin is not one procaudit wrote (", empty.Stderr);
-        Assert.Single(empty.Stderr.TrimEnd('\n').Split('\n'));
-        Assert.Equal("", empty.Stdout);
+        Assert.Equal((0, "", ""), (empty.ExitCode, empty.Stdout, empty.Stderr));
 
-        foreach (string[] args in new[] { new[] { "dotnet-view" }, ["dotnet-view", "soon", pid], ["dotnet-view", "1000", "-5"], ["dotnet-view", "1000", pid, "extra"] })
+        string dir = Directory.CreateTempSubdirectory("procaudit-view-input").FullName;
+        try
+        {
+            ProcessInfo process = new Auditor(new AuditOptions { Interval = TimeSpan.Zero }).Audit(tree.Pid).Snapshot.FindProcess(tree.Pid)!;
+            File.WriteAllText(Path.Combine(dir, "garbage"), "{ not json\n");
+            File.WriteAllText(Path.Combine(dir, "other"), ReportJson.SerializeProcess(process with { Pid = tree.Pid + 100_000 }) + "\n");
+            File.WriteAllText(Path.Combine(dir, "twice"), ReportJson.SerializeProcess(process) + "\n" + ReportJson.SerializeProcess(process) + "\n");
+
+            CliRun garbage = ViewWithInput(Path.Combine(dir, "garbage"), "1000", pid, pid + "1");
+            Assert.Equal(1, garbage.ExitCode);
+            Assert.StartsWith("procaudit: dotnet-view: a line on stdin is not a process procaudit wrote (", garbage.Stderr);
+            Assert.Single(garbage.Stderr.TrimEnd('\n').Split('\n'));
+            Assert.Equal("", garbage.Stdout);
+
+            CliRun other = ViewWithInput(Path.Combine(dir, "other"), "1000", pid);
+            Assert.Equal(1, other.ExitCode);
+            Assert.Equal($"procaudit: dotnet-view: the process on stdin is {tree.Pid + 100_000}, which is not one of {pid} or came twice\n", other.Stderr);
+
+            // Two views asked for, the first one's process sent twice: its view comes back once, then the refusal.
+            CliRun twice = ViewWithInput(Path.Combine(dir, "twice"), "2000", pid, "999999");
+            Assert.Equal(1, twice.ExitCode);
+            Assert.Equal($"procaudit: dotnet-view: the process on stdin is {pid}, which is not one of {pid}, 999999 or came twice\n", twice.Stderr);
+            RuntimeView view = ReportJson.DeserializeRuntimeView(Assert.Single(twice.Stdout.TrimEnd('\n').Split('\n')));
+            Assert.Equal(tree.Pid, view.Process.Pid);
+            Assert.Contains("managed-locks", view.Process.RuntimeViews);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+
+        foreach (string[] args in new[] { new[] { "dotnet-view" }, ["dotnet-view", "1000"], ["dotnet-view", "soon", pid], ["dotnet-view", "1000", "-5"], ["dotnet-view", "1000", pid, "extra"], ["dotnet-view", "1000", pid, pid] })
         {
             CliRun bad = Infrastructure.Cli.Run(args);
             Assert.Equal(1, bad.ExitCode);
-            Assert.Equal("procaudit: usage: dotnet-view BUDGET-MS PID (the process as JSON on stdin); it is run by procaudit itself\n", bad.Stderr);
+            Assert.Equal("procaudit: usage: dotnet-view BUDGET-MS PID... (each process as a line of JSON on stdin); it is run by procaudit itself\n", bad.Stderr);
         }
     }
+
+    /// <summary>The helper with <paramref name="input"/> on its stdin.</summary>
+    private static CliRun ViewWithInput(string input, params string[] args) =>
+        Infrastructure.Cli.RunProgram("/bin/sh", new[] { "-c", "exec \"$0\" \"$@\" < \"" + input + "\"", Infrastructure.Cli.DotnetHost(), Infrastructure.Cli.ToolDll, "dotnet-view" }.Concat(args).ToArray());
 }

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ProcAudit.Enrichment;
+using ProcAudit.Reporting;
+
+namespace ProcAudit.Views;
+
+/// <summary>
+/// One helper process at work on every .NET process of an audit (the JIT-compiled tool's dotnet-view verb, given all
+/// their pids), so that its start, its JIT and the DAC are paid once, not once a process. Each process, as the second
+/// look saw it, goes to its stdin as one line of JSON; each view comes back on its stdout as one line. Stdin is closed
+/// when every process was sent or given up, and the helper is killed when every view is done with it.
+/// </summary>
+internal sealed class DotNetViewHelper
+{
+    private readonly Process _helper;
+    private readonly TimeSpan _budget;
+    private readonly Dictionary<int, TaskCompletionSource<RuntimeView?>> _views;
+    private readonly Task<string> _stderr;
+    private readonly object _gate = new();
+    private int _unsent;
+    private int _undisposed;
+
+    public DotNetViewHelper(Process helper, IReadOnlyList<int> pids, TimeSpan budget)
+    {
+        _helper = helper;
+        _budget = budget;
+        _views = pids.Distinct().ToDictionary(p => p, _ => new TaskCompletionSource<RuntimeView?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _unsent = pids.Count;
+        _undisposed = pids.Count;
+        _stderr = helper.StandardError.ReadToEndAsync();
+        _ = Task.Run(ReadViews);
+    }
+
+    /// <summary>Sends the process and waits for its view: a note when the helper failed or took too long.</summary>
+    public RuntimeView Finish(ProcessInfo process)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                _helper.StandardInput.WriteLine(ReportJson.SerializeProcess(process));
+                _helper.StandardInput.Flush();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // It already ended (its exit code and stderr say why, below).
+            }
+            Sent();
+        }
+        // The helper takes the processes one after the other, each part of each within the budget.
+        Task<RuntimeView?> view = _views[process.Pid].Task;
+        if (!view.Wait(_budget * 3 + TimeSpan.FromSeconds(3)))
+        {
+            Kill();
+            return OutOfProcessDotNetView.Failed(process, "timeout", "the .NET view did not finish in time");
+        }
+        if (view.Result is RuntimeView done)
+        {
+            return done;
+        }
+        _helper.WaitForExit(1000);
+        string exit = _helper.HasExited ? $"exit {_helper.ExitCode}" : "its output ended";
+        string why = _stderr.Wait(1000) ? _stderr.Result.Trim() : "";
+        return OutOfProcessDotNetView.Failed(process, "unreadable", $"the .NET view failed ({exit}){(why.Length > 0 ? ": " + why : "")}");
+    }
+
+    /// <summary>One view is done with the helper: the process it was to send is not coming (if unsent), and the last one out kills it.</summary>
+    public void Release(bool sent)
+    {
+        lock (_gate)
+        {
+            if (!sent)
+            {
+                Sent();
+            }
+            if (--_undisposed > 0)
+            {
+                return;
+            }
+        }
+        Kill();
+        _helper.Dispose();
+    }
+
+    /// <summary>Counts one process as sent (or given up); after the last, the helper's stdin is closed so that it ends.</summary>
+    private void Sent()
+    {
+        if (--_unsent == 0)
+        {
+            try
+            {
+                _helper.StandardInput.Close();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // Already gone.
+            }
+        }
+    }
+
+    private async Task ReadViews()
+    {
+        try
+        {
+            while (await _helper.StandardOutput.ReadLineAsync().ConfigureAwait(false) is string line)
+            {
+                RuntimeView view = ReportJson.DeserializeRuntimeView(line);
+                if (_views.TryGetValue(view.Process.Pid, out TaskCompletionSource<RuntimeView?>? waiting))
+                {
+                    waiting.TrySetResult(view);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or JsonException)
+        {
+            // Its output ended or went bad: every view not yet back failed, as Finish tells.
+        }
+        foreach (TaskCompletionSource<RuntimeView?> waiting in _views.Values)
+        {
+            waiting.TrySetResult(null);
+        }
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            if (!_helper.HasExited)
+            {
+                _helper.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // It ended in between.
+        }
+    }
+}
