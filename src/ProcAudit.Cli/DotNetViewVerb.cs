@@ -11,13 +11,15 @@ namespace ProcAudit.Cli;
 /// The .NET view of the .NET processes of an audit, for the native build of this tool and for the MSBuild tasks: ClrMD
 /// and TraceEvent need code generated at run time, so they run this hidden verb of the JIT-compiled copy (see
 /// <see cref="Views.OutOfProcessDotNetView"/>): <c>dotnet-view BUDGET-MS PID...</c>, one run for all of them, so that
-/// its start and JIT are paid once. It reads what needs only the pids at once, while its caller waits for the audit's
-/// second look; then takes each process as that look saw it, one line of JSON on stdin, and writes its view as one line
-/// of JSON on stdout, until every process came or stdin ends.
+/// its start and JIT are paid once. It reads what needs only the pids at once (each heap twice, the pauses between
+/// overlapping), while its caller waits for the audit's second look; then takes one line on stdin for each process,
+/// <c>PID [TID...]</c> (the threads that look saw running, which may need the stack sample), and writes its view
+/// (a <see cref="ManagedView"/>) as one line of JSON on stdout, until every process came or stdin ends.
 /// </summary>
 /// <remarks>
 /// Parsed by hand, before the command-line library: its conventions cost a tenth of a second of reflection and JIT
-/// at every start, on the path of every audit of a .NET process.
+/// at every start, on the path of every audit of a .NET process. The lines on stdin are plain numbers, not the
+/// process as JSON, for the same reason: reading one cost this JIT-compiled process about 0.2 s.
 /// </remarks>
 internal static class DotNetViewVerb
 {
@@ -25,12 +27,11 @@ internal static class DotNetViewVerb
 
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        List<int> pids = new();
         if (args.Length < 2
             || !int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out int budgetMs)
-            || !args[1..].All(a => int.TryParse(a, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0 && Add(pids, pid)))
+            || Pids(args[1..]) is not List<int> pids)
         {
-            stderr.WriteLine($"procaudit: usage: {Verb} BUDGET-MS PID... (each process as a line of JSON on stdin); it is run by procaudit itself");
+            stderr.WriteLine($"procaudit: usage: {Verb} BUDGET-MS PID... (a line PID [RUNNING-TID...] on stdin for each); it is run by procaudit itself");
             return ExitCodes.Usage;
         }
         if (!RuntimeFeature.IsDynamicCodeSupported)
@@ -40,61 +41,66 @@ internal static class DotNetViewVerb
             return ExitCodes.CannotAudit;
         }
         TimeSpan budget = TimeSpan.FromMilliseconds(budgetMs);
-        // The caller kills it three budgets and 3 s after it sent a process, but may exit first; a read still inside
-        // the DAC then must not outlive it, one more stray process on a machine already in trouble. The first reads
-        // are bounded by their own budgets, each process after them by this watchdog, set again as each comes.
+        // The caller kills it three budgets and 3 s after it sent a line, but may exit first; a read still inside the
+        // DAC then must not outlive it, one more stray process on a machine already in trouble. The reads are bounded
+        // by their own budgets, each process after them by this watchdog, set again as each line comes.
         TimeSpan patience = budget * 3 + TimeSpan.FromSeconds(5);
         using Timer watchdog = new(_ =>
         {
             stderr.WriteLine($"procaudit: {Verb} gave up on {string.Join(", ", pids)} after three budgets of {budgetMs} ms");
             Environment.Exit(ExitCodes.CannotAudit);
         }, null, patience * pids.Count, Timeout.InfiniteTimeSpan);
-        // One after the other: ClrMD's DAC is one native library with global state (see ClrMdAttach).
-        Dictionary<int, DotNetFirstRead> firstReads = pids.ToDictionary(p => p, p => DotNetEnricher.Read(p, budget, CancellationToken.None));
-        while (firstReads.Count > 0 && stdin.ReadLine() is string line)
+        // One process after the other (ClrMD's DAC is one native library with global state, see ClrMdAttach), every
+        // first read before any second, so that one pause serves them all.
+        Dictionary<int, DotNetHeapReads> reads = pids.ToDictionary(p => p, p => DotNetEnricher.Read(p, budget, CancellationToken.None));
+        foreach (int pid in pids)
         {
-            ProcessInfo process;
-            try
+            reads[pid] = DotNetEnricher.ReadAgain(reads[pid], budget, CancellationToken.None);
+        }
+        while (reads.Count > 0 && stdin.ReadLine() is string line)
+        {
+            if (Pids(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)) is not [int pid, .. List<int> running])
             {
-                process = ReportJson.DeserializeProcess(line);
-            }
-            catch (JsonException e)
-            {
-                stderr.WriteLine($"procaudit: {Verb}: a line on stdin is not a process procaudit wrote ({e.Message})");
+                stderr.WriteLine($"procaudit: {Verb}: a line on stdin is not PID [RUNNING-TID...]: {(line.Length > 80 ? line[..80] + "..." : line)}");
                 return ExitCodes.Usage;
             }
-            if (!firstReads.Remove(process.Pid, out DotNetFirstRead? first))
+            if (!reads.Remove(pid, out DotNetHeapReads? read))
             {
-                stderr.WriteLine($"procaudit: {Verb}: the process on stdin is {process.Pid}, which is not one of {string.Join(", ", pids)} or came twice");
+                stderr.WriteLine($"procaudit: {Verb}: the line on stdin is for {pid}, which is not one of {string.Join(", ", pids)} or came twice");
                 return ExitCodes.Usage;
             }
             watchdog.Change(patience, Timeout.InfiniteTimeSpan);
-            stdout.WriteLine(ReportJson.SerializeRuntimeView(View(first, process, budget)));
+            stdout.WriteLine(ReportJson.SerializeManagedView(View(read, pid, running, budget)));
             stdout.Flush();
         }
         return ExitCodes.Ok;
     }
 
     /// <summary>One process's view; a failure of its own is a note on it, not the end of the others'.</summary>
-    private static RuntimeView View(DotNetFirstRead first, ProcessInfo process, TimeSpan budget)
+    private static ManagedView View(DotNetHeapReads reads, int pid, IReadOnlyCollection<int> running, TimeSpan budget)
     {
         try
         {
-            return DotNetEnricher.Finish(first, process, budget, CancellationToken.None);
+            return DotNetEnricher.Finish(reads, pid, running, budget, CancellationToken.None);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return new RuntimeView(process, [new Note("unreadable", $".NET view of {process.Pid} failed: {e.GetType().Name}: {e.Message}", process.Pid)]);
+            return new ManagedView { Pid = pid, Notes = [new Note("unreadable", $".NET view of {pid} failed: {e.GetType().Name}: {e.Message}", pid)] };
         }
     }
 
-    private static bool Add(List<int> pids, int pid)
+    /// <summary>Positive numbers, each once; null for anything else.</summary>
+    private static List<int>? Pids(IEnumerable<string> words)
     {
-        if (pids.Contains(pid))
+        List<int> ids = new();
+        foreach (string word in words)
         {
-            return false;
+            if (!int.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || id <= 0 || ids.Contains(id))
+            {
+                return null;
+            }
+            ids.Add(id);
         }
-        pids.Add(pid);
-        return true;
+        return ids;
     }
 }

@@ -21,17 +21,17 @@ public sealed class DotNetEnricher : IRuntimeEnricher
 
     /// <inheritdoc />
     public RuntimeView Enrich(ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken) =>
-        Finish(Read(process.Pid, budget, cancellationToken), process, budget, cancellationToken);
+        Finish(ReadAgain(Read(process.Pid, budget, cancellationToken), budget, cancellationToken), process.Pid, ManagedView.RunningThreads(process), budget, cancellationToken).ApplyTo(process);
 
-    /// <summary>The first part, read on another thread while the audit waits for its second look.</summary>
+    /// <summary>Both reads of the heap, on another thread, while the audit waits for its second look.</summary>
     public IStartedView Begin(ProcessInfo firstLook, TimeSpan budget, CancellationToken cancellationToken) =>
-        new StartedDotNetView(this, Task.Run(() => Read(firstLook.Pid, budget, cancellationToken), cancellationToken), budget, cancellationToken);
+        new StartedDotNetView(this, Task.Run(() => ReadAgain(Read(firstLook.Pid, budget, cancellationToken), budget, cancellationToken), cancellationToken), budget, cancellationToken);
 
     /// <summary>
-    /// What needs only the pid: the first read of the heap, and the locks with their owners' stacks. A helper process
-    /// takes it before the audit's second look, while the process itself (as JSON on its stdin) is still to come.
+    /// The first read of what needs only the pid: the heap's async flows and the locks with their owners' stacks. A
+    /// helper process takes it for every process before any second read, so that their pauses overlap.
     /// </summary>
-    public static DotNetFirstRead Read(int pid, TimeSpan budget, CancellationToken cancellationToken)
+    public static DotNetHeapReads Read(int pid, TimeSpan budget, CancellationToken cancellationToken)
     {
         // One after the other: the sample profiler pauses managed code at each sample, and lock state read by
         // ClrMD during such a pause was seen to lose owners here. The pause between the two reads of the heap (a
@@ -39,38 +39,40 @@ public sealed class DotNetEnricher : IRuntimeEnricher
         long started = Stopwatch.GetTimestamp();
         AsyncFlows first = AsyncFlowCapture.Capture(pid, budget, cancellationToken);
         ManagedLocks locks = DotNetInspector.CaptureLocks(pid, budget, cancellationToken);
-        return new DotNetFirstRead(first, locks, started);
+        return new DotNetHeapReads(first, locks, started);
     }
 
-    /// <summary>The rest, on the process as the audit saw it last: the stack sample when it is needed, and the second read of the heap.</summary>
-    public static RuntimeView Finish(DotNetFirstRead read, ProcessInfo process, TimeSpan budget, CancellationToken cancellationToken)
+    /// <summary>
+    /// The second read of the heap, at least <see cref="s_flowGap"/> after the first began; it needs no second look of
+    /// the audit, so it is taken as soon as it may be, during the audit's interval where that is long enough.
+    /// </summary>
+    public static DotNetHeapReads ReadAgain(DotNetHeapReads reads, TimeSpan budget, CancellationToken cancellationToken) =>
+        reads.Second is null ? reads with { Second = AsyncFlowCapture.CaptureAgain(reads.First, budget, s_flowGap - reads.SinceFirstRead, cancellationToken) } : reads;
+
+    /// <summary>The view, given the threads the audit's last look saw running: the stack sample taken only when it is needed.</summary>
+    public static ManagedView Finish(DotNetHeapReads reads, int pid, IReadOnlyCollection<int> runningThreads, TimeSpan budget, CancellationToken cancellationToken)
     {
-        ManagedLocks locks = read.Locks;
-        ManagedStacks? stacks = StackSampling.Needed(process, locks) ? DotNetInspector.CaptureStacks(process.Pid, budget, cancellationToken) : null;
-        AsyncFlows flows = AsyncFlowCapture.CaptureAgain(read.Flows, budget, s_flowGap - read.SinceFirstRead, cancellationToken);
-        ImmutableArray<ThreadInfo> threads = process.Threads.Select(t =>
-        {
-            ImmutableArray<string> frames = locks.FindThread(t.Tid)?.Frames ?? ImmutableArray<string>.Empty;
-            if (frames.IsDefaultOrEmpty)
-            {
-                frames = stacks?.FindThread(t.Tid)?.Frames ?? ImmutableArray<string>.Empty;
-            }
-            return frames.IsDefaultOrEmpty ? t : t with { ManagedStack = frames };
-        }).ToImmutableArray();
+        ManagedLocks locks = reads.Locks;
+        ManagedStacks? stacks = StackSampling.Needed(runningThreads, locks) ? DotNetInspector.CaptureStacks(pid, budget, cancellationToken) : null;
+        AsyncFlows flows = ReadAgain(reads, budget, cancellationToken).Second!;
+        ImmutableArray<ManagedThreadFrames> frames = locks.Threads.Select(t => new ManagedThreadFrames(t.OsThreadId, t.Frames))
+            .Concat(stacks?.Threads.Select(t => new ManagedThreadFrames(t.OsThreadId, t.Frames)) ?? [])
+            .Where(t => !t.Frames.IsDefaultOrEmpty)
+            .ToImmutableArray();
 
         ImmutableArray<ManagedLock> managedLocks = locks.Locks.Select(l => new ManagedLock
         {
-            Id = $"monitor:{process.Pid.ToString(CultureInfo.InvariantCulture)}:0x{l.ObjectAddress.ToString("x", CultureInfo.InvariantCulture)}",
+            Id = $"monitor:{pid.ToString(CultureInfo.InvariantCulture)}:0x{l.ObjectAddress.ToString("x", CultureInfo.InvariantCulture)}",
             Type = l.TypeName,
             Kind = l.Kind.ToString(),
             OwnerTid = l.OwnerOsThreadId,
             WaiterTids = l.Waiters.Select(w => w.OsThreadId).ToImmutableArray(),
         }).ToImmutableArray();
 
-        ImmutableArray<Note> notes = Notes(process.Pid, "managed locks", locks.Status, locks.Notes)
-            .Concat(stacks is null ? [] : Notes(process.Pid, "managed stacks", stacks.Status, stacks.Notes))
-            .Concat(Notes(process.Pid, "async flows", flows.Status, flows.Notes))
-            .Concat(PartialFlowsNote.Message(process.Pid, flows) is string partial ? [new Note("partial", partial, process.Pid)] : [])
+        ImmutableArray<Note> notes = Notes(pid, "managed locks", locks.Status, locks.Notes)
+            .Concat(stacks is null ? [] : Notes(pid, "managed stacks", stacks.Status, stacks.Notes))
+            .Concat(Notes(pid, "async flows", flows.Status, flows.Notes))
+            .Concat(PartialFlowsNote.Message(pid, flows) is string partial ? [new Note("partial", partial, pid)] : [])
             .ToImmutableArray();
         ImmutableArray<string> views = new[]
         {
@@ -78,16 +80,18 @@ public sealed class DotNetEnricher : IRuntimeEnricher
             locks.Status == CaptureStatus.Captured ? "managed-locks" : null,
             flows.Status == CaptureStatus.Captured ? "async-flows" : null,
         }.OfType<string>().ToImmutableArray();
-        return new RuntimeView(process with
+        return new ManagedView
         {
-            Threads = threads,
+            Pid = pid,
+            Stacks = frames,
             ManagedLocks = managedLocks,
-            AsyncFlows = AsyncFlowRecords.Flows(process.Pid, flows),
+            AsyncFlows = AsyncFlowRecords.Flows(pid, flows),
             AsyncFlowsFound = flows.TotalFlows > flows.Flows.Length ? flows.TotalFlows : null,
-            AsyncLocks = AsyncFlowRecords.Locks(process.Pid, flows),
+            AsyncLocks = AsyncFlowRecords.Locks(pid, flows),
             ThreadPool = AsyncFlowRecords.Pool(flows),
             RuntimeViews = views,
-        }, notes);
+            Notes = notes,
+        };
     }
 
     private static IEnumerable<Note> Notes(int pid, string what, CaptureStatus status, ImmutableArray<string> notes)

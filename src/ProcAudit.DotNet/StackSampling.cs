@@ -9,13 +9,15 @@ namespace ProcAudit.DotNet;
 internal static class StackSampling
 {
     /// <summary>True when ClrMD's read failed, or a thread the kernel shows running is managed yet has no frames from it.</summary>
-    public static bool Needed(ProcessInfo process, ManagedLocks locks)
+    /// <param name="runningThreads">The threads the audit's last look saw running.</param>
+    /// <param name="locks">ClrMD's read, with the frames of every thread it could unwind.</param>
+    public static bool Needed(IReadOnlyCollection<int> runningThreads, ManagedLocks locks)
     {
         if (locks.Status != CaptureStatus.Captured)
         {
             return true;
         }
 
-        return process.Threads.Any(thread => thread.State == "R" && locks.FindThread(thread.Tid) is { Frames.IsDefaultOrEmpty: true });
+        return runningThreads.Any(tid => locks.FindThread(tid) is { Frames.IsDefaultOrEmpty: true });
     }
 }

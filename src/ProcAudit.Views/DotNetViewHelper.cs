@@ -7,15 +7,16 @@ namespace ProcAudit.Views;
 
 /// <summary>
 /// One helper process at work on every .NET process of an audit (the JIT-compiled tool's dotnet-view verb, given all
-/// their pids), so that its start, its JIT and the DAC are paid once, not once a process. Each process, as the second
-/// look saw it, goes to its stdin as one line of JSON; each view comes back on its stdout as one line. Stdin is closed
-/// when every process was sent or given up, and the helper is killed when every view is done with it.
+/// their pids), so that its start, its JIT and the DAC are paid once, not once a process. For each process, the threads
+/// the second look saw running go to its stdin as one line; its view comes back on its stdout as one line of JSON and
+/// is applied to the process. Stdin is closed when every process was sent or given up, and the helper is killed when
+/// every view is done with it.
 /// </summary>
 internal sealed class DotNetViewHelper
 {
     private readonly Process _helper;
     private readonly TimeSpan _budget;
-    private readonly Dictionary<int, TaskCompletionSource<RuntimeView?>> _views;
+    private readonly Dictionary<int, TaskCompletionSource<ManagedView?>> _views;
     private readonly Task<string> _stderr;
     private readonly object _gate = new();
     private int _unsent;
@@ -25,7 +26,7 @@ internal sealed class DotNetViewHelper
     {
         _helper = helper;
         _budget = budget;
-        _views = pids.Distinct().ToDictionary(p => p, _ => new TaskCompletionSource<RuntimeView?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _views = pids.Distinct().ToDictionary(p => p, _ => new TaskCompletionSource<ManagedView?>(TaskCreationOptions.RunContinuationsAsynchronously));
         _unsent = pids.Count;
         _undisposed = pids.Count;
         _stderr = helper.StandardError.ReadToEndAsync();
@@ -39,7 +40,7 @@ internal sealed class DotNetViewHelper
         {
             try
             {
-                _helper.StandardInput.WriteLine(ReportJson.SerializeProcess(process));
+                _helper.StandardInput.WriteLine(string.Join(' ', ManagedView.RunningThreads(process).Prepend(process.Pid)));
                 _helper.StandardInput.Flush();
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
@@ -49,15 +50,15 @@ internal sealed class DotNetViewHelper
             Sent();
         }
         // The helper takes the processes one after the other, each part of each within the budget.
-        Task<RuntimeView?> view = _views[process.Pid].Task;
+        Task<ManagedView?> view = _views[process.Pid].Task;
         if (!view.Wait(_budget * 3 + TimeSpan.FromSeconds(3)))
         {
             Kill();
             return OutOfProcessDotNetView.Failed(process, "timeout", "the .NET view did not finish in time");
         }
-        if (view.Result is RuntimeView done)
+        if (view.Result is ManagedView done)
         {
-            return done;
+            return done.ApplyTo(process);
         }
         _helper.WaitForExit(1000);
         string exit = _helper.HasExited ? $"exit {_helper.ExitCode}" : "its output ended";
@@ -105,8 +106,8 @@ internal sealed class DotNetViewHelper
         {
             while (await _helper.StandardOutput.ReadLineAsync().ConfigureAwait(false) is string line)
             {
-                RuntimeView view = ReportJson.DeserializeRuntimeView(line);
-                if (_views.TryGetValue(view.Process.Pid, out TaskCompletionSource<RuntimeView?>? waiting))
+                ManagedView view = ReportJson.DeserializeManagedView(line);
+                if (_views.TryGetValue(view.Pid, out TaskCompletionSource<ManagedView?>? waiting))
                 {
                     waiting.TrySetResult(view);
                 }
@@ -116,7 +117,7 @@ internal sealed class DotNetViewHelper
         {
             // Its output ended or went bad: every view not yet back failed, as Finish tells.
         }
-        foreach (TaskCompletionSource<RuntimeView?> waiting in _views.Values)
+        foreach (TaskCompletionSource<ManagedView?> waiting in _views.Values)
         {
             waiting.TrySetResult(null);
         }

@@ -10,8 +10,7 @@ namespace ProcAudit.Reporting;
 /// </summary>
 [JsonSerializable(typeof(Report))]
 [JsonSerializable(typeof(Snapshot))]
-[JsonSerializable(typeof(Enrichment.RuntimeView))]
-[JsonSerializable(typeof(ProcessInfo))]
+[JsonSerializable(typeof(Enrichment.ManagedView))]
 [JsonSerializable(typeof(ProcessEntry[]))]
 [JsonSerializable(typeof(ScanResult))]
 [JsonSerializable(typeof(ScanHang))]

@@ -59,21 +59,13 @@ public static class ReportJson
             }).ToImmutableArray(),
         };
 
-    /// <summary>A process on one line, as handed to a runtime view run in another process.</summary>
-    public static string SerializeProcess(ProcessInfo process) => JsonSerializer.Serialize(process, LineTypeInfo<ProcessInfo>());
+    /// <summary>A .NET view on one line, as the view's helper process returns it.</summary>
+    public static string SerializeManagedView(Enrichment.ManagedView view) => JsonSerializer.Serialize(view, LineTypeInfo<Enrichment.ManagedView>());
 
-    /// <summary>Reads a process written by <see cref="SerializeProcess"/>.</summary>
-    /// <exception cref="JsonException">The text is not a process.</exception>
-    public static ProcessInfo DeserializeProcess(string json) =>
-        JsonSerializer.Deserialize(json, TypeInfo<ProcessInfo>()) ?? throw new JsonException("the text holds no process");
-
-    /// <summary>A runtime view on one line, as a runtime view run in another process returns it.</summary>
-    public static string SerializeRuntimeView(Enrichment.RuntimeView view) => JsonSerializer.Serialize(view, LineTypeInfo<Enrichment.RuntimeView>());
-
-    /// <summary>Reads a runtime view written by <see cref="SerializeRuntimeView"/>.</summary>
-    /// <exception cref="JsonException">The text is not a runtime view.</exception>
-    public static Enrichment.RuntimeView DeserializeRuntimeView(string json) =>
-        JsonSerializer.Deserialize(json, TypeInfo<Enrichment.RuntimeView>()) ?? throw new JsonException("the text holds no runtime view");
+    /// <summary>Reads a .NET view written by <see cref="SerializeManagedView"/>.</summary>
+    /// <exception cref="JsonException">The text is not a .NET view.</exception>
+    public static Enrichment.ManagedView DeserializeManagedView(string json) =>
+        JsonSerializer.Deserialize(json, TypeInfo<Enrichment.ManagedView>()) ?? throw new JsonException("the text holds no .NET view");
 
     /// <summary>The list of <c>procaudit ps</c>.</summary>
     public static string SerializeProcesses(IEnumerable<ProcessEntry> processes) => JsonSerializer.Serialize(processes.ToArray(), TypeInfo<ProcessEntry[]>());

@@ -207,28 +207,27 @@ public sealed class ViewStartTests
         string dir = Directory.CreateTempSubdirectory("procaudit-view-input").FullName;
         try
         {
-            ProcessInfo process = new Auditor(new AuditOptions { Interval = TimeSpan.Zero }).Audit(tree.Pid).Snapshot.FindProcess(tree.Pid)!;
-            File.WriteAllText(Path.Combine(dir, "garbage"), "{ not json\n");
-            File.WriteAllText(Path.Combine(dir, "other"), ReportJson.SerializeProcess(process with { Pid = tree.Pid + 100_000 }) + "\n");
-            File.WriteAllText(Path.Combine(dir, "twice"), ReportJson.SerializeProcess(process) + "\n" + ReportJson.SerializeProcess(process) + "\n");
+            File.WriteAllText(Path.Combine(dir, "garbage"), "{ \"pid\": " + pid + " }\n");
+            File.WriteAllText(Path.Combine(dir, "other"), $"{tree.Pid + 100_000}\n");
+            File.WriteAllText(Path.Combine(dir, "twice"), $"{pid}\n{pid} 1\n");
 
             CliRun garbage = ViewWithInput(Path.Combine(dir, "garbage"), "1000", pid, pid + "1");
             Assert.Equal(1, garbage.ExitCode);
-            Assert.StartsWith("procaudit: dotnet-view: a line on stdin is not a process procaudit wrote (", garbage.Stderr);
-            Assert.Single(garbage.Stderr.TrimEnd('\n').Split('\n'));
+            Assert.Equal($"procaudit: dotnet-view: a line on stdin is not PID [RUNNING-TID...]: {{ \"pid\": {pid} }}\n", garbage.Stderr);
             Assert.Equal("", garbage.Stdout);
 
             CliRun other = ViewWithInput(Path.Combine(dir, "other"), "1000", pid);
             Assert.Equal(1, other.ExitCode);
-            Assert.Equal($"procaudit: dotnet-view: the process on stdin is {tree.Pid + 100_000}, which is not one of {pid} or came twice\n", other.Stderr);
+            Assert.Equal($"procaudit: dotnet-view: the line on stdin is for {tree.Pid + 100_000}, which is not one of {pid} or came twice\n", other.Stderr);
 
-            // Two views asked for, the first one's process sent twice: its view comes back once, then the refusal.
+            // Two views asked for, the first one's line sent twice: its view comes back once, then the refusal.
             CliRun twice = ViewWithInput(Path.Combine(dir, "twice"), "2000", pid, "999999");
             Assert.Equal(1, twice.ExitCode);
-            Assert.Equal($"procaudit: dotnet-view: the process on stdin is {pid}, which is not one of {pid}, 999999 or came twice\n", twice.Stderr);
-            RuntimeView view = ReportJson.DeserializeRuntimeView(Assert.Single(twice.Stdout.TrimEnd('\n').Split('\n')));
-            Assert.Equal(tree.Pid, view.Process.Pid);
-            Assert.Contains("managed-locks", view.Process.RuntimeViews);
+            Assert.Equal($"procaudit: dotnet-view: the line on stdin is for {pid}, which is not one of {pid}, 999999 or came twice\n", twice.Stderr);
+            ManagedView view = ReportJson.DeserializeManagedView(Assert.Single(twice.Stdout.TrimEnd('\n').Split('\n')));
+            Assert.Equal(tree.Pid, view.Pid);
+            Assert.Contains("managed-locks", view.RuntimeViews);
+            Assert.Equal(2, view.ManagedLocks.Length);
         }
         finally
         {
@@ -239,7 +238,7 @@ public sealed class ViewStartTests
         {
             CliRun bad = Infrastructure.Cli.Run(args);
             Assert.Equal(1, bad.ExitCode);
-            Assert.Equal("procaudit: usage: dotnet-view BUDGET-MS PID... (each process as a line of JSON on stdin); it is run by procaudit itself\n", bad.Stderr);
+            Assert.Equal("procaudit: usage: dotnet-view BUDGET-MS PID... (a line PID [RUNNING-TID...] on stdin for each); it is run by procaudit itself\n", bad.Stderr);
         }
     }
 

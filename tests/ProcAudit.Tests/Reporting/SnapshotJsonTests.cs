@@ -43,32 +43,43 @@ public sealed class SnapshotJsonTests
     }
 
     [Fact]
-    public void A_runtime_view_taken_in_another_process_comes_back_whole()
+    public void A_dotnet_view_taken_in_another_process_comes_back_whole_on_one_line_and_applies_to_the_process()
     {
-        // What the native tool hands its JIT-compiled copy, and what it gets back.
-        ProcessInfo process = ReportJson.DeserializeProcess(ReportJson.SerializeProcess(new ProcessInfo
+        // What the JIT-compiled copy of the tool hands back to the native one, which applies it to the process as its last look saw it.
+        ManagedView view = new()
+        {
+            Pid = 7,
+            Stacks = ImmutableArray.Create(new ManagedThreadFrames(8, ImmutableArray.Create("System.Threading.Monitor.Enter(Object)"))),
+            ManagedLocks = ImmutableArray.Create(new ManagedLock { Id = "monitor:7:0x10", Type = "Ledger", Kind = "SyncBlock", OwnerTid = 9, WaiterTids = ImmutableArray.Create(8) }),
+            AsyncFlows = ImmutableArray.Create(new AsyncFlowInfo { Id = "flow:7:0x20", Frames = ImmutableArray.Create("Program.Main@0"), Awaits = "promise", WaitsOn = "promise:7:0x30" }),
+            AsyncFlowsFound = 5000,
+            RuntimeViews = ImmutableArray.Create("managed-stacks", "managed-locks", "async-flows"),
+            Notes = ImmutableArray.Create(new Note("timeout", "managed stacks of 7: TimedOut", 7)),
+        };
+
+        string line = ReportJson.SerializeManagedView(view);
+        ManagedView back = ReportJson.DeserializeManagedView(line);
+
+        Assert.DoesNotContain('\n', line);
+        Assert.Equal(line, ReportJson.SerializeManagedView(back));
+        ProcessInfo process = new()
         {
             Pid = 7,
             Name = "dotnet",
             State = "S",
             Runtime = "dotnet",
-            Threads = ImmutableArray.Create(new ThreadInfo { Tid = 8, Name = "worker-a", State = "S" }),
-        }));
-        RuntimeView view = new(
-            process with
-            {
-                Threads = process.Threads.Select(t => t with { ManagedStack = ImmutableArray.Create("System.Threading.Monitor.Enter(Object)") }).ToImmutableArray(),
-                ManagedLocks = ImmutableArray.Create(new ManagedLock { Id = "monitor:7:0x10", Type = "Ledger", Kind = "SyncBlock", OwnerTid = 9, WaiterTids = ImmutableArray.Create(8) }),
-                RuntimeViews = ImmutableArray.Create("managed-stacks", "managed-locks"),
-            },
-            ImmutableArray.Create(new Note("timeout", "managed stacks of 7: TimedOut", 7)));
-
-        RuntimeView back = ReportJson.DeserializeRuntimeView(ReportJson.SerializeRuntimeView(view));
-
-        Assert.Equal(ReportJson.SerializeRuntimeView(view), ReportJson.SerializeRuntimeView(back));
-        Assert.Equal(new[] { 8 }, back.Process.ManagedLocks.Single().WaiterTids);
-        Assert.Equal("System.Threading.Monitor.Enter(Object)", back.Process.Threads.Single().ManagedStack.Single());
-        Assert.Equal("timeout", back.Notes.Single().Kind);
+            Threads = ImmutableArray.Create(new ThreadInfo { Tid = 7, Name = "dotnet", State = "S" }, new ThreadInfo { Tid = 8, Name = "worker-a", State = "S" }),
+        };
+        RuntimeView applied = back.ApplyTo(process);
+        Assert.Empty(applied.Process.Threads[0].ManagedStack);
+        Assert.Equal("System.Threading.Monitor.Enter(Object)", applied.Process.Threads[1].ManagedStack.Single());
+        Assert.Equal(new[] { 8 }, applied.Process.ManagedLocks.Single().WaiterTids);
+        Assert.Equal("promise:7:0x30", applied.Process.AsyncFlows.Single().WaitsOn);
+        Assert.Equal(5000, applied.Process.AsyncFlowsFound);
+        Assert.Equal(new[] { "managed-stacks", "managed-locks", "async-flows" }, applied.Process.RuntimeViews);
+        Assert.Equal("timeout", applied.Notes.Single().Kind);
+        Assert.Equal((7, "dotnet", "S", "dotnet"), (applied.Process.Pid, applied.Process.Name, applied.Process.State, applied.Process.Runtime));
+        Assert.Equal(["dotnet", "worker-a"], applied.Process.Threads.Select(t => t.Name));
     }
 
     [Fact]
