@@ -14,7 +14,8 @@ namespace ProcAudit.Cli;
 /// its start and JIT are paid once. It reads what needs only the pids at once (each heap twice, the pauses between
 /// overlapping), while its caller waits for the audit's second look; then takes one line on stdin for each process,
 /// <c>PID [TID...]</c> (the threads that look saw running, which may need the stack sample), and writes its view
-/// (a <see cref="ManagedView"/>) as one line of JSON on stdout, until every process came or stdin ends.
+/// (a <see cref="ManagedView"/>, made ready before the line came unless a running thread needs the sample) as one
+/// line of JSON on stdout, until every process came or stdin ends.
 /// </summary>
 /// <remarks>
 /// Parsed by hand, before the command-line library: its conventions cost a tenth of a second of reflection and JIT
@@ -53,9 +54,13 @@ internal static class DotNetViewVerb
         // One process after the other (ClrMD's DAC is one native library with global state, see ClrMdAttach), every
         // first read before any second, so that one pause serves them all.
         Dictionary<int, DotNetHeapReads> reads = pids.ToDictionary(p => p, p => DotNetEnricher.Read(p, budget, CancellationToken.None));
+        // Each view is written out before its line comes, as if no thread were running (the common case of a hang):
+        // the caller waits for its second look meanwhile, and then for nothing but the line back.
+        Dictionary<int, string> ready = new();
         foreach (int pid in pids)
         {
             reads[pid] = DotNetEnricher.ReadAgain(reads[pid], budget, CancellationToken.None);
+            ready[pid] = ReportJson.SerializeManagedView(View(reads[pid], pid, [], budget));
         }
         while (reads.Count > 0 && stdin.ReadLine() is string line)
         {
@@ -70,7 +75,10 @@ internal static class DotNetViewVerb
                 return ExitCodes.Usage;
             }
             watchdog.Change(patience, Timeout.InfiniteTimeSpan);
-            stdout.WriteLine(ReportJson.SerializeManagedView(View(read, pid, running, budget)));
+            // A running thread ClrMD could not unwind needs the stack sample that the view written out did not take.
+            stdout.WriteLine(DotNetEnricher.NeedsStacks(read, running) && !DotNetEnricher.NeedsStacks(read, [])
+                ? ReportJson.SerializeManagedView(View(read, pid, running, budget))
+                : ready[pid]);
             stdout.Flush();
         }
         return ExitCodes.Ok;

@@ -49,11 +49,14 @@ public sealed class DotNetEnricher : IRuntimeEnricher
     public static DotNetHeapReads ReadAgain(DotNetHeapReads reads, TimeSpan budget, CancellationToken cancellationToken) =>
         reads.Second is null ? reads with { Second = AsyncFlowCapture.CaptureAgain(reads.First, budget, s_flowGap - reads.SinceFirstRead, cancellationToken) } : reads;
 
+    /// <summary>Whether the view of these threads running needs the stack sample (see <see cref="StackSampling"/>).</summary>
+    public static bool NeedsStacks(DotNetHeapReads reads, IReadOnlyCollection<int> runningThreads) => StackSampling.Needed(runningThreads, reads.Locks);
+
     /// <summary>The view, given the threads the audit's last look saw running: the stack sample taken only when it is needed.</summary>
     public static ManagedView Finish(DotNetHeapReads reads, int pid, IReadOnlyCollection<int> runningThreads, TimeSpan budget, CancellationToken cancellationToken)
     {
         ManagedLocks locks = reads.Locks;
-        ManagedStacks? stacks = StackSampling.Needed(runningThreads, locks) ? DotNetInspector.CaptureStacks(pid, budget, cancellationToken) : null;
+        ManagedStacks? stacks = NeedsStacks(reads, runningThreads) ? DotNetInspector.CaptureStacks(pid, budget, cancellationToken) : null;
         AsyncFlows flows = ReadAgain(reads, budget, cancellationToken).Second!;
         ImmutableArray<ManagedThreadFrames> frames = locks.Threads.Select(t => new ManagedThreadFrames(t.OsThreadId, t.Frames))
             .Concat(stacks?.Threads.Select(t => new ManagedThreadFrames(t.OsThreadId, t.Frames)) ?? [])

@@ -102,6 +102,9 @@ internal static class Program
             case "pool-busy":
                 ThreadPoolScenarios.Busy();
                 break;
+            case "managed-spin":
+                BusyThread.Spin();
+                break;
             case "sync-context-deadlock":
                 SyncContextScenarios.Deadlock();
                 break;
@@ -124,7 +127,7 @@ internal static class Program
         Console.Error.WriteLine(
             "usage: ProcAudit.Scenarios pipe-inversion|wait-before-drain|healthy|sleep|lock-order-inversion|monitor-held|threading-lock-inversion|queue-chain "
             + "|wait-for-exit-background|idle-server|timer-loop "
-            + "|async-abba|async-promise|async-sync-over-async|async-full-channel|async-channel-peer|async-idle-server|async-timer-loop|async-busy-pipeline|async-many|pool-starvation|pool-busy|sync-context-deadlock|sync-context-configured "
+            + "|async-abba|async-promise|async-sync-over-async|async-full-channel|async-channel-peer|async-idle-server|async-timer-loop|async-busy-pipeline|async-many|pool-starvation|pool-busy|managed-spin|sync-context-deadlock|sync-context-configured "
             + "(children: flood-stderr|flood-stdout|chatter)");
         return 2;
     }

@@ -168,6 +168,19 @@ public sealed class ViewStartTests
         Assert.Equal(2, run.ExitCode);
     }
 
+    [Fact]
+    public void A_thread_the_second_look_saw_running_gets_its_frames_from_the_stack_sample_through_the_helper()
+    {
+        // ClrMD unwinds no thread that runs managed code; the helper made the view ready before it heard which threads
+        // run, so this is the case where it must take the sample after all.
+        using Scenario tree = Scenario.StartScenarioVerb("managed-spin");
+        AuditResult result = Audits.UntilWithViews(tree.Pid, r => r.Snapshot.FindProcess(tree.Pid)?.Threads.Any(t => t.Name == "spinner" && t.State == "R" && !t.ManagedStack.IsDefaultOrEmpty) == true);
+
+        ThreadInfo spinner = result.Snapshot.FindProcess(tree.Pid)!.Threads.Single(t => t.Name == "spinner");
+        Assert.Contains(spinner.ManagedStack, f => f.Contains("BusyThread.SpinForever", StringComparison.Ordinal));
+        Assert.Contains("managed-stacks", result.Snapshot.FindProcess(tree.Pid)!.RuntimeViews);
+    }
+
     /// <summary>The dotnet-view processes running now, with their arguments.</summary>
     private static IEnumerable<(int Pid, string[] Args)> HelperProcesses()
     {
