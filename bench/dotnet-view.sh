@@ -6,7 +6,8 @@
 # Wall time and CPU time (user + sys of the tool and the view processes it starts, /usr/bin/time),
 # medians over interleaved rounds.
 #
-#   bench/dotnet-view.sh [RUNS] [TOOL.dll ...]   # default 5 rounds; the tool built from src/ProcAudit.Cli
+#   bench/dotnet-view.sh [RUNS] [TOOL ...]       # default 5 rounds; the tool built from src/ProcAudit.Cli; a TOOL
+#                                                # is a dotnet-procaudit.dll (run with dotnet) or the native binary
 #   INTERVAL=500ms bench/dotnet-view.sh ...      # the audit's interval (default 0; 500ms is the tool's default,
 #                                                # where the view begins at the first look and overlaps the interval)
 #
@@ -52,7 +53,8 @@ start 4 sh -c "dotnet '$scenarios' async-abba & dotnet '$scenarios' async-promis
 # One audit: prints "wall cpu" in seconds.
 measure() {
   local tool=$1 pid=$2; shift 2
-  /usr/bin/time -f '%e %U %S' -o "$work/time" dotnet "$tool" "$pid" --interval "$interval" "$@" >/dev/null 2>&1 || true
+  local run=("$tool"); [[ $tool == *.dll ]] && run=(dotnet "$tool")
+  /usr/bin/time -f '%e %U %S' -o "$work/time" "${run[@]}" "$pid" --interval "$interval" "$@" >/dev/null 2>&1 || true
   # The last line: a failing exit (2 for a deadlock) adds a line before it.
   tail -n 1 "$work/time" | awk '{ printf "%s %.2f\n", $1, $2 + $3 }'
 }

@@ -51,7 +51,7 @@ public static class HtmlReport
         string verdict = report.Verdict.ToString().ToLowerInvariant();
         w.Write($"<header>\n<h1 class=\"verdict {verdict}\" data-verdict=\"{verdict}\">{E(report.Headline)}</h1>\n");
         w.Write($"<p class=\"meta\">Audited pid {report.Root} at {report.CapturedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC; "
-            + $"{report.Processes.Length} processes; {Sampling(report)}; {E(report.Tool.Name)} {E(report.Tool.Version)}.</p>\n</header>\n");
+            + $"{Processes(report.Processes.Length)}; {Sampling(report)}; {E(report.Tool.Name)} {E(report.Tool.Version)}.</p>\n</header>\n");
         WriteProblems(report, w);
         WriteGraph(report, layout, w, cancellationToken);
         WriteWaits(report, w);
@@ -191,7 +191,7 @@ public static class HtmlReport
         }
         if (detailed.Count < report.Processes.Length)
         {
-            w.Write($"<p class=\"note\">{report.Processes.Length - detailed.Count} processes that no wait names are only in the table; the JSON report has their threads and fds.</p>\n");
+            w.Write($"<p class=\"note\">{Processes(report.Processes.Length - detailed.Count)} that no wait names {(report.Processes.Length - detailed.Count == 1 ? "is" : "are")} only in the table; the JSON report has their threads and fds.</p>\n");
         }
         w.Write("</section>\n");
     }
@@ -263,4 +263,6 @@ public static class HtmlReport
     private static string Where(ThreadInfo t) => RuntimeRegistry.Modules.Select(m => m.InnermostFrame(t)).FirstOrDefault(f => f is not null) ?? "";
 
     private static string E(string text) => HtmlText.Escape(text);
+
+    private static string Processes(int count) => count == 1 ? "1 process" : $"{count} processes";
 }

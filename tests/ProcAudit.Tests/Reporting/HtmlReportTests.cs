@@ -178,6 +178,18 @@ public sealed class HtmlReportTests
         Assert.Equal(layout.Edges.Length, GraphLayoutJson.DeserializeLayout(GraphLayoutJson.Serialize(layout), request).Edges.Length);
     }
 
+    [Fact]
+    public void Counts_of_processes_are_in_words_that_agree_with_them()
+    {
+        Report report = ReportBuilder.Build(RecordedFixtures.Load(RecordedFixtures.PipeOrderInversion).Audit());
+        Report one = report with { Processes = [report.Processes[0]] };
+
+        Assert.Contains($"{report.Processes.Length} processes; ", Write(report, layout: null));
+        string html = Write(one, layout: null);
+        Assert.Contains("1 process; ", html);
+        Assert.DoesNotContain("1 processes", html);
+    }
+
     private static HtmlReportPage Render(Report report) => HtmlReportPage.Parse(Write(report, new MsaglGraphLayout()));
 
     private static string Write(Report report, IGraphLayout? layout)
