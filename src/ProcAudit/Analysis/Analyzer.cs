@@ -25,10 +25,19 @@ public static class Analyzer
             }
         }
         Verdict verdict = Decide(snapshot, cycles, findings, ends);
-        // A tree that moved has no unexplained wait to report: something may yet wake it.
-        if (verdict != Verdict.Blocked)
+        // A tree that moved has no unexplained wait to report: something may yet wake it. In a tree where nothing
+        // moved, one in a process that no cycle or stall names is reported beside them (a second program hung for
+        // its own reason); in a process they name, the cycle or stall is its story.
+        if (verdict is Verdict.Running or Verdict.Idle || ends.Any(e => e.End == WaitEndKind.Moved))
         {
             findings.RemoveAll(f => f.Kind == EndFindings.Unexplained);
+        }
+        else if (verdict != Verdict.Blocked)
+        {
+            HashSet<int> named = cycles.SelectMany(c => c.Members.Select(m => m.Pid))
+                .Concat(findings.Where(f => f.Kind != EndFindings.Unexplained).SelectMany(f => f.Pids))
+                .ToHashSet();
+            findings.RemoveAll(f => f.Kind == EndFindings.Unexplained && f.Pids.All(named.Contains));
         }
         return new AnalysisResult { Verdict = verdict, Waits = edges, Cycles = cycles, Findings = findings.ToImmutableArray(), FullPipes = full, Ends = ends };
     }

@@ -74,7 +74,8 @@ public static class ReportBuilder
     {
         return a.Verdict switch
         {
-            Analysis.Verdict.Deadlock => $"DEADLOCK in the tree of {root}: {a.Cycles.Length} wait cycle{(a.Cycles.Length == 1 ? "" : "s")} ({string.Join(", ", a.Cycles.Select(c => c.Pattern).Distinct())}).",
+            Analysis.Verdict.Deadlock => $"DEADLOCK in the tree of {root}: {a.Cycles.Length} wait cycle{(a.Cycles.Length == 1 ? "" : "s")} ({string.Join(", ", a.Cycles.Select(c => c.Pattern).Distinct())})"
+                + (a.Findings.Length == 0 ? "." : $", and {a.Findings.Length} other finding{(a.Findings.Length == 1 ? "" : "s")} ({string.Join(", ", a.Findings.Select(f => f.Kind).Distinct())})."),
             Analysis.Verdict.Stalled => $"STALLED: the tree of {root} is blocked with no wait cycle ({string.Join(", ", a.Findings.Select(f => f.Kind).Distinct())}).",
             Analysis.Verdict.Exited => $"EXITED: {root} has exited.",
             Analysis.Verdict.Idle when a.Ends.IsDefaultOrEmpty => $"IDLE: no thread in the tree of {root} waits on anything ProcAudit follows (kernel threads and zombies have no user side).",

@@ -265,6 +265,24 @@ public sealed class AsyncFlowVerdictTests
     private static List<int> Workers(int pid) => Threads(pid, ".NET TP Worker");
 
     /// <summary>The tool's own audit, repeated until the program has reached its hang (it starts, then blocks).</summary>
+    [Fact]
+    public void A_promise_nothing_completes_beside_a_deadlock_in_another_process_is_still_reported()
+    {
+        // Two hung programs under one shell: the cycle makes the tree a deadlock, and the other process's wait,
+        // which no cycle explains, is listed too (it was dropped once a cycle was found).
+        using Scenario tree = Scenario.StartScenarioVerbs("async-abba", "async-promise");
+        CliRun run = Until(tree.Pid, r => r.ExitCode == 2 && r.Stderr.Contains("promise:", StringComparison.Ordinal));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"DEADLOCK in the tree of sh {tree.Pid}: 1 wait cycle (async-lock-order-inversion), and 1 other finding (unexplained-wait).", run.Stderr);
+        using JsonDocument report = JsonDocument.Parse(run.Stdout);
+        JsonElement finding = Assert.Single(report.RootElement.GetProperty("findings").EnumerateArray());
+        Assert.Equal("unexplained-wait", finding.GetProperty("kind").GetString());
+        int promised = tree.Descendants().Single(d => File.ReadAllText($"/proc/{d}/cmdline").Contains("async-promise", StringComparison.Ordinal));
+        Assert.Equal(promised, finding.GetProperty("pids")[0].GetInt32());
+        Assert.Contains($"awaits a TaskCompletionSource (promise:{promised}:0x", finding.GetProperty("summary").GetString());
+    }
+
     internal static CliRun Until(int pid, Func<CliRun, bool> formed)
     {
         DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
