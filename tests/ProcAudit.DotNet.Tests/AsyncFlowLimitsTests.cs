@@ -66,6 +66,11 @@ public sealed class AsyncFlowLimitsTests
     /// <summary>Reads until all 50,000 flows are suspended on the gate (the program starts them one by one).</summary>
     private static AsyncFlows ReadUntilAllStarted(int pid)
     {
+        // Not while the main thread still starts flows: the DAC reading a heap that changes under it can crash, and
+        // here it runs in the test host (one run lost the host that way, and the scenario with it).
+        Assert.True(
+            ProcThreads.WaitUntilBlocked(pid, task => task.Tid == pid, 1, TimeSpan.FromMilliseconds(500), Scenarios.StartTimeout),
+            $"the main thread of {pid} never settled after starting the flows");
         Stopwatch waited = Stopwatch.StartNew();
         AsyncFlows flows;
         do
