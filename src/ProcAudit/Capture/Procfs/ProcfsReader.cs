@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -121,6 +122,7 @@ internal sealed class ProcfsReader
     }
 
     /// <summary>The target of a symbolic link such as <c>123/fd/4</c>, without following it.</summary>
+    [SkipLocalsInit] // readlink fills what is read of the buffer
     public unsafe ProcText ReadLink(string relative)
     {
         string path = PathOf(relative);
@@ -151,6 +153,7 @@ internal sealed class ProcfsReader
     /// the kernel gives an fd's link the owner's read and write bits of how the fd was opened, so one
     /// statx on the open directory tells a pipe's read end from its write end without its fdinfo.
     /// </summary>
+    [SkipLocalsInit] // readlinkat and statx fill what is read of their buffers
     public unsafe List<(int Number, string Target, uint? Mode)> ListLinks(string relative, Func<string, bool>? wantsMode, out ReadOutcome outcome)
     {
         List<(int, string, uint?)> links = new();
@@ -187,7 +190,11 @@ internal sealed class ProcfsReader
 
     private unsafe delegate void NumberedEntry(int dirFd, int number, byte* name);
 
+    /// <summary>Room for some 400 entries per getdents64 call: a pid directory's fd/ or task/ fits in one.</summary>
+    private const int DirentBufferSize = 16 * 1024;
+
     /// <summary>Calls <paramref name="each"/> for every entry of the directory whose name is a number; how opening it went.</summary>
+    [SkipLocalsInit] // the kernel fills the buffer; zeroing 16 KiB per directory listed was pure cost
     private unsafe ReadOutcome EachNumber(string relative, NumberedEntry each)
     {
         int fd = Native.Native.Open(PathOf(relative), Native.Native.O_RDONLY | Native.Native.O_DIRECTORY | Native.Native.O_CLOEXEC);
@@ -196,40 +203,42 @@ internal sealed class ProcfsReader
             int errno = Marshal.GetLastPInvokeError();
             return errno is Native.Native.EACCES or Native.Native.EPERM ? ReadOutcome.Denied : ReadOutcome.Gone;
         }
-        nint dir = Native.Native.FdOpenDir(fd);
-        if (dir == 0)
-        {
-            Native.Native.Close(fd);
-            return ReadOutcome.Gone;
-        }
+        byte* entries = stackalloc byte[DirentBufferSize];
         try
         {
-            int dirFd = Native.Native.DirFd(dir);
-            byte* entry;
-            while ((entry = Native.Native.ReadDir(dir)) != null)
+            while (true)
             {
-                byte* name = entry + Native.Native.DirentNameOffset;
-                int number = 0;
-                int length = 0;
-                for (; name[length] != 0; length++)
+                long n = Native.Native.Syscall(Native.Native.SYS_getdents64, fd, (long)entries, DirentBufferSize);
+                if (n <= 0)
                 {
-                    byte c = name[length];
-                    if (c < (byte)'0' || c > (byte)'9' || length > 9)
-                    {
-                        number = -1;
-                        break;
-                    }
-                    number = number * 10 + (c - '0');
+                    // 0: the end. An error (the process exited while listed) ends the list with what was read.
+                    break;
                 }
-                if (number >= 0 && length > 0)
+                for (long at = 0; at < n; at += *(ushort*)(entries + at + Native.Native.DirentLengthOffset))
                 {
-                    each(dirFd, number, name);
+                    byte* name = entries + at + Native.Native.DirentNameOffset;
+                    int number = 0;
+                    int length = 0;
+                    for (; name[length] != 0; length++)
+                    {
+                        byte c = name[length];
+                        if (c < (byte)'0' || c > (byte)'9' || length > 9)
+                        {
+                            number = -1;
+                            break;
+                        }
+                        number = number * 10 + (c - '0');
+                    }
+                    if (number >= 0 && length > 0)
+                    {
+                        each(fd, number, name);
+                    }
                 }
             }
         }
         finally
         {
-            Native.Native.CloseDir(dir);
+            Native.Native.Close(fd);
         }
         return ReadOutcome.Ok;
     }
