@@ -46,6 +46,7 @@ internal sealed class ProcessTreeCapture
             return null;
         }
         WaitTargets targets = WaitTargetsPhase.Run(context);
+        PipeAccessPhase.Run(context, targets.Pipes);
         HolderScanPhase.Run(context, finder, targets);
         ImmutableArray<PipeInfo> pipes = PipePhase.Run(context, _probe, targets.Pipes);
         ImmutableArray<SocketInfo> sockets = SocketPhase.Run(context, targets);

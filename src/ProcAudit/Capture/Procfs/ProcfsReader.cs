@@ -178,6 +178,48 @@ internal sealed class ProcfsReader
         return links;
     }
 
+    /// <summary>
+    /// The link mode of each of <paramref name="links"/> in a directory of links (an fd/ directory) whose
+    /// link still reads as given: one statx and one readlinkat each on the open directory, for the few
+    /// fds whose mode is asked for after the rest of the process was read (an fd closed and reused
+    /// meanwhile is left out).
+    /// </summary>
+    [SkipLocalsInit] // statx and readlinkat fill what is read of their buffers
+    public unsafe Dictionary<int, uint> LinkModes(string relative, IEnumerable<(int Number, string Target)> links)
+    {
+        Dictionary<int, uint> modes = new();
+        int dir = Native.Native.Open(PathOf(relative), Native.Native.O_RDONLY | Native.Native.O_DIRECTORY | Native.Native.O_CLOEXEC);
+        if (dir < 0)
+        {
+            return modes;
+        }
+        try
+        {
+            byte* name = stackalloc byte[16];
+            byte* target = stackalloc byte[4096];
+            Native.Native.StatxBuffer statx;
+            foreach ((int number, string expected) in links)
+            {
+                int length = Encoding.ASCII.GetBytes(number.ToString(CultureInfo.InvariantCulture), new Span<byte>(name, 15));
+                name[length] = 0;
+                if (Native.Native.StatxAt(dir, name, Native.Native.AT_SYMLINK_NOFOLLOW, Native.Native.STATX_MODE, &statx) != 0)
+                {
+                    continue; // closed meanwhile
+                }
+                nint n = Native.Native.ReadLinkAt(dir, name, target, 4096);
+                if (n > 0 && Encoding.UTF8.GetString(target, (int)n) == expected)
+                {
+                    modes[number] = statx.Mode;
+                }
+            }
+        }
+        finally
+        {
+            Native.Native.Close(dir);
+        }
+        return modes;
+    }
+
     /// <summary>The numeric entries of a directory (pids under the root, tids under task/, fds under fd/), ascending.</summary>
     /// <remarks>readdir alone: .NET's directory enumeration also stats every entry that is a link, two system calls per fd.</remarks>
     public unsafe IReadOnlyList<int> ListNumbers(string relative, out ReadOutcome outcome)
