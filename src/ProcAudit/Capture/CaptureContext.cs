@@ -19,8 +19,13 @@ internal sealed class CaptureContext
     private readonly Dictionary<int, SortedSet<string>> _denied = new();
 
     public CaptureContext(ProcfsReader procfs, CaptureOptions options, SyscallArch arch, bool live, int root, CancellationToken cancellationToken)
+        : this(procfs, options, arch, live, root, cancellationToken, DateTime.UtcNow + options.Deadline)
     {
-        _deadline = DateTime.UtcNow + options.Deadline;
+    }
+
+    private CaptureContext(ProcfsReader procfs, CaptureOptions options, SyscallArch arch, bool live, int root, CancellationToken cancellationToken, DateTime deadline)
+    {
+        _deadline = deadline;
         Procfs = procfs;
         Options = options;
         Arch = arch;
@@ -104,6 +109,43 @@ internal sealed class CaptureContext
 
     /// <summary>What permission kept from us of this process so far; null when nothing.</summary>
     public SortedSet<string>? DeniedOf(int pid) => _denied.GetValueOrDefault(pid);
+
+    /// <summary>
+    /// A context of its own for reading one process on another thread, with this one's reader, options and
+    /// deadline: its notes, denials and fd facts are taken back with <see cref="Merge"/>, in the tree's order,
+    /// so a capture read in parallel says what a capture read in turn would.
+    /// </summary>
+    public CaptureContext Scratch() => new(Procfs, Options, Arch, Live, Root, CancellationToken, _deadline);
+
+    /// <summary>Takes back what <paramref name="scratch"/> learned (see <see cref="Scratch"/>); a deadline note already given is not given again.</summary>
+    public void Merge(CaptureContext scratch)
+    {
+        foreach (Note note in scratch.Notes)
+        {
+            if (note.Pid is null && note.Kind == "timeout" && Notes.Contains(note))
+            {
+                continue;
+            }
+            Notes.Add(note);
+        }
+        _deadlineSkips.UnionWith(scratch._deadlineSkips);
+        foreach ((int pid, SortedSet<string> what) in scratch._denied)
+        {
+            foreach (string w in what)
+            {
+                Deny(pid, w);
+            }
+        }
+        foreach ((var key, ImmutableArray<LockLine> locks) in scratch.FdLocks)
+        {
+            FdLocks[key] = locks;
+        }
+        foreach ((var key, EventfdCounter counter) in scratch.Eventfds)
+        {
+            Eventfds[key] = counter;
+        }
+        Stuck.UnionWith(scratch.Stuck);
+    }
 
     public void Keep(ProcessReading reading)
     {
