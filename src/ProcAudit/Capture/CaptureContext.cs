@@ -115,7 +115,13 @@ internal sealed class CaptureContext
     /// deadline: its notes, denials and fd facts are taken back with <see cref="Merge"/>, in the tree's order,
     /// so a capture read in parallel says what a capture read in turn would.
     /// </summary>
-    public CaptureContext Scratch() => new(Procfs, Options, Arch, Live, Root, CancellationToken, _deadline);
+    /// <remarks>It starts with the processes known to be stuck, so none is waited for twice; nothing else read so far is in it.</remarks>
+    public CaptureContext Scratch()
+    {
+        CaptureContext scratch = new(Procfs, Options, Arch, Live, Root, CancellationToken, _deadline);
+        scratch.Stuck.UnionWith(Stuck);
+        return scratch;
+    }
 
     /// <summary>Takes back what <paramref name="scratch"/> learned (see <see cref="Scratch"/>); a deadline note already given is not given again.</summary>
     public void Merge(CaptureContext scratch)

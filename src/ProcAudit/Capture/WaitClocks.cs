@@ -13,7 +13,7 @@ internal static class WaitClocks
     /// <summary>When the thread was last scheduled in, on the scheduler's clock (its sched file's exec_start); null when the kernel does not say.</summary>
     public static double? LastRanSeconds(ProcfsReader procfs, int pid, int tid)
     {
-        ProcText sched = procfs.ReadText($"{pid}/task/{tid}/sched");
+        ProcText sched = procfs.ReadText($"{pid}/task/{tid}/sched", 64 * 1024, SchedFile.ExecStartLine);
         return sched.Ok && SchedFile.ExecStartMs(sched.Text!) is double lastRanMs ? lastRanMs / 1000 : null;
     }
 
@@ -24,7 +24,7 @@ internal static class WaitClocks
     /// </summary>
     public static double? SchedulerNow(ProcfsReader procfs)
     {
-        ProcText self = procfs.ReadText("thread-self/sched");
+        ProcText self = procfs.ReadText("thread-self/sched", 64 * 1024, SchedFile.ExecStartLine);
         return self.Ok && SchedFile.ExecStartMs(self.Text!) is double selfMs ? selfMs / 1000 : Now(1);
     }
 

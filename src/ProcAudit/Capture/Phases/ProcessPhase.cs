@@ -15,7 +15,7 @@ internal static class ProcessPhase
         List<int> pids = context.Tree.Concat(context.Outsiders).ToList();
         if (!(context.Options.Lean && context.Live && Environment.ProcessorCount > 1))
         {
-            return pids.Select(pid => Describe(context, pid, Read(context, runtimes, pid))).ToImmutableArray();
+            return pids.Select(pid => Describe(context, pid, Read(context, runtimes, context.Stats[pid]))).ToImmutableArray();
         }
         // A scan reads each process's status and maps on every core, each into a context of its own, taken back in order.
         Files[] read = new Files[pids.Count];
@@ -23,7 +23,7 @@ internal static class ProcessPhase
         Cores.For(0, pids.Count, context.CancellationToken, (i, _) =>
         {
             scratches[i] = context.Scratch();
-            read[i] = Read(scratches[i], runtimes, pids[i]);
+            read[i] = Read(scratches[i], runtimes, context.Stats[pids[i]]);
         });
         ImmutableArray<ProcessInfo>.Builder processes = ImmutableArray.CreateBuilder<ProcessInfo>(pids.Count);
         for (int i = 0; i < pids.Count; i++)
@@ -37,15 +37,18 @@ internal static class ProcessPhase
     /// <summary>What is read of a process here: its status, and its runtime unless the deadline has passed (that reads maps).</summary>
     private readonly record struct Files(StatusRecord? Status, string? Runtime);
 
-    private static Files Read(CaptureContext context, RuntimeCache runtimes, int pid)
+    /// <param name="context">Where to read (a scratch context holds no stats).</param>
+    /// <param name="runtimes">Runtimes known from earlier captures.</param>
+    /// <param name="stat">The process's stat, as the capture read it.</param>
+    private static Files Read(CaptureContext context, RuntimeCache runtimes, StatRecord stat)
     {
-        StatRecord stat = context.Stats[pid];
-        ProcText status = context.Procfs.ReadText($"{pid}/status");
+        int pid = stat.Pid;
+        ProcText status = context.Procfs.ReadText($"{pid}/status", 64 * 1024, StatusFile.RecordLines);
         StatusRecord? st = status.Ok ? StatusFile.Parse(status.Text!) : null;
         // Past the deadline the runtime is not looked for: that reads maps.
         bool late = context.TooLateForBlockingReads(pid);
         string? runtime = stat.IsKernelThread || stat.State == "Z" || late ? null
-            : runtimes.GetOrAdd(stat, () => RuntimeDetector.Read(context.Procfs, pid, MemoryBackedFiles.Read(context, pid, "maps", 8 << 20), context.Live).Name);
+            : runtimes.GetOrAdd(stat, () => RuntimeDetector.Read(context.Procfs, pid, MemoryBackedFiles.Read(context, pid, "maps", 8 << 20, RuntimeDetector.MapsLines), context.Live).Name);
         return new Files(st, runtime);
     }
 

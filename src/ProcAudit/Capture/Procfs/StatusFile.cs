@@ -9,6 +9,9 @@ internal sealed record StatusRecord(int? Uid, long VoluntarySwitches, long Invol
 /// <summary>Parser for /proc/PID/status (and task/TID/status), proc_pid_status(5).</summary>
 internal static class StatusFile
 {
+    /// <summary>The lines <see cref="Parse"/> reads.</summary>
+    public static readonly LineFilter RecordLines = new("Uid:", "TracerPid:", "ctxt_switches:");
+
     public static StatusRecord Parse(string text)
     {
         int? uid = null;
