@@ -14,7 +14,8 @@ internal sealed class ProcfsReader
 {
     private const int DefaultLimit = 1 << 20;
     private readonly IProcfsRecorder? _recorder;
-    private readonly BoundedReadWorker _bounded = new();
+    /// <summary>A worker per calling thread: a scan reading on every core would otherwise queue all its command lines and maps behind one.</summary>
+    private readonly ThreadLocal<BoundedReadWorker> _bounded = new(() => new BoundedReadWorker());
 
     public ProcfsReader(string root = "/proc", IProcfsRecorder? recorder = null)
     {
@@ -127,7 +128,7 @@ internal sealed class ProcfsReader
     /// </summary>
     public ProcText ReadTextBounded(string relative, TimeSpan timeout, int limit = DefaultLimit, LineFilter? lines = null)
     {
-        return _bounded.Run(() => ReadText(relative, limit, lines), timeout)
+        return _bounded.Value!.Run(() => ReadText(relative, limit, lines), timeout)
             ?? new ProcText(null, ReadOutcome.TimedOut, $"no answer within {timeout.TotalMilliseconds:0} ms");
     }
 
