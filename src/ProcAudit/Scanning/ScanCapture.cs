@@ -54,7 +54,7 @@ internal static class ScanCapture
         // any time since the first look moved (a syscall or CPU time cannot change without a run). Only a
         // thread whose counters cannot be read is read again in full.
         MachineSample last = MachineSample.Read(procfs, machine.Processes.Select(p => p.Pid), cancellationToken);
-        machine = ProgressCheck.Apply(machine, procfs, probe, (int)clock.ElapsedMilliseconds, (pid, thread) => Progress(first, last, pid, thread.Tid));
+        machine = ProgressCheck.Apply(machine, procfs, probe, (int)clock.ElapsedMilliseconds, (pid, thread) => Progress(first, last, pid, thread.Tid), parallel: live);
         return new ScanCaptureResult(machine, second.Processes.Values.Count(p => !p.Stat.IsKernelThread), own);
     }
 

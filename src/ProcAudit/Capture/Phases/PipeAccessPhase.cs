@@ -16,24 +16,27 @@ internal static class PipeAccessPhase
         {
             return;
         }
-        foreach (int pid in context.Tree)
+        // The modes are read on every core (a statx and a readlink per end, for each process), then applied in order.
+        List<int> tree = context.Tree;
+        List<(int Fd, string Target)>[] wanted = tree.Select(pid => context.Fds[pid]
+            .Where(f => f.Kind == FdKind.Pipe && f.Access is null && f.Inode is ulong inode && awaited.Contains(inode))
+            .Select(f => (f.Fd, f.Target)).ToList()).ToArray();
+        Dictionary<int, uint>?[] modes = new Dictionary<int, uint>?[tree.Count];
+        Cores.For(0, tree.Count, context.CancellationToken, (i, _) => modes[i] = wanted[i].Count == 0 ? null : context.Procfs.LinkModes($"{tree[i]}/fd", wanted[i]));
+        for (int i = 0; i < tree.Count; i++)
         {
-            List<FdInfo> fds = context.Fds[pid];
-            List<(int Fd, string Target)> wanted = fds
-                .Where(f => f.Kind == FdKind.Pipe && f.Access is null && f.Inode is ulong inode && awaited.Contains(inode))
-                .Select(f => (f.Fd, f.Target)).ToList();
-            if (wanted.Count == 0)
+            if (modes[i] is not Dictionary<int, uint> found)
             {
                 continue;
             }
-            Dictionary<int, uint> modes = context.Procfs.LinkModes($"{pid}/fd", wanted);
-            for (int i = 0; i < fds.Count; i++)
+            List<FdInfo> fds = context.Fds[tree[i]];
+            for (int j = 0; j < fds.Count; j++)
             {
-                FdInfo f = fds[i];
+                FdInfo f = fds[j];
                 if (f.Kind == FdKind.Pipe && f.Access is null && f.Inode is ulong inode && awaited.Contains(inode))
                 {
                     // No mode (closed or reused meanwhile): the fdinfo is read, as for any pipe end whose link mode is unknown.
-                    fds[i] = FdReader.Describe(context, pid, f.Fd, f.Target, modes.TryGetValue(f.Fd, out uint mode) ? mode : null);
+                    fds[j] = FdReader.Describe(context, tree[i], f.Fd, f.Target, found.TryGetValue(f.Fd, out uint mode) ? mode : null);
                 }
             }
         }
