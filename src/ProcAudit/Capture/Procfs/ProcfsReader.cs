@@ -27,6 +27,16 @@ internal sealed class ProcfsReader
 
     public string PathOf(string relative) => Root + "/" + relative;
 
+    /// <summary>
+    /// The live /proc, opened once for the process's life: files are opened relative to it (openat), so a
+    /// read builds no absolute path and the kernel walks one component less, for each of a scan's 90,000 reads.
+    /// </summary>
+    private static readonly Lazy<int> s_proc = new(() => Native.Native.Open("/proc", Native.Native.O_PATH | Native.Native.O_DIRECTORY | Native.Native.O_CLOEXEC));
+
+    /// <summary>Opens <paramref name="relative"/> under the root: relative to the open /proc when live, by its path otherwise.</summary>
+    private int OpenUnder(string relative, int flags) =>
+        Root == "/proc" && s_proc.Value >= 0 ? Native.Native.OpenAt(s_proc.Value, relative.Length == 0 ? "." : relative, flags) : Native.Native.Open(PathOf(relative), flags);
+
     /// <summary>Reads a file as UTF-8 text (invalid bytes become U+FFFD), up to <paramref name="limit"/> bytes.</summary>
     /// <remarks>
     /// open, read, close and nothing else: a scan reads some 80,000 of these files, and a FileStream
@@ -44,8 +54,7 @@ internal sealed class ProcfsReader
     /// <param name="lines">Text one of the kept lines must hold (a superset of what the parser looks for: it still checks each line).</param>
     public unsafe ProcText ReadText(string relative, int limit, LineFilter? lines)
     {
-        string path = PathOf(relative);
-        int fd = Native.Native.Open(path, Native.Native.O_RDONLY | Native.Native.O_CLOEXEC);
+        int fd = OpenUnder(relative, Native.Native.O_RDONLY | Native.Native.O_CLOEXEC);
         if (fd < 0)
         {
             return Failure(Marshal.GetLastPInvokeError());
@@ -136,9 +145,8 @@ internal sealed class ProcfsReader
     [SkipLocalsInit] // readlink fills what is read of the buffer
     public unsafe ProcText ReadLink(string relative)
     {
-        string path = PathOf(relative);
         byte* buffer = stackalloc byte[4096];
-        nint n = Native.Native.Readlink(path, buffer, 4096);
+        nint n = Root == "/proc" && s_proc.Value >= 0 ? Native.Native.ReadLinkAt(s_proc.Value, relative, buffer, 4096) : Native.Native.Readlink(PathOf(relative), buffer, 4096);
         if (n < 0)
         {
             return ProcText.FromErrno(Marshal.GetLastPInvokeError());
@@ -199,7 +207,7 @@ internal sealed class ProcfsReader
     public unsafe Dictionary<int, uint> LinkModes(string relative, IEnumerable<(int Number, string Target)> links)
     {
         Dictionary<int, uint> modes = new();
-        int dir = Native.Native.Open(PathOf(relative), Native.Native.O_RDONLY | Native.Native.O_DIRECTORY | Native.Native.O_CLOEXEC);
+        int dir = OpenUnder(relative, Native.Native.O_RDONLY | Native.Native.O_DIRECTORY | Native.Native.O_CLOEXEC);
         if (dir < 0)
         {
             return modes;
@@ -250,7 +258,7 @@ internal sealed class ProcfsReader
     [SkipLocalsInit] // the kernel fills the buffer; zeroing 16 KiB per directory listed was pure cost
     private unsafe ReadOutcome EachNumber(string relative, NumberedEntry each)
     {
-        int fd = Native.Native.Open(PathOf(relative), Native.Native.O_RDONLY | Native.Native.O_DIRECTORY | Native.Native.O_CLOEXEC);
+        int fd = OpenUnder(relative, Native.Native.O_RDONLY | Native.Native.O_DIRECTORY | Native.Native.O_CLOEXEC);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
