@@ -14,13 +14,15 @@ internal static class StallFinder
     public static ImmutableArray<Finding> Find(Snapshot snapshot, ImmutableArray<WaitEdge> edges, IReadOnlyCollection<Cycle> cycles, Describe d)
     {
         HashSet<WaitEdge> inCycles = cycles.SelectMany(c => c.Waits).ToHashSet();
+        // Looked up once per thread: a walk of every cycle's edges each time was quadratic in a scan's machine-wide tree.
+        HashSet<(int? Tid, string? Object)> cycleWaits = inCycles.Select(e => (e.From.Tid, e.Object)).ToHashSet();
         List<Finding> findings = new();
         foreach (ProcessInfo process in snapshot.Processes)
         {
             foreach (ThreadInfo thread in process.Threads)
             {
                 if (thread.Syscall is not { Name: string name, Object: string obj } call || thread.Progress?.Moved == true || thread.State is "T" or "t"
-                    || inCycles.Any(e => e.From.Tid == thread.Tid && e.Object == obj))
+                    || cycleWaits.Contains((thread.Tid, obj)))
                 {
                     continue;
                 }

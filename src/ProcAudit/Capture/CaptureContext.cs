@@ -13,14 +13,24 @@ namespace ProcAudit.Capture;
 internal sealed class CaptureContext
 {
     private readonly DateTime _deadline;
-    private readonly HashSet<string> _deadlineSkips = new();
+    // Made when first used: a scan makes a scratch context for each of 2,000 processes, most of which use none of these.
+    private HashSet<string>? _deadlineSkips;
+    private List<Note>? _notes;
+    private Dictionary<(int Pid, int Fd), ImmutableArray<LockLine>>? _fdLocks;
+    private Dictionary<(int Pid, int Fd), EventfdCounter>? _eventfds;
+    private HashSet<int>? _stuck;
 
     /// <summary>Per process, what permission kept from us ("fds", "syscalls", "kernel stacks", ...).</summary>
-    private readonly Dictionary<int, SortedSet<string>> _denied = new();
+    private Dictionary<int, SortedSet<string>>? _denied;
 
     public CaptureContext(ProcfsReader procfs, CaptureOptions options, SyscallArch arch, bool live, int root, CancellationToken cancellationToken)
+        : this(procfs, options, arch, live, root, cancellationToken, DateTime.UtcNow + options.Deadline)
     {
-        _deadline = DateTime.UtcNow + options.Deadline;
+    }
+
+    private CaptureContext(ProcfsReader procfs, CaptureOptions options, SyscallArch arch, bool live, int root, CancellationToken cancellationToken, DateTime deadline)
+    {
+        _deadline = deadline;
         Procfs = procfs;
         Options = options;
         Arch = arch;
@@ -42,32 +52,32 @@ internal sealed class CaptureContext
 
     public CancellationToken CancellationToken { get; }
 
-    public List<Note> Notes { get; } = new();
+    public List<Note> Notes => _notes ??= new();
 
     /// <summary>The tree's pids, root first; a deadline can cut it short.</summary>
-    public List<int> Tree { get; } = new();
+    public List<int> Tree => field ??= new();
 
-    public HashSet<int> TreeSet { get; } = new();
+    public HashSet<int> TreeSet => field ??= new();
 
     /// <summary>Processes outside the tree that hold what it waits on, in pid order.</summary>
-    public List<int> Outsiders { get; } = new();
+    public List<int> Outsiders => field ??= new();
 
-    public Dictionary<int, StatRecord> Stats { get; } = new();
+    public Dictionary<int, StatRecord> Stats => field ??= new();
 
-    public Dictionary<int, List<FdInfo>> Fds { get; } = new();
+    public Dictionary<int, List<FdInfo>> Fds => field ??= new();
 
-    public Dictionary<int, ImmutableArray<ThreadInfo>> Threads { get; } = new();
+    public Dictionary<int, ImmutableArray<ThreadInfo>> Threads => field ??= new();
 
-    public Dictionary<int, ProcText> Cmdlines { get; } = new();
+    public Dictionary<int, ProcText> Cmdlines => field ??= new();
 
     /// <summary>The fdinfo "lock:" lines of captured descriptors: how an OFD lock (pid -1 in /proc/locks) finds its holder.</summary>
-    public Dictionary<(int Pid, int Fd), ImmutableArray<LockLine>> FdLocks { get; } = new();
+    public Dictionary<(int Pid, int Fd), ImmutableArray<LockLine>> FdLocks => _fdLocks ??= new();
 
     /// <summary>The eventfd counters of captured descriptors (Linux 6.0 and later number them), read with the fdinfo.</summary>
-    public Dictionary<(int Pid, int Fd), EventfdCounter> Eventfds { get; } = new();
+    public Dictionary<(int Pid, int Fd), EventfdCounter> Eventfds => _eventfds ??= new();
 
     /// <summary>Processes whose memory-backed files timed out once: the rest of them are not waited for again.</summary>
-    public HashSet<int> Stuck { get; } = new();
+    public HashSet<int> Stuck => _stuck ??= new();
 
     /// <summary>Without a note: for the holder scan's threads, which only stop.</summary>
     public bool DeadlinePassed => DateTime.UtcNow >= _deadline;
@@ -79,7 +89,7 @@ internal sealed class CaptureContext
         {
             return false;
         }
-        if (_deadlineSkips.Add(what))
+        if ((_deadlineSkips ??= new()).Add(what))
         {
             string count = skipped > 0 ? $"{skipped} " : "";
             Notes.Add(new Note("timeout", $"the audit reached its deadline ({Options.Deadline.TotalSeconds:0.#} s): skipped {count}{what}"));
@@ -95,6 +105,7 @@ internal sealed class CaptureContext
 
     public void Deny(int pid, string what)
     {
+        _denied ??= new();
         if (!_denied.TryGetValue(pid, out SortedSet<string>? set))
         {
             _denied[pid] = set = new SortedSet<string>(StringComparer.Ordinal);
@@ -103,7 +114,59 @@ internal sealed class CaptureContext
     }
 
     /// <summary>What permission kept from us of this process so far; null when nothing.</summary>
-    public SortedSet<string>? DeniedOf(int pid) => _denied.GetValueOrDefault(pid);
+    public SortedSet<string>? DeniedOf(int pid) => _denied?.GetValueOrDefault(pid);
+
+    /// <summary>
+    /// A context of its own for reading one process on another thread, with this one's reader, options and
+    /// deadline: its notes, denials and fd facts are taken back with <see cref="Merge"/>, in the tree's order,
+    /// so a capture read in parallel says what a capture read in turn would.
+    /// </summary>
+    /// <remarks>It starts with the processes known to be stuck, so none is waited for twice; nothing else read so far is in it.</remarks>
+    public CaptureContext Scratch()
+    {
+        CaptureContext scratch = new(Procfs, Options, Arch, Live, Root, CancellationToken, _deadline);
+        if (_stuck is { Count: > 0 })
+        {
+            scratch.Stuck.UnionWith(_stuck);
+        }
+        return scratch;
+    }
+
+    /// <summary>Takes back what <paramref name="scratch"/> learned (see <see cref="Scratch"/>); a deadline note already given is not given again.</summary>
+    public void Merge(CaptureContext scratch)
+    {
+        foreach (Note note in scratch._notes ?? Enumerable.Empty<Note>())
+        {
+            if (note.Pid is null && note.Kind == "timeout" && Notes.Contains(note))
+            {
+                continue;
+            }
+            Notes.Add(note);
+        }
+        if (scratch._deadlineSkips is not null)
+        {
+            (_deadlineSkips ??= new()).UnionWith(scratch._deadlineSkips);
+        }
+        foreach ((int pid, SortedSet<string> what) in scratch._denied ?? Enumerable.Empty<KeyValuePair<int, SortedSet<string>>>())
+        {
+            foreach (string w in what)
+            {
+                Deny(pid, w);
+            }
+        }
+        foreach ((var key, ImmutableArray<LockLine> locks) in scratch._fdLocks ?? Enumerable.Empty<KeyValuePair<(int, int), ImmutableArray<LockLine>>>())
+        {
+            FdLocks[key] = locks;
+        }
+        foreach ((var key, EventfdCounter counter) in scratch._eventfds ?? Enumerable.Empty<KeyValuePair<(int, int), EventfdCounter>>())
+        {
+            Eventfds[key] = counter;
+        }
+        if (scratch._stuck is not null)
+        {
+            Stuck.UnionWith(scratch._stuck);
+        }
+    }
 
     public void Keep(ProcessReading reading)
     {

@@ -23,29 +23,41 @@ internal sealed class MachineSample
     public static MachineSample Read(ProcfsReader procfs, CancellationToken cancellationToken) => Read(procfs, procfs.ListNumbers("", out _), cancellationToken);
 
     /// <summary>Only <paramref name="pids"/>: the second look at what a scan read in full.</summary>
+    /// <remarks>Read on every core: two small files per thread of the machine, where the kernel's work is most of the cost.</remarks>
     public static MachineSample Read(ProcfsReader procfs, IEnumerable<int> pids, CancellationToken cancellationToken)
     {
+        int[] order = pids.ToArray();
+        SampledProcess?[] read = new SampledProcess?[order.Length];
+        Cores.For(0, order.Length, cancellationToken, (i, _) => read[i] = ReadOne(procfs, order[i]));
         ImmutableDictionary<int, SampledProcess>.Builder processes = ImmutableDictionary.CreateBuilder<int, SampledProcess>();
-        foreach (int pid in pids)
+        for (int i = 0; i < order.Length; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            ProcText stat = procfs.ReadText($"{pid}/stat");
-            if (!stat.Ok || StatFile.Parse(stat.Text!) is not StatRecord record)
+            if (read[i] is SampledProcess p)
             {
-                continue; // gone since listed
+                processes[order[i]] = p;
             }
-            ImmutableDictionary<int, SchedstatRecord?>.Builder threads = ImmutableDictionary.CreateBuilder<int, SchedstatRecord?>();
-            if (!record.IsKernelThread)
-            {
-                foreach (int tid in procfs.ListNumbers($"{pid}/task", out _))
-                {
-                    ProcText schedstat = procfs.ReadText($"{pid}/task/{tid}/schedstat", 256);
-                    threads[tid] = schedstat.Ok ? SchedstatFile.Parse(schedstat.Text!) : null;
-                }
-            }
-            processes[pid] = new SampledProcess(record, threads.ToImmutable());
         }
         return new MachineSample(processes.ToImmutable());
+    }
+
+    /// <summary>One process's stat and its threads' counters; null when it is gone since listed.</summary>
+    private static SampledProcess? ReadOne(ProcfsReader procfs, int pid)
+    {
+        ProcText stat = procfs.ReadText($"{pid}/stat");
+        if (!stat.Ok || StatFile.Parse(stat.Text!) is not StatRecord record)
+        {
+            return null;
+        }
+        ImmutableDictionary<int, SchedstatRecord?>.Builder threads = ImmutableDictionary.CreateBuilder<int, SchedstatRecord?>();
+        if (!record.IsKernelThread)
+        {
+            foreach (int tid in procfs.ListNumbers($"{pid}/task", out _))
+            {
+                ProcText schedstat = procfs.ReadText($"{pid}/task/{tid}/schedstat", 256);
+                threads[tid] = schedstat.Ok ? SchedstatFile.Parse(schedstat.Text!) : null;
+            }
+        }
+        return new SampledProcess(record, threads.ToImmutable());
     }
 
     /// <summary>

@@ -35,17 +35,19 @@ internal sealed class ProcessTreeCapture
     /// <param name="adopter">A child subreaper (procaudit run) whose other children belong to the tree.</param>
     /// <param name="cancellationToken">Stops the capture between reads.</param>
     /// <param name="tops">A scan's trees: the trees under these are captured instead of the one under <paramref name="root"/>.</param>
-    public Snapshot? Capture(int root, DateTimeOffset now, int? adopter, CancellationToken cancellationToken, IReadOnlyList<int>? tops = null)
+    /// <param name="looked">A scan's last look at the machine: every process's stat, from which the trees are found without reading them again.</param>
+    public Snapshot? Capture(int root, DateTimeOffset now, int? adopter, CancellationToken cancellationToken, IReadOnlyList<int>? tops = null, IReadOnlyDictionary<int, StatRecord>? looked = null)
     {
         // The phases run in this order because each needs what the one before found: the holder
         // scan looks for what the tree waits on, and pipes and sockets are described with every holder known.
         CaptureContext context = new(_procfs, _options, _arch, _live, root, cancellationToken);
-        ProcessTreeFinder finder = new(_procfs, root, context.Notes);
+        ProcessTreeFinder finder = looked is null ? new(_procfs, root, context.Notes) : new(_procfs, looked, context.Notes);
         if (!TreePhase.Run(context, finder, adopter, tops))
         {
             return null;
         }
         WaitTargets targets = WaitTargetsPhase.Run(context);
+        PipeAccessPhase.Run(context, targets.Pipes);
         HolderScanPhase.Run(context, finder, targets);
         ImmutableArray<PipeInfo> pipes = PipePhase.Run(context, _probe, targets.Pipes);
         ImmutableArray<SocketInfo> sockets = SocketPhase.Run(context, targets);

@@ -18,19 +18,33 @@ internal static class ProgressCheck
     /// A thread's progress when the caller has measured it already (a scan's cheap looks), so that
     /// only the others are read again; null for a thread to read.
     /// </param>
-    public static Snapshot Apply(Snapshot first, ProcfsReader procfs, IPipeProbe probe, int intervalMs, Func<int, ThreadInfo, ThreadProgress?>? known = null)
+    /// <param name="parallel">Probe the pipes on every core (a scan's hundreds of them; the probe must be safe to share).</param>
+    public static Snapshot Apply(Snapshot first, ProcfsReader procfs, IPipeProbe probe, int intervalMs, Func<int, ThreadInfo, ThreadProgress?>? known = null, bool parallel = false)
     {
         ImmutableArray<ProcessInfo> processes = first.Processes.Select(p => p with
         {
             Threads = p.Threads.Select(t => known?.Invoke(p.Pid, t) is ThreadProgress measured ? t with { Progress = measured } : WithProgress(procfs, p.Pid, t)).ToImmutableArray(),
         }).ToImmutableArray();
 
-        ImmutableArray<PipeInfo> pipes = first.Pipes.Select(pipe =>
+        PipeInfo Later(PipeInfo pipe)
         {
             (int Pid, int Fd)? via = ProbeHolder.Choose(pipe.Holders, pid => first.FindProcess(pid)?.InTree == true);
             PipeLevel? later = via is not { } v || pipe.QueuedBytes is null ? null : probe.Probe(v.Pid, v.Fd, pipe.Inode);
             return pipe with { QueuedBytesLater = later?.QueuedBytes };
-        }).ToImmutableArray();
+        }
+        PipeInfo[] checkedPipes = new PipeInfo[first.Pipes.Length];
+        if (parallel)
+        {
+            Cores.For(0, checkedPipes.Length, CancellationToken.None, (i, _) => checkedPipes[i] = Later(first.Pipes[i]));
+        }
+        else
+        {
+            for (int i = 0; i < checkedPipes.Length; i++)
+            {
+                checkedPipes[i] = Later(first.Pipes[i]);
+            }
+        }
+        ImmutableArray<PipeInfo> pipes = checkedPipes.ToImmutableArray();
 
         // The root may have exited during the interval: then what was seen is no longer a hang.
         ThreadSample? root = ThreadSampler.Read(procfs, first.Root, first.Root);

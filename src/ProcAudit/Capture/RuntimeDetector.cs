@@ -8,6 +8,9 @@ internal sealed record DetectedRuntime(string? Name, string? Version);
 /// <summary>Names the runtime a process runs on, from what it maps and what its executable is.</summary>
 internal static class RuntimeDetector
 {
+    /// <summary>The maps lines <see cref="Read"/> looks at: a runtime's library is named in one of these, and a path ends in its file name.</summary>
+    public static readonly LineFilter MapsLines = new("/libcoreclr.so", "/libjvm.so", "/libpython");
+
     /// <param name="exeName">File name of /proc/PID/exe's target, if readable.</param>
     /// <param name="mapped">File names of the process's mappings.</param>
     /// <param name="isGoBinary">Asked last and only when nothing else matched: it reads the executable's ELF headers.</param>

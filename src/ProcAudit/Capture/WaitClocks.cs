@@ -7,18 +7,25 @@ namespace ProcAudit.Capture;
 internal static class WaitClocks
 {
     /// <summary>How long since the thread last ran, from its sched file's exec_start (CONFIG_SCHED_DEBUG); null when the kernel does not say.</summary>
-    public static double? OffCpuSeconds(ProcfsReader procfs, int pid, int tid)
+    public static double? OffCpuSeconds(ProcfsReader procfs, int pid, int tid) =>
+        LastRanSeconds(procfs, pid, tid) is double lastRan && SchedulerNow(procfs) is double now ? Math.Max(0, now - lastRan) : null;
+
+    /// <summary>When the thread was last scheduled in, on the scheduler's clock (its sched file's exec_start); null when the kernel does not say.</summary>
+    public static double? LastRanSeconds(ProcfsReader procfs, int pid, int tid)
     {
-        ProcText sched = procfs.ReadText($"{pid}/task/{tid}/sched");
-        if (!sched.Ok || SchedFile.ExecStartMs(sched.Text!) is not double lastRanMs)
-        {
-            return null;
-        }
-        // The scheduler's clock can run seconds apart from CLOCK_MONOTONIC (seen on a VM here):
-        // "now" on that clock is when our own, running, thread was last scheduled in.
-        ProcText self = procfs.ReadText("thread-self/sched");
-        double? now = self.Ok && SchedFile.ExecStartMs(self.Text!) is double selfMs ? selfMs / 1000 : Now(1);
-        return now is double n ? Math.Max(0, n - lastRanMs / 1000) : null;
+        ProcText sched = procfs.ReadText($"{pid}/task/{tid}/sched", 64 * 1024, SchedFile.ExecStartLine);
+        return sched.Ok && SchedFile.ExecStartMs(sched.Text!) is double lastRanMs ? lastRanMs / 1000 : null;
+    }
+
+    /// <summary>
+    /// Now on the scheduler's clock, which can run seconds apart from CLOCK_MONOTONIC (seen on a VM
+    /// here): when our own, running, thread was last scheduled in. Read it after the threads it is
+    /// compared with, so that it is later than any of them.
+    /// </summary>
+    public static double? SchedulerNow(ProcfsReader procfs)
+    {
+        ProcText self = procfs.ReadText("thread-self/sched", 64 * 1024, SchedFile.ExecStartLine);
+        return self.Ok && SchedFile.ExecStartMs(self.Text!) is double selfMs ? selfMs / 1000 : Now(1);
     }
 
     /// <summary>Now on CLOCK_REALTIME (0) or CLOCK_MONOTONIC (1), in seconds; null for other clocks.</summary>

@@ -48,13 +48,13 @@ internal static class ScanCapture
         bool live = options.ProcRoot == "/proc";
         ProcessTreeCapture capture = new(procfs, probe, SyscallTable.Current ?? SyscallArch.X64, live,
             new CaptureOptions(options.Deadline, options.ReadTimeout, options.Redact, Lean: true), runtimes);
-        Snapshot machine = capture.Capture(1, DateTimeOffset.UtcNow, null, cancellationToken, tops)
+        Snapshot machine = capture.Capture(1, DateTimeOffset.UtcNow, null, cancellationToken, tops, second.Processes.ToDictionary(kv => kv.Key, kv => kv.Value.Stat))
             ?? throw new AuditException(AuditError.NotSupported, $"{options.ProcRoot}/1 cannot be read: ProcAudit needs Linux with /proc mounted.");
         // The second look at what was read in full, from the cheap look's counters: a thread that ran at
         // any time since the first look moved (a syscall or CPU time cannot change without a run). Only a
         // thread whose counters cannot be read is read again in full.
         MachineSample last = MachineSample.Read(procfs, machine.Processes.Select(p => p.Pid), cancellationToken);
-        machine = ProgressCheck.Apply(machine, procfs, probe, (int)clock.ElapsedMilliseconds, (pid, thread) => Progress(first, last, pid, thread.Tid));
+        machine = ProgressCheck.Apply(machine, procfs, probe, (int)clock.ElapsedMilliseconds, (pid, thread) => Progress(first, last, pid, thread.Tid), parallel: live);
         return new ScanCaptureResult(machine, second.Processes.Values.Count(p => !p.Stat.IsKernelThread), own);
     }
 

@@ -51,15 +51,33 @@ internal static class SnapshotSlice
             Root = root,
             RootExited = false,
             Adopter = null,
-            Processes = tree.Select(pid => byPid[pid] with { InTree = true }).Concat(outsiders.Select(pid => byPid[pid] with { InTree = false })).ToImmutableArray(),
+            // Records copied only where the slice changes them: a scan's one tree can be the whole machine.
+            Processes = tree.Select(pid => InTree(byPid[pid], true)).Concat(outsiders.Select(pid => InTree(byPid[pid], false))).ToImmutableArray(),
             Pipes = machine.Pipes.Where(p => treeHolds.Contains(p.Inode))
-                .Select(p => p with { Holders = p.Holders.Where(h => included.Contains(h.Pid)).ToImmutableArray(), HoldersComplete = p.HoldersComplete && pipes.Contains(p.Inode) })
+                .Select(p => Among(p.Holders, included) is var holders && holders == p.Holders && p.HoldersComplete == (p.HoldersComplete && pipes.Contains(p.Inode))
+                    ? p
+                    : p with { Holders = holders, HoldersComplete = p.HoldersComplete && pipes.Contains(p.Inode) })
                 .ToImmutableArray(),
             Sockets = machine.Sockets.Where(s => treeHolds.Contains(s.Inode) || sockets.Contains(s.Inode))
-                .Select(s => s with { Holders = s.Holders.Where(h => included.Contains(h.Pid)).ToImmutableArray() })
+                .Select(s => Among(s.Holders, included) is var holders && holders == s.Holders ? s : s with { Holders = holders })
                 .ToImmutableArray(),
             FileLocks = machine.FileLocks.GroupBy(l => l.Ordinal).Where(g => g.Any(l => l.Pid is int pid && included.Contains(pid))).SelectMany(g => g).ToImmutableArray(),
             Notes = machine.Notes.Where(n => n.Pid is null || included.Contains(n.Pid.Value)).ToImmutableArray(),
         };
+    }
+
+    private static ProcessInfo InTree(ProcessInfo p, bool inTree) => p.InTree == inTree ? p : p with { InTree = inTree };
+
+    /// <summary>The holders among <paramref name="included"/>: the same array when that is all of them.</summary>
+    private static ImmutableArray<Holder> Among(ImmutableArray<Holder> holders, HashSet<int> included)
+    {
+        foreach (Holder h in holders)
+        {
+            if (!included.Contains(h.Pid))
+            {
+                return holders.Where(x => included.Contains(x.Pid)).ToImmutableArray();
+            }
+        }
+        return holders;
     }
 }

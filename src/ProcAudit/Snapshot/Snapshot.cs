@@ -48,41 +48,11 @@ public sealed record Snapshot
     public ImmutableArray<Note> Notes { get; init => field = value.OrEmpty(); } = ImmutableArray<Note>.Empty;
 
     /// <summary>The process with this pid, if captured.</summary>
-    public ProcessInfo? FindProcess(int pid)
-    {
-        foreach (ProcessInfo p in Processes)
-        {
-            if (p.Pid == pid)
-            {
-                return p;
-            }
-        }
-        return null;
-    }
+    public ProcessInfo? FindProcess(int pid) => SnapshotIndex<int, ProcessInfo>.Find(Processes, pid, static p => p.Pid);
 
     /// <summary>The socket with this id (<c>socket:[N]</c>), if captured.</summary>
-    public SocketInfo? FindSocket(string id)
-    {
-        foreach (SocketInfo s in Sockets)
-        {
-            if (s.Id == id)
-            {
-                return s;
-            }
-        }
-        return null;
-    }
+    public SocketInfo? FindSocket(string id) => SnapshotIndex<string, SocketInfo>.Find(Sockets, id, static s => s.Id);
 
     /// <summary>The pipe with this id (<c>pipe:[N]</c>), if captured.</summary>
-    public PipeInfo? FindPipe(string id)
-    {
-        foreach (PipeInfo p in Pipes)
-        {
-            if (p.Id == id)
-            {
-                return p;
-            }
-        }
-        return null;
-    }
+    public PipeInfo? FindPipe(string id) => SnapshotIndex<string, PipeInfo>.Find(Pipes, id, static p => p.Id);
 }

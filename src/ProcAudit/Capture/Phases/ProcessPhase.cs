@@ -10,17 +10,53 @@ namespace ProcAudit.Capture.Phases;
 /// </summary>
 internal static class ProcessPhase
 {
-    public static ImmutableArray<ProcessInfo> Run(CaptureContext context, RuntimeCache runtimes) =>
-        context.Tree.Concat(context.Outsiders).Select(pid => Describe(context, runtimes, pid)).ToImmutableArray();
-
-    private static ProcessInfo Describe(CaptureContext context, RuntimeCache runtimes, int pid)
+    public static ImmutableArray<ProcessInfo> Run(CaptureContext context, RuntimeCache runtimes)
     {
-        StatRecord stat = context.Stats[pid];
-        ProcText cmdline = context.Cmdlines[pid];
-        ProcText status = context.Procfs.ReadText($"{pid}/status");
+        List<int> pids = context.Tree.Concat(context.Outsiders).ToList();
+        if (!(context.Options.Lean && context.Live && Environment.ProcessorCount > 1))
+        {
+            return pids.Select(pid => Describe(context, pid, Read(context, runtimes, context.Stats[pid]))).ToImmutableArray();
+        }
+        // A scan reads each process's status and maps on every core, each into a context of its own, taken back in order.
+        Files[] read = new Files[pids.Count];
+        CaptureContext[] scratches = new CaptureContext[pids.Count];
+        Cores.For(0, pids.Count, context.CancellationToken, (i, _) =>
+        {
+            scratches[i] = context.Scratch();
+            read[i] = Read(scratches[i], runtimes, context.Stats[pids[i]]);
+        });
+        ImmutableArray<ProcessInfo>.Builder processes = ImmutableArray.CreateBuilder<ProcessInfo>(pids.Count);
+        for (int i = 0; i < pids.Count; i++)
+        {
+            context.Merge(scratches[i]);
+            processes.Add(Describe(context, pids[i], read[i]));
+        }
+        return processes.MoveToImmutable();
+    }
+
+    /// <summary>What is read of a process here: its status, and its runtime unless the deadline has passed (that reads maps).</summary>
+    private readonly record struct Files(StatusRecord? Status, string? Runtime);
+
+    /// <param name="context">Where to read (a scratch context holds no stats).</param>
+    /// <param name="runtimes">Runtimes known from earlier captures.</param>
+    /// <param name="stat">The process's stat, as the capture read it.</param>
+    private static Files Read(CaptureContext context, RuntimeCache runtimes, StatRecord stat)
+    {
+        int pid = stat.Pid;
+        ProcText status = context.Procfs.ReadText($"{pid}/status", 64 * 1024, StatusFile.RecordLines);
         StatusRecord? st = status.Ok ? StatusFile.Parse(status.Text!) : null;
         // Past the deadline the runtime is not looked for: that reads maps.
         bool late = context.TooLateForBlockingReads(pid);
+        string? runtime = stat.IsKernelThread || stat.State == "Z" || late ? null
+            : runtimes.GetOrAdd(stat, () => RuntimeDetector.Read(context.Procfs, pid, MemoryBackedFiles.Read(context, pid, "maps", 8 << 20, RuntimeDetector.MapsLines), context.Live).Name);
+        return new Files(st, runtime);
+    }
+
+    private static ProcessInfo Describe(CaptureContext context, int pid, Files files)
+    {
+        StatRecord stat = context.Stats[pid];
+        ProcText cmdline = context.Cmdlines[pid];
+        StatusRecord? st = files.Status;
         if (cmdline.Outcome == ReadOutcome.Denied)
         {
             context.Deny(pid, "command line");
@@ -50,8 +86,7 @@ internal static class ProcessPhase
             State = stat.State,
             Restricted = restricted,
             TracerPid = st?.TracerPid is int tracer && tracer > 0 ? tracer : null,
-            Runtime = stat.IsKernelThread || stat.State == "Z" || late ? null
-                : runtimes.GetOrAdd(stat, () => RuntimeDetector.Read(context.Procfs, pid, MemoryBackedFiles.Read(context, pid, "maps", 8 << 20), context.Live).Name),
+            Runtime = files.Runtime,
             InTree = context.TreeSet.Contains(pid),
             KernelThread = stat.IsKernelThread,
             Threads = context.Threads[pid],

@@ -16,9 +16,16 @@ internal static class SocketPhase
             return ImmutableArray<SocketInfo>.Empty;
         }
         ImmutableArray<SocketInfo> sockets = Describe(table, context.Fds, context.TreeSet, targets.SocketScan);
-        foreach (int pid in context.Fds.Keys.ToList())
+        // Renamed in place: a scan holds some 50,000 fds, a few thousand of them sockets.
+        foreach (List<FdInfo> fds in context.Fds.Values)
         {
-            context.Fds[pid] = context.Fds[pid].Select(f => f.Kind == FdKind.Socket && f.Inode is ulong ino && table.Find(ino) is SocketEntry e ? f with { Kind = e.FdKind } : f).ToList();
+            for (int i = 0; i < fds.Count; i++)
+            {
+                if (fds[i] is { Kind: FdKind.Socket, Inode: ulong ino } f && table.Find(ino) is SocketEntry e)
+                {
+                    fds[i] = f with { Kind = e.FdKind };
+                }
+            }
         }
         return sockets;
     }

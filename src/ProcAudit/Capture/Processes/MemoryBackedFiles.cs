@@ -8,14 +8,19 @@ namespace ProcAudit.Capture.Processes;
 /// </summary>
 internal static class MemoryBackedFiles
 {
-    public static ProcText Read(CaptureContext context, int pid, string file, int limit)
+    /// <param name="context">The capture it is read for.</param>
+    /// <param name="pid">The process.</param>
+    /// <param name="file">cmdline or maps.</param>
+    /// <param name="limit">At most this many bytes.</param>
+    /// <param name="lines">Only the lines the caller parses (see <see cref="LineFilter"/>); null for the whole file.</param>
+    public static ProcText Read(CaptureContext context, int pid, string file, int limit, LineFilter? lines = null)
     {
         if (context.Stuck.Contains(pid))
         {
             return new ProcText(null, ReadOutcome.TimedOut);
         }
         TimeSpan timeout = context.Options.ReadTimeout;
-        ProcText text = context.Procfs.ReadTextBounded($"{pid}/{file}", timeout, limit);
+        ProcText text = context.Procfs.ReadTextBounded($"{pid}/{file}", timeout, limit, lines);
         if (text.Outcome == ReadOutcome.TimedOut)
         {
             context.Stuck.Add(pid);

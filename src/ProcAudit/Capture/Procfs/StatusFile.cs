@@ -9,27 +9,34 @@ internal sealed record StatusRecord(int? Uid, long VoluntarySwitches, long Invol
 /// <summary>Parser for /proc/PID/status (and task/TID/status), proc_pid_status(5).</summary>
 internal static class StatusFile
 {
+    /// <summary>The lines <see cref="Parse"/> reads.</summary>
+    public static readonly LineFilter RecordLines = new("Uid:", "TracerPid:", "ctxt_switches:");
+
     public static StatusRecord Parse(string text)
     {
         int? uid = null;
         long voluntary = 0;
         long involuntary = 0;
         int tracer = 0;
-        foreach (string line in text.Split('\n'))
+        // Cut in place: status has some 55 lines, and a scan reads it for every process.
+        for (ReadOnlySpan<char> rest = text; !rest.IsEmpty;)
         {
+            int newline = rest.IndexOf('\n');
+            ReadOnlySpan<char> line = newline < 0 ? rest : rest[..newline];
+            rest = newline < 0 ? ReadOnlySpan<char>.Empty : rest[(newline + 1)..];
             int colon = line.IndexOf(':');
             if (colon < 0)
             {
                 continue;
             }
-            string key = line.Substring(0, colon);
-            string value = line.Substring(colon + 1).Trim();
+            ReadOnlySpan<char> key = line[..colon];
+            ReadOnlySpan<char> value = line[(colon + 1)..].Trim();
             switch (key)
             {
                 case "Uid":
                     // Real, effective, saved, filesystem: the real uid says whose process it is.
-                    string first = value.Split('\t', ' ')[0];
-                    if (int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out int u))
+                    int gap = value.IndexOfAny('\t', ' ');
+                    if (int.TryParse(gap < 0 ? value : value[..gap], NumberStyles.None, CultureInfo.InvariantCulture, out int u))
                     {
                         uid = u;
                     }
