@@ -66,7 +66,8 @@ internal sealed class AuditCommand : CommandBase
             app.ShowHelp(usePager: false);
             return ExitCodes.Usage;
         }
-        AuditOptions options = new() { Interval = ParseInterval(Interval), Redact = !NoRedact, Enrichers = Runtimes.For(NoRuntime) };
+        TimeSpan interval = ParseInterval(Interval);
+        AuditOptions options = new() { Interval = interval, Redact = !NoRedact, Enrichers = Runtimes.For(NoRuntime, interval) };
         if (Deadline is not null)
         {
             options = options with { Deadline = ParseDuration("--deadline", Deadline, allowZero: false) };

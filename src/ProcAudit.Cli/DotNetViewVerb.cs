@@ -4,14 +4,15 @@ using System.Text.Json;
 using ProcAudit.DotNet;
 using ProcAudit.Enrichment;
 using ProcAudit.Reporting;
+using ProcAudit.Views;
 
 namespace ProcAudit.Cli;
 
 /// <summary>
-/// The .NET view of the .NET processes of an audit, for the native build of this tool and for the MSBuild tasks: ClrMD
-/// and TraceEvent need code generated at run time, so they run this hidden verb of the JIT-compiled copy (see
-/// <see cref="Views.OutOfProcessDotNetView"/>): <c>dotnet-view BUDGET-MS PID...</c>, one run for all of them, so that
-/// its start and JIT are paid once. It reads what needs only the pids at once (each heap twice, the pauses between
+/// The .NET view of the .NET processes of an audit, taken in a process of its own (see
+/// <see cref="Views.OutOfProcessDotNetView"/>: the native tool runs itself, the JIT-compiled tools and the MSBuild tasks
+/// run the copy in managed/): <c>dotnet-view [--gap MS] BUDGET-MS PID...</c>, one run for all of them, so that its start is paid
+/// once. It reads what needs only the pids at once (each heap twice, the pauses between
 /// overlapping), while its caller waits for the audit's second look; then takes one line on stdin for each process,
 /// <c>PID [TID...]</c> (the threads that look saw running, which may need the stack sample), and writes its view
 /// (a <see cref="ManagedView"/>, made ready before the line came unless a running thread needs the sample) as one
@@ -28,20 +29,20 @@ internal static class DotNetViewVerb
 
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length < 2
+        // --gap MS: the least time between the two reads of each heap, when the audit's interval is shorter than the default.
+        int gapMs = (int)DotNetEnricher.DefaultFlowGap.TotalMilliseconds;
+        bool gapOk = args is not ["--gap", ..] || (args.Length > 1 && int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out gapMs));
+        args = args is ["--gap", _, .. string[] rest] ? rest : args;
+        if (!gapOk
+            || args.Length < 2
             || !int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out int budgetMs)
             || Pids(args[1..]) is not List<int> pids)
         {
-            stderr.WriteLine($"procaudit: usage: {Verb} BUDGET-MS PID... (a line PID [RUNNING-TID...] on stdin for each); it is run by procaudit itself");
+            stderr.WriteLine($"procaudit: usage: {Verb} [--gap MS] BUDGET-MS PID... (a line PID [RUNNING-TID...] on stdin for each); it is run by procaudit itself");
             return ExitCodes.Usage;
         }
-        if (!RuntimeFeature.IsDynamicCodeSupported)
-        {
-            // A constant in the native build: the view below is left out of it.
-            stderr.WriteLine("procaudit: the .NET view runs only in the JIT-compiled copy of the tool");
-            return ExitCodes.CannotAudit;
-        }
         TimeSpan budget = TimeSpan.FromMilliseconds(budgetMs);
+        TimeSpan gap = TimeSpan.FromMilliseconds(gapMs);
         // The caller kills it three budgets and 3 s after it sent a line, but may exit first; a read still inside the
         // DAC then must not outlive it, one more stray process on a machine already in trouble. The reads are bounded
         // by their own budgets, each process after them by this watchdog, set again as each line comes.
@@ -53,7 +54,7 @@ internal static class DotNetViewVerb
         }, null, patience * pids.Count, Timeout.InfiniteTimeSpan);
         // One process after the other (ClrMD's DAC is one native library with global state, see ClrMdAttach), every
         // first read before any second, so that one pause serves them all.
-        Dictionary<int, DotNetHeapReads> reads = pids.ToDictionary(p => p, p => DotNetEnricher.Read(p, budget, CancellationToken.None));
+        Dictionary<int, DotNetHeapReads> reads = pids.ToDictionary(p => p, p => DotNetEnricher.Read(p, budget, CancellationToken.None, gap));
         // Each view is written out before its line comes, as if no thread were running (the common case of a hang):
         // the caller waits for its second look meanwhile, and then for nothing but the line back.
         Dictionary<int, string> ready = new();
@@ -75,13 +76,37 @@ internal static class DotNetViewVerb
                 return ExitCodes.Usage;
             }
             watchdog.Change(patience, Timeout.InfiniteTimeSpan);
-            // A running thread ClrMD could not unwind needs the stack sample that the view written out did not take.
-            stdout.WriteLine(DotNetEnricher.NeedsStacks(read, running) && !DotNetEnricher.NeedsStacks(read, [])
-                ? ReportJson.SerializeManagedView(View(read, pid, running, budget))
-                : ready[pid]);
+            stdout.WriteLine(Answer(read, pid, running, ready[pid], budget));
             stdout.Flush();
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The view to send for a process, given its running threads: the one written out, unless a running thread ClrMD
+    /// could not unwind needs the stack sample it did not take. The native build cannot take the sample (TraceEvent
+    /// needs code generated at run time): it hands such a process to the JIT-compiled copy, whose start and JIT
+    /// (about half a second) are paid only then, and keeps its own view, with a note, if that copy cannot run.
+    /// </summary>
+    private static string Answer(DotNetHeapReads read, int pid, List<int> running, string ready, TimeSpan budget)
+    {
+        if (RuntimeFeature.IsDynamicCodeSupported)
+        {
+            return DotNetEnricher.NeedsStacks(read, running) && !DotNetEnricher.NeedsStacks(read, [])
+                ? ReportJson.SerializeManagedView(View(read, pid, running, budget))
+                : ready;
+        }
+        if (!DotNetEnricher.NeedsStacks(read, running))
+        {
+            return ready;
+        }
+        ManagedView sampled = OutOfProcessDotNetView.ViewOne(RuntimeViews.ManagedCopy(), pid, running, budget);
+        if (sampled.RuntimeViews.Length > 0)
+        {
+            return ReportJson.SerializeManagedView(sampled);
+        }
+        ManagedView own = ReportJson.DeserializeManagedView(ready);
+        return ReportJson.SerializeManagedView(own with { Notes = own.Notes.AddRange(sampled.Notes) });
     }
 
     /// <summary>One process's view; a failure of its own is a note on it, not the end of the others'.</summary>

@@ -13,8 +13,11 @@ namespace ProcAudit.DotNet;
 /// </summary>
 public sealed class DotNetEnricher : IRuntimeEnricher
 {
-    /// <summary>The least time between the starts of the two reads of the heap.</summary>
-    private static readonly TimeSpan s_flowGap = TimeSpan.FromMilliseconds(300);
+    /// <summary>
+    /// The least time between the starts of the two reads of the heap, unless the audit asks for less: a flow that moves
+    /// within it (a busy pipeline, a timer loop) is not called stuck.
+    /// </summary>
+    public static readonly TimeSpan DefaultFlowGap = TimeSpan.FromMilliseconds(300);
 
     /// <inheritdoc />
     public string Runtime => "dotnet";
@@ -31,7 +34,11 @@ public sealed class DotNetEnricher : IRuntimeEnricher
     /// The first read of what needs only the pid: the heap's async flows and the locks with their owners' stacks. A
     /// helper process takes it for every process before any second read, so that their pauses overlap.
     /// </summary>
-    public static DotNetHeapReads Read(int pid, TimeSpan budget, CancellationToken cancellationToken)
+    /// <param name="pid">The process.</param>
+    /// <param name="budget">The most each part may take.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <param name="gap">The least time before the second read of the heap may begin; <see cref="DefaultFlowGap"/> when null.</param>
+    public static DotNetHeapReads Read(int pid, TimeSpan budget, CancellationToken cancellationToken, TimeSpan? gap = null)
     {
         // One after the other: the sample profiler pauses managed code at each sample, and lock state read by
         // ClrMD during such a pause was seen to lose owners here. The pause between the two reads of the heap (a
@@ -39,15 +46,15 @@ public sealed class DotNetEnricher : IRuntimeEnricher
         long started = Stopwatch.GetTimestamp();
         AsyncFlows first = AsyncFlowCapture.Capture(pid, budget, cancellationToken);
         ManagedLocks locks = DotNetInspector.CaptureLocks(pid, budget, cancellationToken);
-        return new DotNetHeapReads(first, locks, started);
+        return new DotNetHeapReads(first, locks, started) { Gap = gap ?? DefaultFlowGap };
     }
 
     /// <summary>
-    /// The second read of the heap, at least <see cref="s_flowGap"/> after the first began; it needs no second look of
+    /// The second read of the heap, at least <see cref="DotNetHeapReads.Gap"/> after the first began; it needs no second look of
     /// the audit, so it is taken as soon as it may be, during the audit's interval where that is long enough.
     /// </summary>
     public static DotNetHeapReads ReadAgain(DotNetHeapReads reads, TimeSpan budget, CancellationToken cancellationToken) =>
-        reads.Second is null ? reads with { Second = AsyncFlowCapture.CaptureAgain(reads.First, budget, s_flowGap - reads.SinceFirstRead, cancellationToken) } : reads;
+        reads.Second is null ? reads with { Second = AsyncFlowCapture.CaptureAgain(reads.First, budget, reads.Gap - reads.SinceFirstRead, cancellationToken) } : reads;
 
     /// <summary>Whether the view of these threads running needs the stack sample (see <see cref="StackSampling"/>).</summary>
     public static bool NeedsStacks(DotNetHeapReads reads, IReadOnlyCollection<int> runningThreads) => StackSampling.Needed(runningThreads, reads.Locks);

@@ -10,6 +10,9 @@ namespace ProcAudit.DotNet;
 /// </summary>
 public sealed record DotNetHeapReads(AsyncFlows First, ManagedLocks Locks, long FirstReadStarted, AsyncFlows? Second = null)
 {
+    /// <summary>The least time between the starts of the two reads of the heap (see <see cref="DotNetEnricher.DefaultFlowGap"/>).</summary>
+    public TimeSpan Gap { get; init; } = DotNetEnricher.DefaultFlowGap;
+
     /// <summary>The time since the first read of the heap began.</summary>
     public TimeSpan SinceFirstRead => Stopwatch.GetElapsedTime(FirstReadStarted);
 }

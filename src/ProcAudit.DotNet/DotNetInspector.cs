@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace ProcAudit.DotNet;
 
@@ -38,6 +39,12 @@ public static class DotNetInspector
     public static ManagedStacks CaptureStacks(int pid, TimeSpan budget, CancellationToken ct = default)
     {
         CheckBudget(budget);
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            // A constant in the native build, which leaves the sample out: TraceEvent's trace parsers need code
+            // generated at run time. Its dotnet-view verb hands a process that needs the sample to the JIT-compiled copy.
+            return new ManagedStacks { Pid = pid, Status = CaptureStatus.Unavailable, Notes = ["the EventPipe stack sample needs the JIT-compiled copy of the tool"] };
+        }
         Stopwatch elapsed = Stopwatch.StartNew();
         TimeSpan window = SamplingWindow(budget);
         BoundedOutcome<ManagedStacks> outcome = BoundedRun.Run(workCt => EventPipeStackCapture.Capture(pid, window, workCt), budget, ct);

@@ -34,13 +34,21 @@ internal sealed class DotNetViewHelper
     }
 
     /// <summary>Sends the process and waits for its view: a note when the helper failed or took too long.</summary>
-    public RuntimeView Finish(ProcessInfo process)
+    public RuntimeView Finish(ProcessInfo process) =>
+        Take(process.Pid, ManagedView.RunningThreads(process)) switch
+        {
+            { View: ManagedView done } => done.ApplyTo(process),
+            var failed => OutOfProcessDotNetView.Failed(process, failed.Kind, failed.Why),
+        };
+
+    /// <summary>Sends one process (its pid and the threads the last look saw running) and waits for its view, or why there is none.</summary>
+    public (ManagedView? View, string Kind, string Why) Take(int pid, IEnumerable<int> running)
     {
         lock (_gate)
         {
             try
             {
-                _helper.StandardInput.WriteLine(string.Join(' ', ManagedView.RunningThreads(process).Prepend(process.Pid)));
+                _helper.StandardInput.WriteLine(string.Join(' ', running.Prepend(pid)));
                 _helper.StandardInput.Flush();
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
@@ -50,20 +58,20 @@ internal sealed class DotNetViewHelper
             Sent();
         }
         // The helper takes the processes one after the other, each part of each within the budget.
-        Task<ManagedView?> view = _views[process.Pid].Task;
+        Task<ManagedView?> view = _views[pid].Task;
         if (!view.Wait(_budget * 3 + TimeSpan.FromSeconds(3)))
         {
             Kill();
-            return OutOfProcessDotNetView.Failed(process, "timeout", "the .NET view did not finish in time");
+            return (null, "timeout", "the .NET view did not finish in time");
         }
         if (view.Result is ManagedView done)
         {
-            return done.ApplyTo(process);
+            return (done, "", "");
         }
         _helper.WaitForExit(1000);
         string exit = _helper.HasExited ? $"exit {_helper.ExitCode}" : "its output ended";
         string why = _stderr.Wait(1000) ? _stderr.Result.Trim() : "";
-        return OutOfProcessDotNetView.Failed(process, "unreadable", $"the .NET view failed ({exit}){(why.Length > 0 ? ": " + why : "")}");
+        return (null, "unreadable", $"the .NET view failed ({exit}){(why.Length > 0 ? ": " + why : "")}");
     }
 
     /// <summary>One view is done with the helper: the process it was to send is not coming (if unsent), and the last one out kills it.</summary>

@@ -7,24 +7,60 @@ using ProcAudit.Reporting;
 namespace ProcAudit.Views;
 
 /// <summary>
-/// The .NET view taken by another process: the native build of the tool cannot (ClrMD's data
-/// target and TraceEvent's parsers need code generated at run time), and a task inside MSBuild
-/// must not (ClrMD's dependencies would load into the build's own process). The JIT-compiled copy
-/// of the tool, carried in managed/ by both packages, takes it with its hidden dotnet-view verb,
-/// run with the dotnet host: one for all the .NET processes of an audit (<see cref="DotNetViewHelper"/>),
-/// started at the first look with their pids, so that its start-up (about 0.3 s) and its first reads
-/// overlap the wait for the second look; then each process as that look saw it as a line of JSON on
-/// stdin, and its view as a line of JSON on stdout.
+/// The .NET view taken by another process, the tool's hidden dotnet-view verb: ClrMD loads the target runtime's DAC,
+/// native code with global state that a bad read can crash, and a task inside MSBuild must not load ClrMD's
+/// dependencies into the build's own process. The native build runs itself (ClrMD's net10.0 assembly needs no code
+/// generated at run time, so nothing is compiled as the view starts); the JIT-compiled tools (the any package, the
+/// MSBuild tasks) run the copy in managed/ with the dotnet host. One helper takes all the .NET processes of an audit
+/// (<see cref="DotNetViewHelper"/>), started at the first look with their pids, so that its start-up and its reads
+/// of the heaps overlap the wait for the second look; then each process's running threads as that look saw them
+/// go to it as a line on stdin, and its view comes back as a line of JSON on stdout.
 /// </summary>
 public sealed class OutOfProcessDotNetView : IRuntimeEnricher
 {
     private const string Verb = "dotnet-view";
-    private readonly string _managedCopy;
+    private readonly string _tool;
+    private readonly bool _viaDotnet;
+    private readonly TimeSpan? _flowGap;
 
-    /// <summary>A view taken by the JIT-compiled tool at <paramref name="managedCopy"/> (its hidden dotnet-view verb).</summary>
-    public OutOfProcessDotNetView(string managedCopy)
+    /// <summary>A view taken by the JIT-compiled tool at <paramref name="managedCopy"/> (its hidden dotnet-view verb), run with the dotnet host.</summary>
+    /// <param name="managedCopy">The JIT-compiled tool's dotnet-procaudit.dll.</param>
+    /// <param name="flowGap">The least time between the two reads of each heap, when not the helper's default (300 ms).</param>
+    public OutOfProcessDotNetView(string managedCopy, TimeSpan? flowGap = null)
+        : this(managedCopy, viaDotnet: true, flowGap)
     {
-        _managedCopy = managedCopy;
+    }
+
+    private OutOfProcessDotNetView(string tool, bool viaDotnet, TimeSpan? flowGap)
+    {
+        _tool = tool;
+        _viaDotnet = viaDotnet;
+        _flowGap = flowGap;
+    }
+
+    /// <summary>A view taken by the native tool at <paramref name="executable"/> (its hidden dotnet-view verb), run directly.</summary>
+    public static OutOfProcessDotNetView Native(string executable, TimeSpan? flowGap = null) => new(executable, viaDotnet: false, flowGap);
+
+    /// <summary>
+    /// One process's view from the JIT-compiled tool at <paramref name="managedCopy"/>, given the threads the last
+    /// look saw running: for the native tool's helper when a running thread needs the stack sample it cannot take.
+    /// </summary>
+    public static ManagedView ViewOne(string managedCopy, int pid, IReadOnlyCollection<int> runningThreads, TimeSpan budget)
+    {
+        OutOfProcessDotNetView view = new(managedCopy);
+        if (view.Start([pid], budget, out string why) is not DotNetViewHelper helper)
+        {
+            return new ManagedView { Pid = pid, Notes = [new Note("unsupported", $".NET view of {pid}: {why}", pid)] };
+        }
+        try
+        {
+            (ManagedView? taken, string kind, string failed) = helper.Take(pid, runningThreads);
+            return taken ?? new ManagedView { Pid = pid, Notes = [new Note(kind, $".NET view of {pid}: {failed}", pid)] };
+        }
+        finally
+        {
+            helper.Release(sent: true);
+        }
     }
 
     /// <inheritdoc />
@@ -48,31 +84,52 @@ public sealed class OutOfProcessDotNetView : IRuntimeEnricher
         {
             return [];
         }
-        if (!File.Exists(_managedCopy))
+        if (Start(firstLooks.Select(p => p.Pid).ToArray(), budget, out string why) is not DotNetViewHelper helper)
         {
-            return firstLooks.Select(p => (IStartedView)new FailedView(Failed(p, "unsupported", $"the .NET view needs the JIT-compiled copy of the tool at {_managedCopy}, which is missing"))).ToArray();
+            return firstLooks.Select(p => (IStartedView)new FailedView(Failed(p, "unsupported", why))).ToArray();
         }
-        ProcessStartInfo start = new(DotnetHost())
+        return firstLooks.Select(_ => (IStartedView)new HelperView(helper)).ToArray();
+    }
+
+    /// <summary>Starts the helper for these processes; null, with why, when it cannot run.</summary>
+    private DotNetViewHelper? Start(IReadOnlyList<int> pids, TimeSpan budget, out string why)
+    {
+        if (!File.Exists(_tool))
+        {
+            why = _viaDotnet
+                ? $"the .NET view needs the JIT-compiled copy of the tool at {_tool}, which is missing"
+                : $"the .NET view needs the tool's own executable at {_tool}, which is missing";
+            return null;
+        }
+        ProcessStartInfo start = new(_viaDotnet ? DotnetHost() : _tool)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(_managedCopy);
+        if (_viaDotnet)
+        {
+            start.ArgumentList.Add(_tool);
+        }
         start.ArgumentList.Add(Verb);
+        if (_flowGap is TimeSpan gap)
+        {
+            start.ArgumentList.Add("--gap");
+            start.ArgumentList.Add(((int)gap.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+        }
         start.ArgumentList.Add(((int)budget.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
-        foreach (int pid in firstLooks.Select(p => p.Pid).Distinct())
+        foreach (int pid in pids.Distinct())
         {
             start.ArgumentList.Add(pid.ToString(CultureInfo.InvariantCulture));
         }
-        Process? process = StartOrNull(start);
-        if (process is null)
+        if (StartOrNull(start) is not Process process)
         {
-            return firstLooks.Select(p => (IStartedView)new FailedView(Failed(p, "unsupported", $"the .NET view needs the dotnet host, and {start.FileName} could not be started"))).ToArray();
+            why = _viaDotnet ? $"the .NET view needs the dotnet host, and {start.FileName} could not be started" : $"{start.FileName} could not be started";
+            return null;
         }
-        DotNetViewHelper helper = new(process, firstLooks.Select(p => p.Pid).ToArray(), budget);
-        return firstLooks.Select(_ => (IStartedView)new HelperView(helper)).ToArray();
+        why = "";
+        return new DotNetViewHelper(process, pids, budget);
     }
 
     /// <summary>One process's share of a helper: finished with the process as the second look saw it.</summary>

@@ -46,17 +46,39 @@ public sealed class ToolInstallTests
             Assert.True(demo.ExitCode == 0, demo.Stdout + demo.Stderr);
             Assert.Contains("[pipe-order-inversion]", demo.Stdout);
 
-            // The native build takes the .NET view through the JIT-compiled copy it carries.
+            // The native build takes the .NET view itself (ClrMD compiled in): no dotnet host is needed, none is found.
+            string native = Path.Combine(tools, "dotnet-procaudit");
             using Scenario dotnetTree = Scenario.StartScenarioVerb("lock-order-inversion");
             CliRun view = default!;
             Assert.True(Scenario.WaitUntil(() =>
             {
-                view = Infrastructure.Cli.RunProgram("/usr/bin/env", "PATH=" + path, Path.Combine(tools, "dotnet-procaudit"),
+                view = Infrastructure.Cli.RunProgram("/usr/bin/env", "-u", "DOTNET_HOST_PATH", "PATH=/nonexistent", native,
                     dotnetTree.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--interval", "0");
                 // .NET renames a thread's comm when the program sets Thread.Name, a moment after it starts.
                 return view.Stdout.Contains("[lock-order-inversion]", StringComparison.Ordinal)
                     && view.Stdout.Contains("(worker-a) waits for the lock on ProcAudit.Scenarios.LockOrderInversion+", StringComparison.Ordinal);
             }, TimeSpan.FromSeconds(60)), view.Stdout + view.Stderr);
+            Assert.Contains("(managed-stacks, managed-locks, async-flows)", view.Stdout);
+
+            // A thread running managed code needs the EventPipe sample, which the native build cannot take: it hands
+            // that process to the JIT-compiled copy it carries, run with the dotnet host.
+            using Scenario spinning = Scenario.StartScenarioVerb("managed-spin");
+            CliRun sampled = default!;
+            Assert.True(Scenario.WaitUntil(() =>
+            {
+                sampled = Infrastructure.Cli.RunProgram("/usr/bin/env", "PATH=" + path, native,
+                    spinning.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", "-");
+                return sampled.Stdout.Contains("ProcAudit.Scenarios.BusyThread.SpinForever()", StringComparison.Ordinal);
+            }, TimeSpan.FromSeconds(60)), sampled.Stdout + sampled.Stderr);
+            // Without the dotnet host that sample is missing, and says why; the native view of the rest stands.
+            Assert.True(Scenario.WaitUntil(() =>
+            {
+                sampled = Infrastructure.Cli.RunProgram("/usr/bin/env", "-u", "DOTNET_HOST_PATH", "PATH=/nonexistent", native,
+                    spinning.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", "-");
+                return sampled.Stdout.Contains($".NET view of {spinning.Pid}: the .NET view needs the dotnet host, and dotnet could not be started", StringComparison.Ordinal);
+            }, TimeSpan.FromSeconds(60)), sampled.Stdout + sampled.Stderr);
+            Assert.Contains("\"managed-locks\"", sampled.Stdout);
+            Assert.DoesNotContain("ProcAudit.Scenarios.BusyThread.SpinForever()", sampled.Stdout);
         }
         finally
         {

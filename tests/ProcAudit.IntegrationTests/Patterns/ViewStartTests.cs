@@ -129,33 +129,10 @@ public sealed class ViewStartTests
         Assert.True(Scenario.WaitUntil(() => tree.Descendants().Count(d => new Auditor().Audit(tree.Pid).Snapshot.FindProcess(d)?.Runtime == "dotnet") == 2, TimeSpan.FromSeconds(30)), "the two scenarios never showed as dotnet");
         int[] dotnet = tree.Descendants().Order().ToArray();
 
-        // Every dotnet-view process seen while the audit runs (each lives at least the 300 ms between its reads of a heap).
-        ConcurrentDictionary<int, string> helpers = new();
-        using CancellationTokenSource done = new();
-        Thread watching = new(() =>
-        {
-            while (!done.IsCancellationRequested)
-            {
-                foreach ((int pid, string[] args) in HelperProcesses())
-                {
-                    helpers.TryAdd(pid, string.Join(' ', args.SkipWhile(a => a != "dotnet-view")));
-                }
-                Thread.Sleep(10);
-            }
-        });
-        watching.Start();
-        CliRun run;
-        try
-        {
-            run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture), "--json", "-");
-        }
-        finally
-        {
-            done.Cancel();
-            watching.Join(TimeSpan.FromSeconds(10));
-        }
+        CliRun run = default!;
+        string[] helpers = HelpersWhile(() => run = Infrastructure.Cli.Run(tree.Pid.ToString(CultureInfo.InvariantCulture), "--json", "-"));
 
-        string helper = Assert.Single(helpers.Values);
+        string helper = Assert.Single(helpers);
         Assert.Equal(["dotnet-view", "2000", .. dotnet.Select(p => p.ToString(CultureInfo.InvariantCulture))], helper.Split(' ').Take(2).Concat(helper.Split(' ').Skip(2).Order()).ToArray());
         using JsonDocument report = JsonDocument.Parse(run.Stdout);
         foreach (int pid in dotnet)
@@ -179,6 +156,85 @@ public sealed class ViewStartTests
         ThreadInfo spinner = result.Snapshot.FindProcess(tree.Pid)!.Threads.Single(t => t.Name == "spinner");
         Assert.Contains(spinner.ManagedStack, f => f.Contains("BusyThread.SpinForever", StringComparison.Ordinal));
         Assert.Contains("managed-stacks", result.Snapshot.FindProcess(tree.Pid)!.RuntimeViews);
+    }
+
+    [Fact]
+    public void Without_an_interval_the_helper_reads_each_heap_twice_back_to_back_and_the_async_cycle_is_still_named()
+    {
+        // --interval 0 asks for one quick look: the two reads of the heap then follow each other (--gap 0) instead of
+        // waiting 300 ms, and must still agree for a flow to be called stuck.
+        using Scenario tree = Scenario.StartScenarioVerb("async-abba");
+        string pid = tree.Pid.ToString(CultureInfo.InvariantCulture);
+        CliRun run = default!;
+        string[] helpers = HelpersWhile(() =>
+        {
+            DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
+            do
+            {
+                run = Infrastructure.Cli.Run(pid, "--interval", "0", "--json", "-");
+            }
+            while (run.ExitCode != 2 && DateTime.UtcNow < deadline);
+        });
+
+        Assert.True(run.ExitCode == 2, run.Stderr);
+        Assert.StartsWith($"DEADLOCK in the tree of dotnet {tree.Pid}: 1 wait cycle (async-lock-order-inversion).", run.Stderr);
+        Assert.NotEmpty(helpers);
+        Assert.All(helpers, h => Assert.Equal($"dotnet-view --gap 0 2000 {pid}", h));
+    }
+
+    [Fact]
+    public void Without_an_interval_an_idle_server_a_timer_loop_and_a_busy_pipeline_are_still_not_flagged()
+    {
+        using Scenario tree = Scenario.StartScenarioVerbs("async-idle-server", "async-timer-loop", "async-busy-pipeline");
+        string root = tree.Pid.ToString(CultureInfo.InvariantCulture);
+        // Each of the three has been read by the .NET view (its flows are in the report) before the audits are judged.
+        Assert.True(Scenario.WaitUntil(() => ViewedFlows(Infrastructure.Cli.Run(root, "--interval", "0", "--json", "-")) == 3, TimeSpan.FromSeconds(40)), "the view never read all three programs");
+        for (int i = 0; i < 5; i++)
+        {
+            CliRun run = Infrastructure.Cli.Run(root, "--interval", "0", "--json", "-");
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            using JsonDocument report = JsonDocument.Parse(run.Stdout);
+            Assert.Empty(report.RootElement.GetProperty("cycles").EnumerateArray());
+            Assert.Empty(report.RootElement.GetProperty("findings").EnumerateArray());
+        }
+    }
+
+    /// <summary>How many processes of the report had their async flows read.</summary>
+    private static int ViewedFlows(CliRun run)
+    {
+        using JsonDocument report = JsonDocument.Parse(run.Stdout);
+        return report.RootElement.GetProperty("processes").EnumerateArray()
+            .Count(p => p.GetProperty("runtimeViews").EnumerateArray().Any(v => v.GetString() == "async-flows"));
+    }
+
+    /// <summary>The arguments (from dotnet-view on) of every helper process seen while <paramref name="audit"/> runs.</summary>
+    private static string[] HelpersWhile(Action audit)
+    {
+        // Each lives at least as long as its two reads of a heap.
+        ConcurrentDictionary<int, string> helpers = new();
+        using CancellationTokenSource done = new();
+        Thread watching = new(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                foreach ((int pid, string[] args) in HelperProcesses())
+                {
+                    helpers.TryAdd(pid, string.Join(' ', args.SkipWhile(a => a != "dotnet-view")));
+                }
+                Thread.Sleep(5);
+            }
+        });
+        watching.Start();
+        try
+        {
+            audit();
+        }
+        finally
+        {
+            done.Cancel();
+            watching.Join(TimeSpan.FromSeconds(10));
+        }
+        return helpers.Values.ToArray();
     }
 
     /// <summary>The dotnet-view processes running now, with their arguments.</summary>
@@ -247,11 +303,11 @@ public sealed class ViewStartTests
             Directory.Delete(dir, recursive: true);
         }
 
-        foreach (string[] args in new[] { new[] { "dotnet-view" }, ["dotnet-view", "1000"], ["dotnet-view", "soon", pid], ["dotnet-view", "1000", "-5"], ["dotnet-view", "1000", pid, "extra"], ["dotnet-view", "1000", pid, pid] })
+        foreach (string[] args in new[] { new[] { "dotnet-view" }, ["dotnet-view", "1000"], ["dotnet-view", "soon", pid], ["dotnet-view", "1000", "-5"], ["dotnet-view", "1000", pid, "extra"], ["dotnet-view", "1000", pid, pid], ["dotnet-view", "--gap"], ["dotnet-view", "--gap", "soon", "1000", pid], ["dotnet-view", "--gap", "0", "1000"] })
         {
             CliRun bad = Infrastructure.Cli.Run(args);
             Assert.Equal(1, bad.ExitCode);
-            Assert.Equal("procaudit: usage: dotnet-view BUDGET-MS PID... (a line PID [RUNNING-TID...] on stdin for each); it is run by procaudit itself\n", bad.Stderr);
+            Assert.Equal("procaudit: usage: dotnet-view [--gap MS] BUDGET-MS PID... (a line PID [RUNNING-TID...] on stdin for each); it is run by procaudit itself\n", bad.Stderr);
         }
     }
 
