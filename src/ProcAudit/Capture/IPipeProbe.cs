@@ -20,8 +20,20 @@ internal static class ProbeHolder
 {
     public static (int Pid, int Fd)? Choose(IEnumerable<Holder> holders, Func<int, bool> inTree)
     {
-        List<Holder> withFd = holders.Where(h => h.Fd is not null).ToList();
-        Holder? via = withFd.FirstOrDefault(h => inTree(h.Pid)) ?? withFd.FirstOrDefault();
-        return via is null ? null : (via.Pid, via.Fd!.Value);
+        // One pass and no copy: a scan asks this twice for each of 1,600 pipes.
+        Holder? first = null;
+        foreach (Holder h in holders)
+        {
+            if (h.Fd is null)
+            {
+                continue;
+            }
+            if (inTree(h.Pid))
+            {
+                return (h.Pid, h.Fd.Value);
+            }
+            first ??= h;
+        }
+        return first is null ? null : (first.Pid, first.Fd!.Value);
     }
 }

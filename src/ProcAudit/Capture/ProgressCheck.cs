@@ -28,6 +28,11 @@ internal static class ProgressCheck
 
         PipeInfo Later(PipeInfo pipe)
         {
+            if (pipe.QueuedBytes is null)
+            {
+                // Never measured (a scan leaves the pipes nobody waits on unprobed: 16,000 of them at 16x), so not again: kept as it is, not copied.
+                return pipe.QueuedBytesLater is null ? pipe : pipe with { QueuedBytesLater = null };
+            }
             (int Pid, int Fd)? via = ProbeHolder.Choose(pipe.Holders, pid => first.FindProcess(pid)?.InTree == true);
             PipeLevel? later = via is not { } v || pipe.QueuedBytes is null ? null : probe.Probe(v.Pid, v.Fd, pipe.Inode);
             return pipe with { QueuedBytesLater = later?.QueuedBytes };

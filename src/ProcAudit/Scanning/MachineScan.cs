@@ -123,7 +123,21 @@ internal static class MachineScan
             HashSet<int> other = Chain(pid).ToHashSet();
             common = common.Where(other.Contains).ToList();
         }
+        // Whether pid is ancestor or pid itself, climbing no higher than top: Chain(pid).Contains(ancestor), without a list per wait.
+        bool Descends(int pid, int ancestor)
+        {
+            while (pid != ancestor)
+            {
+                if (pid == top || !byPid.TryGetValue(pid, out ProcessInfo? p))
+                {
+                    return false;
+                }
+                pid = p.PPid;
+            }
+            return true;
+        }
         int root = common.Count > 0 ? common[0] : top;
+        HashSet<int> problem = pids.ToHashSet();
         while (root != top && byPid.TryGetValue(root, out ProcessInfo? p) && still.Contains(p.PPid))
         {
             int parent = p.PPid;
@@ -131,8 +145,7 @@ internal static class MachineScan
             {
                 break;
             }
-            HashSet<int> below = pids.Append(root).ToHashSet();
-            if (!waits.Any(w => w.From.Pid == parent && w.To is WaitEnd to && (below.Contains(to.Pid) || Chain(to.Pid).Contains(root))))
+            if (!waits.Any(w => w.From.Pid == parent && w.To is WaitEnd to && (problem.Contains(to.Pid) || Descends(to.Pid, root))))
             {
                 break;
             }

@@ -13,23 +13,34 @@ internal static class PipePhase
         Dictionary<int, List<FdInfo>> fds = context.Fds;
         HashSet<int> tree = context.TreeSet;
         ImmutableArray<PipeInfo>.Builder pipes = ImmutableArray.CreateBuilder<PipeInfo>();
-        IEnumerable<ulong> inodes = tree.SelectMany(pid => fds[pid]).Where(f => f.Kind == FdKind.Pipe && f.Inode is not null).Select(f => f.Inode!.Value).Distinct().Order();
         // One pass over every captured fd, not one per pipe: a machine-wide scan holds tens of thousands of each.
+        // The tree's pipes are gathered in the same pass (a Distinct and an Order over 36,000 fds allocated as much again).
         Dictionary<ulong, List<Holder>> holdersOf = new();
+        HashSet<ulong> ofTree = new();
         foreach ((int pid, List<FdInfo> list) in fds.OrderBy(kv => kv.Key))
         {
-            foreach (FdInfo f in list.Where(f => f.Kind == FdKind.Pipe && f.Inode is not null))
+            bool inTree = tree.Contains(pid);
+            foreach (FdInfo f in list)
             {
-                if (!holdersOf.TryGetValue(f.Inode!.Value, out List<Holder>? found))
+                if (f.Kind != FdKind.Pipe || f.Inode is not ulong inode)
                 {
-                    holdersOf[f.Inode!.Value] = found = new List<Holder>();
+                    continue;
+                }
+                if (!holdersOf.TryGetValue(inode, out List<Holder>? found))
+                {
+                    holdersOf[inode] = found = new List<Holder>();
                 }
                 found.Add(new Holder(pid, f.Fd, f.Access switch { "read" => "reader", "write" => "writer", _ => "unknown" }));
+                if (inTree)
+                {
+                    ofTree.Add(inode);
+                }
             }
         }
         // A scan probes its pipes on every core (eight system calls each, 1,600 pipes at 16x); the probes are
         // pure, so they run first and the records are built after, in order.
-        List<ulong> ordered = inodes.ToList();
+        List<ulong> ordered = ofTree.ToList();
+        ordered.Sort();
         Dictionary<ulong, PipeLevel> probed = new();
         if (context.Options.Lean && context.Live && !context.DeadlinePassed)
         {

@@ -62,7 +62,7 @@ internal sealed class ProcfsReader
         int length;
         try
         {
-            length = ReadBounded(fd, limit, out int errno);
+            length = ReadBounded(fd, limit, OneRecordFiles.Holds(relative), out int errno);
             if (errno != 0)
             {
                 return Failure(errno);
@@ -94,7 +94,11 @@ internal sealed class ProcfsReader
 
     private static byte[] ThreadBuffer => t_buffer ??= new byte[64 * 1024];
 
-    private static unsafe int ReadBounded(int fd, int limit, out int errno)
+    /// <param name="fd">The open file.</param>
+    /// <param name="limit">At most this many bytes.</param>
+    /// <param name="oneRecord">The file is made whole at once (<see cref="OneRecordFiles"/>): a short read ends it.</param>
+    /// <param name="errno">The read's error, 0 when none.</param>
+    private static unsafe int ReadBounded(int fd, int limit, bool oneRecord, out int errno)
     {
         byte[] buffer = ThreadBuffer;
         int total = 0;
@@ -107,9 +111,10 @@ internal sealed class ProcfsReader
                 t_buffer = buffer;
             }
             nint n;
+            int asked = Math.Min(buffer.Length, limit) - total;
             fixed (byte* at = &buffer[total])
             {
-                n = Native.Native.Read(fd, at, (nuint)(Math.Min(buffer.Length, limit) - total));
+                n = Native.Native.Read(fd, at, (nuint)asked);
             }
             if (n < 0)
             {
@@ -126,6 +131,10 @@ internal sealed class ProcfsReader
                 break;
             }
             total += (int)n;
+            if (oneRecord && n < asked)
+            {
+                break;
+            }
         }
         return total;
     }
@@ -254,6 +263,9 @@ internal sealed class ProcfsReader
     /// <summary>Room for some 400 entries per getdents64 call: a pid directory's fd/ or task/ fits in one.</summary>
     private const int DirentBufferSize = 16 * 1024;
 
+    /// <summary>The largest linux_dirent64: 19 bytes of header, a 255-byte name and its NUL, rounded up to 8.</summary>
+    private const int MaxDirentSize = 280;
+
     /// <summary>Calls <paramref name="each"/> for every entry of the directory whose name is a number; how opening it went.</summary>
     [SkipLocalsInit] // the kernel fills the buffer; zeroing 16 KiB per directory listed was pure cost
     private unsafe ReadOutcome EachNumber(string relative, NumberedEntry each)
@@ -294,6 +306,12 @@ internal sealed class ProcfsReader
                     {
                         each(fd, number, name);
                     }
+                }
+                if (Root == "/proc" && DirentBufferSize - n >= MaxDirentSize)
+                {
+                    // procfs stops filling the buffer only when the next entry does not fit: with room
+                    // left for the largest one, this was the end, and the call that would return 0 is not made.
+                    break;
                 }
             }
         }
