@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using ProcAudit.Analysis.Patterns;
 using ProcAudit.Runtimes;
+using static ProcAudit.Analysis.ObjectIds;
 
 namespace ProcAudit.Analysis;
 
@@ -87,8 +88,6 @@ internal static class CycleNamer
 
     /// <summary>The pipe a wait is on, as the waiter holds it.</summary>
     private static PipeSide Side(WaitEdge e, Describe d, bool full) => new(d.StreamName(e.Object!), e.Fd, e.Object!, d.Fill(e.Object!, full));
-
-    private static string Address(string futexId) => futexId[(futexId.LastIndexOf(':') + 1)..];
 
     /// <summary>The process, with where its code waits as a runtime view read it (a goroutine and the library call it is in, a Python line).</summary>
     private static string Actor(WaitEnd end, Describe d) => RuntimeRegistry.Actor(d, end) ?? d.Process(end.Pid) + d.Where(end);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using static ProcAudit.Analysis.ObjectIds;
 
 namespace ProcAudit.Runtimes;
 
@@ -34,9 +35,6 @@ internal static class GoLockHolders
 
     /// <summary>"sync.Mutex main.mu (0x4f6f40)" for a named global, else "sync.RWMutex 0xc0000926f0".</summary>
     public static string Name(GoLockInfo l) => l.Symbol is null ? $"{l.Type} {Address(l.Id)}" : $"{l.Type} {l.Symbol} ({Address(l.Id)})";
-
-    /// <summary>"0xc0000926f0".</summary>
-    public static string Address(string id) => id[(id.LastIndexOf(':') + 1)..];
 
     /// <summary>"1 reader inside, a writer waiting", "locked".</summary>
     public static string State(GoLockInfo l)

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using ProcAudit.Analysis;
 using ProcAudit.Analysis.Patterns;
+using static ProcAudit.Analysis.ObjectIds;
 
 namespace ProcAudit.Runtimes;
 
@@ -122,8 +123,6 @@ internal static class PythonLockEdges
         string o => $"in {call} on fd {syscall.Fd} ({o})",
         null => $"in {call}",
     };
-
-    public static string Address(string id) => id[(id.LastIndexOf(':') + 1)..];
 
     private static string At(StackFrame? frame) =>
         frame is null ? "" : $" (in {frame.Function}, now at {Path.GetFileName(frame.File)}:{frame.Line})";

@@ -97,12 +97,12 @@ internal sealed partial class PythonModule : RuntimeViewModule
         if (wait.Lock is PythonLockInfo l)
         {
             string owner = l.OwnerTid is int o ? $", which records thread {o} as its owner" : ", which records no owner";
-            yield return $"      (waits for {l.Kind} {PythonLockEdges.Address(l.Object)}{owner})";
+            yield return $"      (waits for {l.Kind} {ObjectIds.Address(l.Object)}{owner})";
         }
         foreach (PythonHeldLock h in wait.Holds)
         {
             string where = h.With is StackFrame f ? TerminalText.Safe($", inside a `with` block in {f.Function}, now at {Path.GetFileName(f.File)}:{f.Line}") : "";
-            yield return $"      (holds {h.Kind} {PythonLockEdges.Address(h.Object)}{where})";
+            yield return $"      (holds {h.Kind} {ObjectIds.Address(h.Object)}{where})";
         }
     }
 
