@@ -34,7 +34,7 @@ internal static class ProgressCheck
                 return pipe.QueuedBytesLater is null ? pipe : pipe with { QueuedBytesLater = null };
             }
             (int Pid, int Fd)? via = ProbeHolder.Choose(pipe.Holders, pid => first.FindProcess(pid)?.InTree == true);
-            PipeLevel? later = via is not { } v || pipe.QueuedBytes is null ? null : probe.Probe(v.Pid, v.Fd, pipe.Inode);
+            PipeLevel? later = via is not { } v ? null : probe.Probe(v.Pid, v.Fd, pipe.Inode);
             return pipe with { QueuedBytesLater = later?.QueuedBytes };
         }
         PipeInfo[] checkedPipes = new PipeInfo[first.Pipes.Length];

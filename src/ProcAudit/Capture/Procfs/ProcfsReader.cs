@@ -25,6 +25,12 @@ internal sealed class ProcfsReader
 
     public string Root { get; }
 
+    /// <summary>Whether this reads the live /proc (not a recorded tree), where procfs's own rules hold.</summary>
+    private bool Live => Root == "/proc";
+
+    /// <summary>The open live /proc to read relative to, or -1 (a recorded tree, or /proc could not be opened).</summary>
+    private int ProcDir => Live ? s_proc.Value : -1;
+
     public string PathOf(string relative) => Root + "/" + relative;
 
     /// <summary>
@@ -35,7 +41,7 @@ internal sealed class ProcfsReader
 
     /// <summary>Opens <paramref name="relative"/> under the root: relative to the open /proc when live, by its path otherwise.</summary>
     private int OpenUnder(string relative, int flags) =>
-        Root == "/proc" && s_proc.Value >= 0 ? Native.Native.OpenAt(s_proc.Value, relative.Length == 0 ? "." : relative, flags) : Native.Native.Open(PathOf(relative), flags);
+        ProcDir is int proc and >= 0 ? Native.Native.OpenAt(proc, relative.Length == 0 ? "." : relative, flags) : Native.Native.Open(PathOf(relative), flags);
 
     /// <summary>Reads a file as UTF-8 text (invalid bytes become U+FFFD), up to <paramref name="limit"/> bytes.</summary>
     /// <remarks>
@@ -155,7 +161,7 @@ internal sealed class ProcfsReader
     public unsafe ProcText ReadLink(string relative)
     {
         byte* buffer = stackalloc byte[4096];
-        nint n = Root == "/proc" && s_proc.Value >= 0 ? Native.Native.ReadLinkAt(s_proc.Value, relative, buffer, 4096) : Native.Native.Readlink(PathOf(relative), buffer, 4096);
+        nint n = ProcDir is int proc and >= 0 ? Native.Native.ReadLinkAt(proc, relative, buffer, 4096) : Native.Native.Readlink(PathOf(relative), buffer, 4096);
         if (n < 0)
         {
             return ProcText.FromErrno(Marshal.GetLastPInvokeError());
@@ -307,7 +313,7 @@ internal sealed class ProcfsReader
                         each(fd, number, name);
                     }
                 }
-                if (Root == "/proc" && DirentBufferSize - n >= MaxDirentSize)
+                if (Live && DirentBufferSize - n >= MaxDirentSize)
                 {
                     // procfs stops filling the buffer only when the next entry does not fit: with room
                     // left for the largest one, this was the end, and the call that would return 0 is not made.
