@@ -30,10 +30,13 @@ internal static class DotNetViewVerb
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         // --gap MS: the least time between the two reads of each heap, when the audit's interval is shorter than the default.
-        int gapMs = (int)DotNetEnricher.DefaultFlowGap.TotalMilliseconds;
-        bool gapOk = args is not ["--gap", ..] || (args.Length > 1 && int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out gapMs));
-        args = args is ["--gap", _, .. string[] rest] ? rest : args;
-        if (!gapOk
+        TimeSpan? gap = null;
+        if (args is ["--gap", string gapText, .. string[] rest] && int.TryParse(gapText, NumberStyles.None, CultureInfo.InvariantCulture, out int gapMs))
+        {
+            gap = TimeSpan.FromMilliseconds(gapMs);
+            args = rest;
+        }
+        if (args is ["--gap", ..]
             || args.Length < 2
             || !int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out int budgetMs)
             || Pids(args[1..]) is not List<int> pids)
@@ -42,7 +45,6 @@ internal static class DotNetViewVerb
             return ExitCodes.Usage;
         }
         TimeSpan budget = TimeSpan.FromMilliseconds(budgetMs);
-        TimeSpan gap = TimeSpan.FromMilliseconds(gapMs);
         // The caller kills it three budgets and 3 s after it sent a line, but may exit first; a read still inside the
         // DAC then must not outlive it, one more stray process on a machine already in trouble. The reads are bounded
         // by their own budgets, each process after them by this watchdog, set again as each line comes.
@@ -76,7 +78,7 @@ internal static class DotNetViewVerb
                 return ExitCodes.Usage;
             }
             watchdog.Change(patience, Timeout.InfiniteTimeSpan);
-            stdout.WriteLine(Answer(read, pid, running, ready[pid], budget));
+            stdout.WriteLine(Answer(read, pid, running, ready[pid], budget, gap));
             stdout.Flush();
         }
         return ExitCodes.Ok;
@@ -88,7 +90,7 @@ internal static class DotNetViewVerb
     /// needs code generated at run time): it hands such a process to the JIT-compiled copy, whose start and JIT
     /// (about half a second) are paid only then, and keeps its own view, with a note, if that copy cannot run.
     /// </summary>
-    private static string Answer(DotNetHeapReads read, int pid, List<int> running, string ready, TimeSpan budget)
+    private static string Answer(DotNetHeapReads read, int pid, List<int> running, string ready, TimeSpan budget, TimeSpan? gap)
     {
         if (RuntimeFeature.IsDynamicCodeSupported)
         {
@@ -100,7 +102,7 @@ internal static class DotNetViewVerb
         {
             return ready;
         }
-        ManagedView sampled = OutOfProcessDotNetView.ViewOne(RuntimeViews.ManagedCopy(), pid, running, budget);
+        ManagedView sampled = OutOfProcessDotNetView.ViewOne(RuntimeViews.ManagedCopy(), pid, running, budget, gap);
         if (sampled.RuntimeViews.Length > 0)
         {
             return ReportJson.SerializeManagedView(sampled);

@@ -6,8 +6,8 @@ using ProcAudit.Reporting;
 namespace ProcAudit.Views;
 
 /// <summary>
-/// One helper process at work on every .NET process of an audit (the JIT-compiled tool's dotnet-view verb, given all
-/// their pids), so that its start, its JIT and the DAC are paid once, not once a process. For each process, the threads
+/// One helper process at work on every .NET process of an audit (the tool's dotnet-view verb, given all their pids), so
+/// that its start and the DAC's are paid once, not once a process. For each process, the threads
 /// the second look saw running go to its stdin as one line; its view comes back on its stdout as one line of JSON and
 /// is applied to the process. Stdin is closed when every process was sent or given up, and the helper is killed when
 /// every view is done with it.
@@ -35,14 +35,12 @@ internal sealed class DotNetViewHelper
 
     /// <summary>Sends the process and waits for its view: a note when the helper failed or took too long.</summary>
     public RuntimeView Finish(ProcessInfo process) =>
-        Take(process.Pid, ManagedView.RunningThreads(process)) switch
-        {
-            { View: ManagedView done } => done.ApplyTo(process),
-            var failed => OutOfProcessDotNetView.Failed(process, failed.Kind, failed.Why),
-        };
+        Take(process.Pid, ManagedView.RunningThreads(process), out Note failure) is ManagedView done
+            ? done.ApplyTo(process)
+            : new RuntimeView(process, [failure]);
 
-    /// <summary>Sends one process (its pid and the threads the last look saw running) and waits for its view, or why there is none.</summary>
-    public (ManagedView? View, string Kind, string Why) Take(int pid, IEnumerable<int> running)
+    /// <summary>Sends one process (its pid and the threads the last look saw running) and waits for its view; null, with the note why, when there is none.</summary>
+    public ManagedView? Take(int pid, IEnumerable<int> running, out Note failure)
     {
         lock (_gate)
         {
@@ -62,16 +60,19 @@ internal sealed class DotNetViewHelper
         if (!view.Wait(_budget * 3 + TimeSpan.FromSeconds(3)))
         {
             Kill();
-            return (null, "timeout", "the .NET view did not finish in time");
+            failure = OutOfProcessDotNetView.FailureNote(pid, "timeout", "the .NET view did not finish in time");
+            return null;
         }
+        failure = null!;
         if (view.Result is ManagedView done)
         {
-            return (done, "", "");
+            return done;
         }
         _helper.WaitForExit(1000);
         string exit = _helper.HasExited ? $"exit {_helper.ExitCode}" : "its output ended";
         string why = _stderr.Wait(1000) ? _stderr.Result.Trim() : "";
-        return (null, "unreadable", $"the .NET view failed ({exit}){(why.Length > 0 ? ": " + why : "")}");
+        failure = OutOfProcessDotNetView.FailureNote(pid, "unreadable", $"the .NET view failed ({exit}){(why.Length > 0 ? ": " + why : "")}");
+        return null;
     }
 
     /// <summary>One view is done with the helper: the process it was to send is not coming (if unsent), and the last one out kills it.</summary>

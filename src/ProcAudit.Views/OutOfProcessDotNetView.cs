@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
 using ProcAudit.Enrichment;
@@ -45,17 +44,16 @@ public sealed class OutOfProcessDotNetView : IRuntimeEnricher
     /// One process's view from the JIT-compiled tool at <paramref name="managedCopy"/>, given the threads the last
     /// look saw running: for the native tool's helper when a running thread needs the stack sample it cannot take.
     /// </summary>
-    public static ManagedView ViewOne(string managedCopy, int pid, IReadOnlyCollection<int> runningThreads, TimeSpan budget)
+    public static ManagedView ViewOne(string managedCopy, int pid, IReadOnlyCollection<int> runningThreads, TimeSpan budget, TimeSpan? flowGap)
     {
-        OutOfProcessDotNetView view = new(managedCopy);
+        OutOfProcessDotNetView view = new(managedCopy, flowGap);
         if (view.Start([pid], budget, out string why) is not DotNetViewHelper helper)
         {
-            return new ManagedView { Pid = pid, Notes = [new Note("unsupported", $".NET view of {pid}: {why}", pid)] };
+            return new ManagedView { Pid = pid, Notes = [FailureNote(pid, "unsupported", why)] };
         }
         try
         {
-            (ManagedView? taken, string kind, string failed) = helper.Take(pid, runningThreads);
-            return taken ?? new ManagedView { Pid = pid, Notes = [new Note(kind, $".NET view of {pid}: {failed}", pid)] };
+            return helper.Take(pid, runningThreads, out Note failure) ?? new ManagedView { Pid = pid, Notes = [failure] };
         }
         finally
         {
@@ -181,6 +179,8 @@ public sealed class OutOfProcessDotNetView : IRuntimeEnricher
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     /// <summary>The process as it was, with a note on why its view is missing.</summary>
-    internal static RuntimeView Failed(ProcessInfo process, string kind, string why) =>
-        new(process, ImmutableArray.Create(new Note(kind, $".NET view of {process.Pid}: {why}", process.Pid)));
+    internal static RuntimeView Failed(ProcessInfo process, string kind, string why) => new(process, [FailureNote(process.Pid, kind, why)]);
+
+    /// <summary>The note on why a process has no .NET view.</summary>
+    internal static Note FailureNote(int pid, string kind, string why) => new(kind, $".NET view of {pid}: {why}", pid);
 }
