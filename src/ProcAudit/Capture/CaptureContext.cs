@@ -52,6 +52,14 @@ internal sealed class CaptureContext
 
     public CancellationToken CancellationToken { get; }
 
+    /// <summary>
+    /// A scan's look at the machine, taken just before this capture, or null. A scan looks again after the
+    /// capture and counts every thread that ran in between as moved, so what did not move is as the look
+    /// saw it: its threads are the look's (a thread is made or ended only by a thread that runs), and an
+    /// exec or a reused pid meanwhile shows as a move, not as a record to check again.
+    /// </summary>
+    public IReadOnlyDictionary<int, SampledProcess>? Look { get; init; }
+
     public List<Note> Notes => _notes ??= new();
 
     /// <summary>The tree's pids, root first; a deadline can cut it short.</summary>
@@ -124,7 +132,7 @@ internal sealed class CaptureContext
     /// <remarks>It starts with the processes known to be stuck, so none is waited for twice; nothing else read so far is in it.</remarks>
     public CaptureContext Scratch()
     {
-        CaptureContext scratch = new(Procfs, Options, Arch, Live, Root, CancellationToken, _deadline);
+        CaptureContext scratch = new(Procfs, Options, Arch, Live, Root, CancellationToken, _deadline) { Look = Look };
         if (_stuck is { Count: > 0 })
         {
             scratch.Stuck.UnionWith(_stuck);

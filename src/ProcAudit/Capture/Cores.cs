@@ -3,8 +3,9 @@ using System.Runtime.ExceptionServices;
 namespace ProcAudit.Capture;
 
 /// <summary>
-/// Reads spread over every core. Reading /proc is mostly the kernel's work, which runs on any core: a
-/// scan's looks and its per-process reads take nearly half the time on two cores.
+/// Work spread over every core. Reading /proc is mostly the kernel's work, which runs on any core: a
+/// scan's looks and its per-process reads take nearly half the time on two cores; so does the
+/// analysis of its hundreds of trees, each pure and its own.
 /// </summary>
 internal static class Cores
 {

@@ -35,18 +35,19 @@ internal sealed class ProcessTreeCapture
     /// <param name="adopter">A child subreaper (procaudit run) whose other children belong to the tree.</param>
     /// <param name="cancellationToken">Stops the capture between reads.</param>
     /// <param name="tops">A scan's trees: the trees under these are captured instead of the one under <paramref name="root"/>.</param>
-    /// <param name="looked">A scan's last look at the machine: every process's stat, from which the trees are found without reading them again.</param>
-    public Snapshot? Capture(int root, DateTimeOffset now, int? adopter, CancellationToken cancellationToken, IReadOnlyList<int>? tops = null, IReadOnlyDictionary<int, StatRecord>? looked = null)
+    /// <param name="looked">A scan's last look at the machine: every process's stat and threads, from which the trees are found without reading them again.</param>
+    public Snapshot? Capture(int root, DateTimeOffset now, int? adopter, CancellationToken cancellationToken, IReadOnlyList<int>? tops = null, IReadOnlyDictionary<int, SampledProcess>? looked = null)
     {
         // The phases run in this order because each needs what the one before found: the holder
         // scan looks for what the tree waits on, and pipes and sockets are described with every holder known.
-        CaptureContext context = new(_procfs, _options, _arch, _live, root, cancellationToken);
+        CaptureContext context = new(_procfs, _options, _arch, _live, root, cancellationToken) { Look = looked };
         ProcessTreeFinder finder = looked is null ? new(_procfs, root, context.Notes) : new(_procfs, looked, context.Notes);
+        Task<Sockets.SocketTable>? socketTables = WaitTargetsPhase.ReadEarly(context);
         if (!TreePhase.Run(context, finder, adopter, tops))
         {
             return null;
         }
-        WaitTargets targets = WaitTargetsPhase.Run(context);
+        WaitTargets targets = WaitTargetsPhase.Run(context, socketTables);
         PipeAccessPhase.Run(context, targets.Pipes);
         HolderScanPhase.Run(context, finder, targets);
         ImmutableArray<PipeInfo> pipes = PipePhase.Run(context, _probe, targets.Pipes);

@@ -44,13 +44,14 @@ internal sealed class ProcessTreeFinder
     /// scan's), instead of reading each tree's children files and stats again: three files per process
     /// of a 16x machine. A process the look did not see is read when asked for.
     /// </summary>
-    public ProcessTreeFinder(ProcfsReader procfs, IReadOnlyDictionary<int, StatRecord> looked, List<Note> notes)
+    public ProcessTreeFinder(ProcfsReader procfs, IReadOnlyDictionary<int, SampledProcess> looked, List<Note> notes)
     {
         _procfs = procfs;
         _notes = notes;
         _childrenByParent = new Dictionary<int, List<int>>();
-        foreach ((int pid, StatRecord stat) in looked.OrderBy(kv => kv.Key))
+        foreach ((int pid, SampledProcess sampled) in looked.OrderBy(kv => kv.Key))
         {
+            StatRecord stat = sampled.Stat;
             _stats[pid] = stat;
             if (!_childrenByParent.TryGetValue(stat.PPid, out List<int>? list))
             {

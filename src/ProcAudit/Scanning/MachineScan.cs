@@ -17,8 +17,8 @@ internal static class MachineScan
 {
     public static ScanResult Find(Snapshot machine, int processes, IReadOnlySet<int> own, ProcfsReader procfs, CancellationToken cancellationToken)
     {
-        Dictionary<int, ProcessInfo> byPid = machine.Processes.ToDictionary(p => p.Pid);
-        ILookup<int, ProcessInfo> children = machine.Processes.ToLookup(p => p.PPid);
+        MachineIndex index = new(machine);
+        Dictionary<int, ProcessInfo> byPid = index.ByPid;
         HashSet<int> still = machine.Processes.Where(p => p.Pid != 1 && !own.Contains(p.Pid) && Still(p)).Select(p => p.Pid).ToHashSet();
 
         // The top of each chain of still processes: where a person would start looking.
@@ -32,12 +32,19 @@ internal static class MachineScan
             return top;
         }));
 
+        // Each tree's analysis is pure and its own (a machine has one tree per still process whose parent moves): on every core, then taken in order.
+        int[] ordered = tops.ToArray();
+        AuditResult[] analysed = new AuditResult[ordered.Length];
+        Cores.For(0, ordered.Length, cancellationToken, (i, _) => analysed[i] = Auditor.Analyze(SnapshotSlice.Of(index, ordered[i])));
+
+        Dictionary<int, string?> namespaces = new();
+        string? NamespaceOf(int pid) => namespaces.TryGetValue(pid, out string? ns) ? ns : namespaces[pid] = PidNamespace(procfs, pid);
         Dictionary<int, (AuditResult Result, SortedSet<int> Pids)> hangs = new();
         List<ScanHang> blocked = new();
-        foreach (int top in tops)
+        for (int i = 0; i < ordered.Length; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            AuditResult topResult = Auditor.Analyze(SnapshotSlice.Of(machine, top, children, byPid));
+            int top = ordered[i];
+            AuditResult topResult = analysed[i];
             if (topResult.Analysis.Verdict == Verdict.Blocked)
             {
                 blocked.Add(Describe(top, topResult, Unexplained(topResult.Analysis), byPid, procfs));
@@ -46,6 +53,7 @@ internal static class MachineScan
             {
                 continue;
             }
+            ILookup<int, WaitEdge>? waitsFrom = null; // for the climb to each problem's root: a tree's 640 problems each walked its every wait
             foreach (ImmutableArray<int> pids in Problems(topResult.Analysis))
             {
                 List<int> inTree = pids.Where(pid => topResult.Snapshot.FindProcess(pid)?.InTree == true).ToList();
@@ -57,14 +65,15 @@ internal static class MachineScan
                 {
                     continue; // it waits on the scan itself (procaudit scan | less), which is running
                 }
-                int root = RootOf(inTree, top, byPid, still, topResult.Analysis.Waits, pid => PidNamespace(procfs, pid));
+                waitsFrom ??= topResult.Analysis.Waits.Where(w => w.To is not null).ToLookup(w => w.From.Pid);
+                int root = RootOf(inTree, top, byPid, still, waitsFrom, NamespaceOf);
                 if (hangs.TryGetValue(root, out (AuditResult Result, SortedSet<int> Pids) known))
                 {
                     // Added in place: a new sorted copy for each of a root's 320 cycles was quadratic.
                     known.Pids.UnionWith(pids);
                     continue;
                 }
-                AuditResult rootResult = root == top ? topResult : Auditor.Analyze(SnapshotSlice.Of(machine, root, children, byPid));
+                AuditResult rootResult = root == top ? topResult : Auditor.Analyze(SnapshotSlice.Of(index, root));
                 if (Hung(rootResult.Analysis.Verdict))
                 {
                     hangs[root] = (rootResult, new SortedSet<int>(pids));
@@ -105,7 +114,7 @@ internal static class MachineScan
     /// the outermost process that is part of the hang.
     /// </summary>
     /// <remarks>The climb stops at a pid namespace's edge: in a container the root is its process, named by both pids.</remarks>
-    private static int RootOf(List<int> pids, int top, Dictionary<int, ProcessInfo> byPid, HashSet<int> still, ImmutableArray<WaitEdge> waits, Func<int, string?> pidNamespace)
+    private static int RootOf(List<int> pids, int top, Dictionary<int, ProcessInfo> byPid, HashSet<int> still, ILookup<int, WaitEdge> waitsFrom, Func<int, string?> pidNamespace)
     {
         List<int> Chain(int pid)
         {
@@ -145,7 +154,7 @@ internal static class MachineScan
             {
                 break;
             }
-            if (!waits.Any(w => w.From.Pid == parent && w.To is WaitEnd to && (problem.Contains(to.Pid) || Descends(to.Pid, root))))
+            if (!waitsFrom[parent].Any(w => problem.Contains(w.To.Pid) || Descends(w.To.Pid, root)))
             {
                 break;
             }
@@ -167,17 +176,13 @@ internal static class MachineScan
         string pattern = a.Cycles.FirstOrDefault()?.Pattern ?? a.Findings.FirstOrDefault(f => f.Kind != EndFindings.Unexplained)?.Kind ?? a.Findings.FirstOrDefault()?.Kind ?? "unknown";
         // The hang's blocked threads: how long since the most recent of them ran, against one reading of
         // the scheduler's clock taken after theirs (a root's 2,000 threads read it 2,000 times before).
-        double? lastRan = null;
-        foreach (int pid in pids.Where(byPid.ContainsKey))
-        {
-            foreach (ThreadInfo t in byPid[pid].Threads.Where(t => t.Syscall is not null || t.State is "T" or "t" or "D"))
-            {
-                if (WaitClocks.LastRanSeconds(procfs, pid, t.Tid) is double ran)
-                {
-                    lastRan = lastRan is double l ? Math.Max(l, ran) : ran;
-                }
-            }
-        }
+        // Their sched files are read on every core: one per blocked thread, 1,280 in a 16x scan.
+        (int Pid, int Tid)[] waiting = pids.Where(byPid.ContainsKey)
+            .SelectMany(pid => byPid[pid].Threads.Where(t => t.Syscall is not null || t.State is "T" or "t" or "D").Select(t => (pid, t.Tid)))
+            .ToArray();
+        double?[] ran = new double?[waiting.Length];
+        Cores.For(0, waiting.Length, CancellationToken.None, (i, _) => ran[i] = WaitClocks.LastRanSeconds(procfs, waiting[i].Pid, waiting[i].Tid));
+        double? lastRan = ran.Max();
         double? stillFor = lastRan is double latest && WaitClocks.SchedulerNow(procfs) is double now ? Math.Max(0, now - latest) : null;
         ProcText status = procfs.ReadText($"{root}/status");
         ImmutableArray<int> nsPids = status.Ok ? StatusFile.NsPids(status.Text!) : ImmutableArray<int>.Empty;

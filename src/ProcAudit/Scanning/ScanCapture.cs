@@ -48,7 +48,7 @@ internal static class ScanCapture
         bool live = options.ProcRoot == "/proc";
         ProcessTreeCapture capture = new(procfs, probe, SyscallTable.Current ?? SyscallArch.X64, live,
             new CaptureOptions(options.Deadline, options.ReadTimeout, options.Redact, Lean: true), runtimes);
-        Snapshot machine = capture.Capture(1, DateTimeOffset.UtcNow, null, cancellationToken, tops, second.Processes.ToDictionary(kv => kv.Key, kv => kv.Value.Stat))
+        Snapshot machine = capture.Capture(1, DateTimeOffset.UtcNow, null, cancellationToken, tops, second.Processes)
             ?? throw new AuditException(AuditError.NotSupported, $"{options.ProcRoot}/1 cannot be read: ProcAudit needs Linux with /proc mounted.");
         // The second look at what was read in full, from the cheap look's counters: a thread that ran at
         // any time since the first look moved (a syscall or CPU time cannot change without a run). Only a

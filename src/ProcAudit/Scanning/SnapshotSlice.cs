@@ -13,20 +13,21 @@ namespace ProcAudit.Scanning;
 /// </summary>
 internal static class SnapshotSlice
 {
-    public static Snapshot Of(Snapshot machine, int root, ILookup<int, ProcessInfo> childrenByParent, IReadOnlyDictionary<int, ProcessInfo> byPid)
+    public static Snapshot Of(MachineIndex index, int root)
     {
+        Snapshot machine = index.Machine;
+        Dictionary<int, ProcessInfo> byPid = index.ByPid;
         List<int> tree = new() { root };
         HashSet<int> treeSet = new() { root };
         for (int i = 0; i < tree.Count; i++)
         {
-            tree.AddRange(childrenByParent[tree[i]].Select(c => c.Pid).Order().Where(treeSet.Add));
+            tree.AddRange(index.Children[tree[i]].Select(c => c.Pid).Order().Where(treeSet.Add));
         }
         Dictionary<int, List<FdInfo>> fds = tree.ToDictionary(pid => pid, pid => byPid[pid].Fds.ToList());
         Dictionary<int, ImmutableArray<ThreadInfo>> threads = tree.ToDictionary(pid => pid, pid => byPid[pid].Threads);
         HashSet<ulong> pipes = AwaitedInodes.Of(tree, fds, threads, FdKind.Pipe);
         // The capture has renamed each socket fd's kind (unix, tcp, ...): a socket is an inode the socket table knows.
-        HashSet<ulong> socketInodes = machine.Sockets.Select(s => s.Inode).ToHashSet();
-        HashSet<ulong> sockets = AwaitedInodes.Of(tree, fds, threads, f => f.Kind != FdKind.Pipe && f.Inode is ulong i && socketInodes.Contains(i));
+        HashSet<ulong> sockets = AwaitedInodes.Of(tree, fds, threads, f => f.Kind != FdKind.Pipe && f.Inode is ulong i && index.IsSocket(i));
         foreach (ThreadInfo t in threads.Values.SelectMany(ts => ts).Where(t => t.Syscall?.Target is not null))
         {
             if (FdLink.Classify(t.Syscall!.Target!).Inode is ulong target)
@@ -34,16 +35,18 @@ internal static class SnapshotSlice
                 sockets.Add(target);
             }
         }
-        foreach (SocketInfo s in machine.Sockets.Where(s => sockets.Contains(s.Inode)).ToList())
+        foreach (SocketInfo s in index.Sockets(sockets))
         {
             if (s.Peer is not null && machine.FindSocket(s.Peer) is SocketInfo peer)
             {
                 sockets.Add(peer.Inode);
             }
         }
-        List<int> outsiders = machine.Processes
-            .Where(p => !treeSet.Contains(p.Pid) && p.Fds.Any(f => f.Inode is ulong ino && (f.Kind == FdKind.Pipe ? pipes.Contains(ino) : sockets.Contains(ino) && f.Kind != FdKind.Pipe)))
-            .Select(p => p.Pid).Order().ToList();
+        // Whoever outside holds them: the capture listed every holder of each pipe and socket from every fd it read.
+        SortedSet<int> outsiders = new(pipes.SelectMany(inode => index.Pipe(inode)?.Holders ?? ImmutableArray<Holder>.Empty)
+            .Concat(sockets.SelectMany(inode => index.Socket(inode)?.Holders ?? ImmutableArray<Holder>.Empty))
+            .Select(h => h.Pid)
+            .Where(pid => !treeSet.Contains(pid)));
         HashSet<int> included = new(tree.Concat(outsiders));
         HashSet<ulong> treeHolds = tree.SelectMany(pid => fds[pid]).Where(f => f.Inode is not null).Select(f => f.Inode!.Value).ToHashSet();
         return machine with
@@ -53,12 +56,12 @@ internal static class SnapshotSlice
             Adopter = null,
             // Records copied only where the slice changes them: a scan's one tree can be the whole machine.
             Processes = tree.Select(pid => InTree(byPid[pid], true)).Concat(outsiders.Select(pid => InTree(byPid[pid], false))).ToImmutableArray(),
-            Pipes = machine.Pipes.Where(p => treeHolds.Contains(p.Inode))
+            Pipes = index.Pipes(treeHolds)
                 .Select(p => Among(p.Holders, included) is var holders && holders == p.Holders && p.HoldersComplete == (p.HoldersComplete && pipes.Contains(p.Inode))
                     ? p
                     : p with { Holders = holders, HoldersComplete = p.HoldersComplete && pipes.Contains(p.Inode) })
                 .ToImmutableArray(),
-            Sockets = machine.Sockets.Where(s => treeHolds.Contains(s.Inode) || sockets.Contains(s.Inode))
+            Sockets = index.Sockets(treeHolds.Concat(sockets).ToHashSet())
                 .Select(s => Among(s.Holders, included) is var holders && holders == s.Holders ? s : s with { Holders = holders })
                 .ToImmutableArray(),
             FileLocks = machine.FileLocks.GroupBy(l => l.Ordinal).Where(g => g.Any(l => l.Pid is int pid && included.Contains(pid))).SelectMany(g => g).ToImmutableArray(),

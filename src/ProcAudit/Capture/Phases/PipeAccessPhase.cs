@@ -22,7 +22,7 @@ internal static class PipeAccessPhase
             .Where(f => f.Kind == FdKind.Pipe && f.Access is null && f.Inode is ulong inode && awaited.Contains(inode))
             .Select(f => (f.Fd, f.Target)).ToList()).ToArray();
         Dictionary<int, uint>?[] modes = new Dictionary<int, uint>?[tree.Count];
-        Cores.For(0, tree.Count, context.CancellationToken, (i, _) => modes[i] = wanted[i].Count == 0 ? null : context.Procfs.LinkModes($"{tree[i]}/fd", wanted[i]));
+        Cores.For(0, tree.Count, context.CancellationToken, (i, _) => modes[i] = wanted[i].Count == 0 ? null : context.Procfs.LinkModes($"{tree[i]}/fd", wanted[i], verify: context.Look?.ContainsKey(tree[i]) != true));
         for (int i = 0; i < tree.Count; i++)
         {
             if (modes[i] is not Dictionary<int, uint> found)

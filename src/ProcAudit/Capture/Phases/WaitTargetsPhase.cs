@@ -11,7 +11,9 @@ namespace ProcAudit.Capture.Phases;
 /// </summary>
 internal static class WaitTargetsPhase
 {
-    public static WaitTargets Run(CaptureContext context)
+    /// <param name="context">The capture, its tree read.</param>
+    /// <param name="early">The socket tables when a scan began reading them beside the tree (<see cref="ReadEarly"/>).</param>
+    public static WaitTargets Run(CaptureContext context, Task<SocketTable>? early = null)
     {
         List<int> tree = context.Tree;
         HashSet<ulong> pipes = AwaitedInodes.Of(tree, context.Fds, context.Threads, FdKind.Pipe);
@@ -19,7 +21,8 @@ internal static class WaitTargetsPhase
         {
             return new WaitTargets(pipes, null, new HashSet<ulong>());
         }
-        SocketTable sockets = ReadSockets(context);
+        SocketTable sockets = early is not null ? early.GetAwaiter().GetResult() : Read(context);
+        context.Notes.AddRange(sockets.Notes);
         HashSet<ulong> scan = WithPeers(sockets, AwaitedInodes.Of(tree, context.Fds, context.Threads, FdKind.Socket));
         foreach (int pid in tree)
         {
@@ -39,15 +42,25 @@ internal static class WaitTargetsPhase
     /// so a tree in its own namespace is read in it) joined with the unix sock_diag dump for peers
     /// and queues, which /proc/net/unix lacks. The dump is only taken live.
     /// </summary>
-    private static SocketTable ReadSockets(CaptureContext context)
+    private static SocketTable Read(CaptureContext context)
     {
         UnixDiagDump? unix = context.Live ? UnixSocketDiag.Dump() : null;
         // TCP's dump replaces /proc/net/tcp{,6} when whole (those cost a walk of the hash tables) and adds a listener's backlog limit.
         InetDiagDump? tcp = context.Live ? InetSocketDiag.DumpTcp() : null;
-        SocketTable table = SocketTable.Read(context.Procfs, context.Root, unix, tcp);
-        context.Notes.AddRange(table.Notes);
-        return table;
+        return SocketTable.Read(context.Procfs, context.Root, unix, tcp);
     }
+
+    /// <summary>
+    /// A live scan's socket tables, read beside its tree (a machine always holds sockets, so a scan always
+    /// reads them): some 40 ms of netlink dumps and /proc/net files on a 16x machine that otherwise held up
+    /// every phase after the tree. Null for an audit, which reads them only when its tree holds a socket.
+    /// </summary>
+    /// <remarks>
+    /// Read before the tree is, a socket opened meanwhile is missing from them: only by a thread that ran, so
+    /// not by a process a scan can call hung.
+    /// </remarks>
+    public static Task<SocketTable>? ReadEarly(CaptureContext context) =>
+        context.Options.Lean && context.Live ? Task.Run(() => Read(context)) : null;
 
     /// <summary>The sockets the tree waits on and, for each, the far end when it is on this machine.</summary>
     private static HashSet<ulong> WithPeers(SocketTable table, HashSet<ulong> awaited)

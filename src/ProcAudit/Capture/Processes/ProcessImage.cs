@@ -22,6 +22,10 @@ internal static class ProcessImage
             List<FdInfo> fds = attempt == 0 && fdsReadAlready is not null ? fdsReadAlready : FdReader.Read(context, pid);
             ImmutableArray<ThreadInfo> threads = stat.IsKernelThread ? ImmutableArray<ThreadInfo>.Empty : ThreadReader.Read(context, pid, fds);
             ProcText cmdline = context.TooLateForBlockingReads(pid) ? new ProcText(null, ReadOutcome.TimedOut) : MemoryBackedFiles.Read(context, pid, "cmdline", 128 * 1024);
+            if (context.Look?.ContainsKey(pid) == true)
+            {
+                return new ProcessReading(stat, fds, threads, cmdline); // the scan's next look tells an exec or a reused pid, as a move
+            }
             ProcText again = context.Procfs.ReadText($"{pid}/stat");
             StatRecord? after = again.Ok ? StatFile.Parse(again.Text!) : null;
             switch (ImageCheck.Compare(stat, after))

@@ -11,7 +11,7 @@ internal static class ThreadReader
     {
         ProcfsReader procfs = context.Procfs;
         ImmutableArray<ThreadInfo>.Builder threads = ImmutableArray.CreateBuilder<ThreadInfo>();
-        IReadOnlyList<int> tids = procfs.ListNumbers($"{pid}/task", out _);
+        IEnumerable<int> tids = context.Look?.GetValueOrDefault(pid)?.Threads.Keys ?? procfs.ListNumbers($"{pid}/task", out _);
         foreach (int tid in tids.OrderBy(t => t == pid ? 0 : 1).ThenBy(t => t))
         {
             ThreadSample? sample = ThreadSampler.Read(procfs, pid, tid, switches: !context.Options.Lean);

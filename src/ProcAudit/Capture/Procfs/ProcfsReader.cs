@@ -218,8 +218,14 @@ internal sealed class ProcfsReader
     /// fds whose mode is asked for after the rest of the process was read (an fd closed and reused
     /// meanwhile is left out).
     /// </summary>
+    /// <param name="relative">The directory of links.</param>
+    /// <param name="links">The links, with the text each read as.</param>
+    /// <param name="verify">
+    /// False to take the mode without reading the link again: for a caller that learns by other means
+    /// whether the process changed its fds since (a scan's next look sees that as a move).
+    /// </param>
     [SkipLocalsInit] // statx and readlinkat fill what is read of their buffers
-    public unsafe Dictionary<int, uint> LinkModes(string relative, IEnumerable<(int Number, string Target)> links)
+    public unsafe Dictionary<int, uint> LinkModes(string relative, IEnumerable<(int Number, string Target)> links, bool verify = true)
     {
         Dictionary<int, uint> modes = new();
         int dir = OpenUnder(relative, Native.Native.O_RDONLY | Native.Native.O_DIRECTORY | Native.Native.O_CLOEXEC);
@@ -239,6 +245,11 @@ internal sealed class ProcfsReader
                 if (Native.Native.StatxAt(dir, name, Native.Native.AT_SYMLINK_NOFOLLOW, Native.Native.STATX_MODE, &statx) != 0)
                 {
                     continue; // closed meanwhile
+                }
+                if (!verify)
+                {
+                    modes[number] = statx.Mode;
+                    continue;
                 }
                 nint n = Native.Native.ReadLinkAt(dir, name, target, 4096);
                 if (n > 0 && Encoding.UTF8.GetString(target, (int)n) == expected)
