@@ -51,7 +51,10 @@ internal sealed class MachineSample
         ImmutableDictionary<int, SchedstatRecord?>.Builder threads = ImmutableDictionary.CreateBuilder<int, SchedstatRecord?>();
         if (!record.IsKernelThread)
         {
-            foreach (int tid in procfs.ListNumbers($"{pid}/task", out _))
+            // One thread is the leader itself: no task/ listing for the most common process. A thread made
+            // after the stat was read is made by one that ran, which the next look sees.
+            IEnumerable<int> tids = record.NumThreads == 1 ? [pid] : procfs.ListNumbers($"{pid}/task", out _);
+            foreach (int tid in tids)
             {
                 ProcText schedstat = procfs.ReadText($"{pid}/task/{tid}/schedstat", 256);
                 threads[tid] = schedstat.Ok ? SchedstatFile.Parse(schedstat.Text!) : null;

@@ -54,7 +54,9 @@ internal static class ScanCapture
         // any time since the first look moved (a syscall or CPU time cannot change without a run). Only a
         // thread whose counters cannot be read is read again in full.
         MachineSample last = MachineSample.Read(procfs, machine.Processes.Select(p => p.Pid), cancellationToken);
-        machine = ProgressCheck.Apply(machine, procfs, probe, (int)clock.ElapsedMilliseconds, (pid, thread) => Progress(first, last, pid, thread.Tid), parallel: live);
+        HashSet<int> grew = Grew(machine, last);
+        machine = ProgressCheck.Apply(machine, procfs, probe, (int)clock.ElapsedMilliseconds,
+            (pid, thread) => grew.Contains(pid) ? new ThreadProgress(0, 0, SyscallChanged: true) : Progress(first, last, pid, thread.Tid), parallel: live);
         return new ScanCaptureResult(machine, second.Processes.Values.Count(p => !p.Stat.IsKernelThread), own);
     }
 
@@ -66,6 +68,30 @@ internal static class ScanCapture
             return new ThreadProgress(0, 0, SyscallChanged: true);
         }
         return counters is null ? null : new ThreadProgress(0, (long)last.RunsSince(first, pid, tid), SyscallChanged: false);
+    }
+
+    /// <summary>
+    /// The processes with a thread the last look saw and the full read did not (it read the threads of the look
+    /// before): a thread made in between, so the process moved, whatever its other threads' counters say.
+    /// </summary>
+    internal static HashSet<int> Grew(Snapshot machine, MachineSample last)
+    {
+        HashSet<int> grew = new();
+        foreach (ProcessInfo p in machine.Processes)
+        {
+            if (p.Threads.IsDefaultOrEmpty || !last.Processes.TryGetValue(p.Pid, out SampledProcess? now))
+            {
+                continue;
+            }
+            // Most processes have a thread or two: a walk, not a table for each of 2,000.
+            ImmutableArray<ThreadInfo> threads = p.Threads;
+            HashSet<int>? read = threads.Length > 8 ? threads.Select(t => t.Tid).ToHashSet() : null;
+            if (now.Threads.Keys.Any(tid => read is not null ? !read.Contains(tid) : !threads.Any(t => t.Tid == tid)))
+            {
+                grew.Add(p.Pid);
+            }
+        }
+        return grew;
     }
 
     /// <summary>This process and its ancestors: waiting for the scan is not a hang.</summary>
