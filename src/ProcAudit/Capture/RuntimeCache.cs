@@ -23,17 +23,31 @@ internal sealed class RuntimeCache
 
     public string? GetOrAdd(StatRecord stat, Func<string?> detect)
     {
-        if (_known.TryGetValue((stat.Pid, stat.StartTime), out (string Comm, ulong StartStack, int Threads, string? Runtime) entry)
-            && entry.Comm == stat.Comm && entry.StartStack == stat.StartStack && (entry.Runtime is not null || entry.Threads == stat.NumThreads))
+        if (TryGet(stat, out string? known))
         {
-            return entry.Runtime;
+            return known;
         }
+        string? runtime = detect();
+        Add(stat, runtime);
+        return runtime;
+    }
+
+    /// <summary>The runtime remembered for this process, when one (or none) is.</summary>
+    public bool TryGet(StatRecord stat, out string? runtime)
+    {
+        bool found = _known.TryGetValue((stat.Pid, stat.StartTime), out (string Comm, ulong StartStack, int Threads, string? Runtime) entry)
+            && entry.Comm == stat.Comm && entry.StartStack == stat.StartStack && (entry.Runtime is not null || entry.Threads == stat.NumThreads);
+        runtime = found ? entry.Runtime : null;
+        return found;
+    }
+
+    /// <summary>Remembers what was detected for this process.</summary>
+    public void Add(StatRecord stat, string? runtime)
+    {
         if (_known.Count >= MaxEntries)
         {
             _known.Clear();
         }
-        string? runtime = detect();
         _known[(stat.Pid, stat.StartTime)] = (stat.Comm, stat.StartStack, stat.NumThreads, runtime);
-        return runtime;
     }
 }

@@ -17,22 +17,56 @@ internal static class ProcessPhase
         {
             return pids.Select(pid => Describe(context, pid, Read(context, runtimes, context.Stats[pid]))).ToImmutableArray();
         }
-        // A scan reads each process's status and maps on every core, each into a context of its own, taken back in order.
-        Files[] read = new Files[pids.Count];
+        // A scan reads each process's status on every core, each into a context of its own, taken back in order;
+        // then the maps of those whose runtime is not known yet, in one batch of bounded reads; then their runtimes.
+        StatusRecord?[] statuses = new StatusRecord?[pids.Count];
         CaptureContext[] scratches = new CaptureContext[pids.Count];
         Cores.For(0, pids.Count, context.CancellationToken, (i, _) =>
         {
             scratches[i] = context.Scratch();
-            read[i] = Read(scratches[i], runtimes, context.Stats[pids[i]]);
+            statuses[i] = ReadStatus(scratches[i], pids[i]);
+        });
+        foreach (CaptureContext scratch in scratches)
+        {
+            context.Merge(scratch);
+        }
+        string?[] found = new string?[pids.Count];
+        List<int> unknown = new();
+        for (int i = 0; i < pids.Count; i++)
+        {
+            StatRecord stat = context.Stats[pids[i]];
+            if (Detectable(context, stat) && !runtimes.TryGet(stat, out found[i]))
+            {
+                unknown.Add(i);
+            }
+        }
+        ProcText[] maps = MemoryBackedFiles.ReadMany(context, unknown.Select(i => pids[i]).ToList(), "maps", MapsLimit, RuntimeDetector.MapsLines);
+        Cores.For(0, unknown.Count, context.CancellationToken, (j, _) =>
+        {
+            int i = unknown[j];
+            found[i] = RuntimeDetector.Read(context.Procfs, pids[i], maps[j], context.Live).Name;
+            runtimes.Add(context.Stats[pids[i]], found[i]);
         });
         ImmutableArray<ProcessInfo>.Builder processes = ImmutableArray.CreateBuilder<ProcessInfo>(pids.Count);
         for (int i = 0; i < pids.Count; i++)
         {
-            context.Merge(scratches[i]);
-            processes.Add(Describe(context, pids[i], read[i]));
+            processes.Add(Describe(context, pids[i], new Files(statuses[i], found[i])));
         }
         return processes.MoveToImmutable();
     }
+
+    /// <summary>At most this much of a maps file is read.</summary>
+    private const int MapsLimit = 8 << 20;
+
+    private static StatusRecord? ReadStatus(CaptureContext context, int pid)
+    {
+        ProcText status = context.Procfs.ReadText($"{pid}/status", 64 * 1024, StatusFile.RecordLines);
+        return status.Ok ? StatusFile.Parse(status.Text!) : null;
+    }
+
+    /// <summary>Whether the runtime is looked for: not for a kernel thread or a zombie, nor past the deadline (that reads maps).</summary>
+    private static bool Detectable(CaptureContext context, StatRecord stat) =>
+        !stat.IsKernelThread && stat.State != "Z" && !context.TooLateForBlockingReads(stat.Pid);
 
     /// <summary>What is read of a process here: its status, and its runtime unless the deadline has passed (that reads maps).</summary>
     private readonly record struct Files(StatusRecord? Status, string? Runtime);
@@ -43,12 +77,9 @@ internal static class ProcessPhase
     private static Files Read(CaptureContext context, RuntimeCache runtimes, StatRecord stat)
     {
         int pid = stat.Pid;
-        ProcText status = context.Procfs.ReadText($"{pid}/status", 64 * 1024, StatusFile.RecordLines);
-        StatusRecord? st = status.Ok ? StatusFile.Parse(status.Text!) : null;
-        // Past the deadline the runtime is not looked for: that reads maps.
-        bool late = context.TooLateForBlockingReads(pid);
-        string? runtime = stat.IsKernelThread || stat.State == "Z" || late ? null
-            : runtimes.GetOrAdd(stat, () => RuntimeDetector.Read(context.Procfs, pid, MemoryBackedFiles.Read(context, pid, "maps", 8 << 20, RuntimeDetector.MapsLines), context.Live).Name);
+        StatusRecord? st = ReadStatus(context, pid);
+        string? runtime = !Detectable(context, stat) ? null
+            : runtimes.GetOrAdd(stat, () => RuntimeDetector.Read(context.Procfs, pid, MemoryBackedFiles.Read(context, pid, "maps", MapsLimit, RuntimeDetector.MapsLines), context.Live).Name);
         return new Files(st, runtime);
     }
 

@@ -1,3 +1,4 @@
+using ProcAudit.Capture.Procfs;
 using ProcAudit.Capture.Processes;
 
 namespace ProcAudit.Capture.Phases;
@@ -69,6 +70,34 @@ internal static class TreePhase
     /// </summary>
     private static bool ParallelReads(CaptureContext context) => context.Options.Lean && context.Live && Environment.ProcessorCount > 1;
 
+    /// <summary>
+    /// The command lines <see cref="ProcessImage.Read"/> left to be read together, in one batch of bounded reads
+    /// (a scan's 2,000 each handed to a worker thread and back cost more than reading them).
+    /// </summary>
+    private static void ReadCmdlinesLeft(CaptureContext context, ProcessReading?[] readings)
+    {
+        List<int> pids = new();
+        for (int i = 1; i < readings.Length; i++)
+        {
+            if (readings[i] is { } reading && context.Look?.ContainsKey(reading.Stat.Pid) == true)
+            {
+                if (context.TooLateForBlockingReads(reading.Stat.Pid))
+                {
+                    context.Cmdlines[reading.Stat.Pid] = new ProcText(null, ReadOutcome.TimedOut);
+                }
+                else
+                {
+                    pids.Add(reading.Stat.Pid);
+                }
+            }
+        }
+        ProcText[] cmdlines = MemoryBackedFiles.ReadMany(context, pids, "cmdline", ProcessImage.CmdlineLimit);
+        for (int i = 0; i < pids.Count; i++)
+        {
+            context.Cmdlines[pids[i]] = cmdlines[i];
+        }
+    }
+
     /// <summary>Past the deadline: the processes not read yet are left out, and a note says how many.</summary>
     private static bool SkipRest(CaptureContext context)
     {
@@ -98,7 +127,7 @@ internal static class TreePhase
                 return;
             }
             CaptureContext scratch = context.Scratch();
-            readings[i] = ProcessImage.Read(scratch, context.Stats[tree[i]]);
+            readings[i] = ProcessImage.Read(scratch, context.Stats[tree[i]], cmdlineLater: true);
             scratches[i] = scratch;
         });
         for (int i = 1; i < readings.Length; i++)
@@ -109,6 +138,7 @@ internal static class TreePhase
                 context.Keep(reading);
             }
         }
+        ReadCmdlinesLeft(context, readings);
         if (context.Fds.Count < tree.Count)
         {
             SkipRest(context);

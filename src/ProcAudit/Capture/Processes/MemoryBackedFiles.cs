@@ -19,15 +19,41 @@ internal static class MemoryBackedFiles
         {
             return new ProcText(null, ReadOutcome.TimedOut);
         }
-        TimeSpan timeout = context.Options.ReadTimeout;
-        ProcText text = context.Procfs.ReadTextBounded($"{pid}/{file}", timeout, limit, lines);
+        ProcText text = context.Procfs.ReadTextBounded($"{pid}/{file}", context.Options.ReadTimeout, limit, lines);
+        Check(context, pid, file, text);
+        return text;
+    }
+
+    /// <summary>The same file of many processes, in one batch of bounded reads (a scan's): as <see cref="Read"/> for each.</summary>
+    public static ProcText[] ReadMany(CaptureContext context, IReadOnlyList<int> pids, string file, int limit, LineFilter? lines = null)
+    {
+        List<int> asked = new();
+        for (int i = 0; i < pids.Count; i++)
+        {
+            if (!context.Stuck.Contains(pids[i]))
+            {
+                asked.Add(i);
+            }
+        }
+        ProcText[] read = context.Procfs.ReadTextBoundedMany(asked.Select(i => $"{pids[i]}/{file}").ToList(), context.Options.ReadTimeout, limit, lines, context.CancellationToken);
+        ProcText[] texts = Enumerable.Repeat(new ProcText(null, ReadOutcome.TimedOut), pids.Count).ToArray();
+        for (int j = 0; j < asked.Count; j++)
+        {
+            texts[asked[j]] = read[j];
+            Check(context, pids[asked[j]], file, read[j]);
+        }
+        return texts;
+    }
+
+    /// <summary>After a read past its bound, the process's other memory-backed files are not asked for, and a note says why.</summary>
+    private static void Check(CaptureContext context, int pid, string file, ProcText text)
+    {
         if (text.Outcome == ReadOutcome.TimedOut)
         {
             context.Stuck.Add(pid);
             context.Notes.Add(new Note("timeout",
-                $"reading /proc/{pid}/{file} did not finish within {timeout.TotalMilliseconds:0} ms (the process may be stuck in the kernel holding its memory lock): its command line and runtime are left out",
+                $"reading /proc/{pid}/{file} did not finish within {context.Options.ReadTimeout.TotalMilliseconds:0} ms (the process may be stuck in the kernel holding its memory lock): its command line and runtime are left out",
                 pid, $"{pid}/{file}"));
         }
-        return text;
     }
 }

@@ -11,18 +11,28 @@ namespace ProcAudit.Capture.Processes;
 /// </summary>
 internal static class ProcessImage
 {
+    /// <summary>At most this much of a command line is read.</summary>
+    public const int CmdlineLimit = 128 * 1024;
+
     /// <param name="context">The capture it is read for.</param>
     /// <param name="stat">Its stat, read before anything else of it.</param>
     /// <param name="fdsReadAlready">Its fds when the holder scan read them after <paramref name="stat"/>.</param>
-    public static ProcessReading Read(CaptureContext context, StatRecord stat, List<FdInfo>? fdsReadAlready = null)
+    /// <param name="cmdlineLater">
+    /// A scan's process its look saw: the command line is left for the caller to read with every other
+    /// process's in one batch (<see cref="MemoryBackedFiles.ReadMany"/>); the reading holds a placeholder.
+    /// </param>
+    public static ProcessReading Read(CaptureContext context, StatRecord stat, List<FdInfo>? fdsReadAlready = null, bool cmdlineLater = false)
     {
         int pid = stat.Pid;
         for (int attempt = 0; ; attempt++)
         {
             List<FdInfo> fds = attempt == 0 && fdsReadAlready is not null ? fdsReadAlready : FdReader.Read(context, pid);
             ImmutableArray<ThreadInfo> threads = stat.IsKernelThread ? ImmutableArray<ThreadInfo>.Empty : ThreadReader.Read(context, pid, fds);
-            ProcText cmdline = context.TooLateForBlockingReads(pid) ? new ProcText(null, ReadOutcome.TimedOut) : MemoryBackedFiles.Read(context, pid, "cmdline", 128 * 1024);
-            if (context.Look?.ContainsKey(pid) == true)
+            bool looked = context.Look?.ContainsKey(pid) == true;
+            ProcText cmdline = looked && cmdlineLater ? new ProcText(null, ReadOutcome.Gone)
+                : context.TooLateForBlockingReads(pid) ? new ProcText(null, ReadOutcome.TimedOut)
+                : MemoryBackedFiles.Read(context, pid, "cmdline", CmdlineLimit);
+            if (looked)
             {
                 return new ProcessReading(stat, fds, threads, cmdline); // the scan's next look tells an exec or a reused pid, as a move
             }

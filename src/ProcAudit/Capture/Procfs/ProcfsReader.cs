@@ -156,6 +156,13 @@ internal sealed class ProcfsReader
             ?? new ProcText(null, ReadOutcome.TimedOut, $"no answer within {timeout.TotalMilliseconds:0} ms");
     }
 
+    /// <summary>
+    /// Reads many files that can block, each bounded as <see cref="ReadTextBounded"/> bounds one, on threads of
+    /// their own (<see cref="BoundedReadBatch"/>): for a scan, which reads the cmdline and maps of every process.
+    /// </summary>
+    public ProcText[] ReadTextBoundedMany(IReadOnlyList<string> relatives, TimeSpan timeout, int limit, LineFilter? lines, CancellationToken cancellationToken) =>
+        BoundedReadBatch.Run(relatives.Count, i => ReadText(relatives[i], limit, lines), timeout, cancellationToken);
+
     /// <summary>The target of a symbolic link such as <c>123/fd/4</c>, without following it.</summary>
     [SkipLocalsInit] // readlink fills what is read of the buffer
     public unsafe ProcText ReadLink(string relative)
