@@ -60,6 +60,13 @@ internal sealed class CaptureContext
     /// </summary>
     public IReadOnlyDictionary<int, SampledProcess>? Look { get; init; }
 
+    /// <summary>
+    /// True when a lean live capture found /proc/locks empty as it began: then no file fd's fdinfo can hold a lock
+    /// line, and a scan does not read the fdinfo of every open file for them (one per process at 16x). A lock
+    /// taken after the look is taken by a thread that ran.
+    /// </summary>
+    public bool NoFileLocks { get; init; }
+
     public List<Note> Notes => _notes ??= new();
 
     /// <summary>The tree's pids, root first; a deadline can cut it short.</summary>
@@ -132,7 +139,7 @@ internal sealed class CaptureContext
     /// <remarks>It starts with the processes known to be stuck, so none is waited for twice; nothing else read so far is in it.</remarks>
     public CaptureContext Scratch()
     {
-        CaptureContext scratch = new(Procfs, Options, Arch, Live, Root, CancellationToken, _deadline) { Look = Look };
+        CaptureContext scratch = new(Procfs, Options, Arch, Live, Root, CancellationToken, _deadline) { Look = Look, NoFileLocks = NoFileLocks };
         if (_stuck is { Count: > 0 })
         {
             scratch.Stuck.UnionWith(_stuck);

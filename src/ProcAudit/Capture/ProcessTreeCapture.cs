@@ -40,7 +40,11 @@ internal sealed class ProcessTreeCapture
     {
         // The phases run in this order because each needs what the one before found: the holder
         // scan looks for what the tree waits on, and pipes and sockets are described with every holder known.
-        CaptureContext context = new(_procfs, _options, _arch, _live, root, cancellationToken) { Look = looked };
+        CaptureContext context = new(_procfs, _options, _arch, _live, root, cancellationToken)
+        {
+            Look = looked,
+            NoFileLocks = _options.Lean && _live && _procfs.ReadText("locks") is { Ok: true, Text: "" },
+        };
         ProcessTreeFinder finder = looked is null ? new(_procfs, root, context.Notes) : new(_procfs, looked, context.Notes);
         Task<Sockets.SocketTable>? socketTables = WaitTargetsPhase.ReadEarly(context);
         if (!TreePhase.Run(context, finder, adopter, tops))

@@ -43,6 +43,66 @@ public sealed class LeanCaptureLiveTests
         }
     }
 
+    /// <summary>
+    /// A lean capture reads an open file's fdinfo only for its lock lines: with /proc/locks empty it reads none; with a
+    /// lock held (here a flock(1) over a sleep, by the tree itself) it reads them, and the lock's holder is found.
+    /// </summary>
+    [Fact(Timeout = 60_000)]
+    public async Task A_lean_capture_reads_an_open_files_fdinfo_only_when_the_machine_holds_a_file_lock()
+    {
+        string dir = Directory.CreateTempSubdirectory("procaudit-lean-").FullName;
+        string file = Path.Combine(dir, "held");
+        File.WriteAllText(file, "");
+        try
+        {
+            using (SessionChild plain = SessionChild.Start("/bin/sh", ["-c", $"exec 3>>'{file}'; exec sleep 120"]))
+            {
+                await Until(() => Comm(plain.Pid) == "sleep");
+                // Other processes on the machine (the test host's build among them) take and drop locks: a capture
+                // counts only when /proc/locks was empty, or not, both before and after it.
+                for (int attempt = 0; ; attempt++)
+                {
+                    bool noneBefore = NoLocks();
+                    FdInfo open = Assert.Single(Capture(plain.Pid, lean: true).FindProcess(plain.Pid)!.Fds, f => f.Fd == 3);
+                    bool noneAfter = NoLocks();
+                    if (noneBefore == noneAfter)
+                    {
+                        Assert.Equal(noneBefore ? null : "write", open.Access);
+                        break;
+                    }
+                    Assert.True(attempt < 50, "/proc/locks kept changing during every capture");
+                    await Task.Delay(50);
+                }
+                Assert.Equal("write", Assert.Single(Capture(plain.Pid, lean: false).FindProcess(plain.Pid)!.Fds, f => f.Fd == 3).Access);
+            }
+            using SessionChild locker = SessionChild.Start("flock", ["-x", file, "sleep", "120"]);
+            await Until(() => new ProcfsReader().ReadText("locks").Text?.Contains("FLOCK", StringComparison.Ordinal) == true
+                && File.ReadAllText($"/proc/{locker.Pid}/task/{locker.Pid}/children").Trim().Length > 0);
+            Snapshot locked = Capture(locker.Pid, lean: true);
+            FileLockInfo held = Assert.Single(locked.FileLocks, l => l.Path == file);
+            Assert.Equal(locker.Pid, held.Pid);
+            Assert.NotNull(Assert.Single(locked.FindProcess(locker.Pid)!.Fds, f => f.Target == file).Access);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Read without a FileStream: .NET flocks each file it opens (its FileShare), so File.ReadAllText would see its own lock.</summary>
+    private static bool NoLocks() => new ProcfsReader().ReadText("locks") is { Ok: true, Text: "" };
+
+    private static string Comm(int pid) => File.Exists($"/proc/{pid}/comm") ? File.ReadAllText($"/proc/{pid}/comm").Trim() : "";
+
+    private static async Task Until(Func<bool> condition)
+    {
+        for (int i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(100);
+        }
+        Assert.True(condition(), "the tree did not reach the expected state within 20 s");
+    }
+
     private static Snapshot Capture(int root, bool lean)
     {
         ProcessTreeCapture capture = new(new ProcfsReader(), new LivePipeProbe(), SyscallTable.Current ?? SyscallArch.X64, live: true,

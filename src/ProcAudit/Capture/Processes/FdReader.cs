@@ -50,9 +50,9 @@ internal static class FdReader
                 },
             };
         }
-        if (context.Options.Lean && t.Kind is not (FdKind.Pipe or FdKind.Eventpoll or FdKind.Eventfd or FdKind.File))
+        if (context.Options.Lean && (t.Kind is not (FdKind.Pipe or FdKind.Eventpoll or FdKind.Eventfd or FdKind.File) || t.Kind == FdKind.File && context.NoFileLocks))
         {
-            return bare;
+            return bare; // a lean capture reads a file's fdinfo for its locks alone
         }
         ProcText info = context.Procfs.ReadText($"{pid}/fdinfo/{fd}");
         if (!info.Ok || FdInfoFile.Parse(info.Text!) is not FdInfoRecord record)
