@@ -13,6 +13,31 @@ internal sealed record PipeLevel(long? QueuedBytes, long? CapacityBytes, string?
 internal interface IPipeProbe
 {
     PipeLevel Probe(int pid, int fd, ulong inode);
+
+    /// <summary>Several ends one process holds, in order: a live probe opens the process once for all of them.</summary>
+    IReadOnlyList<PipeLevel> Probe(int pid, IReadOnlyList<(int Fd, ulong Inode)> ends) => ends.Select(e => Probe(pid, e.Fd, e.Inode)).ToList();
+}
+
+/// <summary>Many pipes measured on every core, each through the holder chosen for it, the ends of one holder together.</summary>
+internal static class ProbeBatch
+{
+    /// <returns>The level of each of <paramref name="wanted"/>, in its order.</returns>
+    public static PipeLevel[] Measure(IPipeProbe probe, IReadOnlyList<(int Pid, int Fd, ulong Inode)> wanted, CancellationToken cancellationToken)
+    {
+        // A 16x scan measures 3,900 ends held by 1,300 processes.
+        List<(int Pid, List<int> At)> byHolder = wanted.Select((w, i) => (w.Pid, i)).GroupBy(x => x.Pid, x => x.i).Select(g => (g.Key, g.ToList())).ToList();
+        PipeLevel[] levels = new PipeLevel[wanted.Count];
+        Cores.For(0, byHolder.Count, cancellationToken, (j, _) =>
+        {
+            (int pid, List<int> at) = byHolder[j];
+            IReadOnlyList<PipeLevel> measured = probe.Probe(pid, at.Select(i => (wanted[i].Fd, wanted[i].Inode)).ToList());
+            for (int k = 0; k < at.Count; k++)
+            {
+                levels[at[k]] = measured[k];
+            }
+        });
+        return levels;
+    }
 }
 
 /// <summary>Which holder a pipe is measured through: one in the tree when there is one, the process we are there to read.</summary>

@@ -14,13 +14,33 @@ namespace ProcAudit.Capture;
 /// </summary>
 internal sealed unsafe class LivePipeProbe : IPipeProbe
 {
-    public PipeLevel Probe(int pid, int fd, ulong inode)
+    public PipeLevel Probe(int pid, int fd, ulong inode) => Probe(pid, [(fd, inode)])[0];
+
+    public IReadOnlyList<PipeLevel> Probe(int pid, IReadOnlyList<(int Fd, ulong Inode)> ends)
     {
-        int copy = DuplicateFromHolder(pid, fd);
-        string? how = null;
+        long pidfd = Syscall(SYS_pidfd_open, pid, 0, 0);
+        try
+        {
+            return ends.Select(e => Measure(pid, e.Fd, e.Inode, pidfd < 0 ? -1 : (int)Syscall(SYS_pidfd_getfd, pidfd, e.Fd, 0))).ToList();
+        }
+        finally
+        {
+            if (pidfd >= 0)
+            {
+                Close((int)pidfd);
+            }
+        }
+    }
+
+    /// <param name="pid">The holder.</param>
+    /// <param name="fd">Its descriptor of the pipe.</param>
+    /// <param name="inode">The pipe.</param>
+    /// <param name="copy">The holder's open file, duplicated by pidfd_getfd; -1 when that was refused.</param>
+    private static PipeLevel Measure(int pid, int fd, ulong inode, int copy)
+    {
         if (copy < 0)
         {
-            copy = ReopenThroughPath(pid, fd, inode, out how);
+            copy = ReopenThroughPath(pid, fd, inode, out string? how);
             if (copy < 0)
             {
                 return new PipeLevel(null, null, how);
@@ -41,23 +61,6 @@ internal sealed unsafe class LivePipeProbe : IPipeProbe
         finally
         {
             Close(copy);
-        }
-    }
-
-    private static int DuplicateFromHolder(int pid, int fd)
-    {
-        long pidfd = Syscall(SYS_pidfd_open, pid, 0, 0);
-        if (pidfd < 0)
-        {
-            return -1;
-        }
-        try
-        {
-            return (int)Syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-        }
-        finally
-        {
-            Close((int)pidfd);
         }
     }
 

@@ -40,7 +40,27 @@ internal static class ProgressCheck
         PipeInfo[] checkedPipes = new PipeInfo[first.Pipes.Length];
         if (parallel)
         {
-            Cores.For(0, checkedPipes.Length, CancellationToken.None, (i, _) => checkedPipes[i] = Later(first.Pipes[i]));
+            // Measured again on every core, each holder's pipes together, as the capture measured them.
+            List<int> measured = new();
+            List<(int Pid, int Fd, ulong Inode)> via = new();
+            for (int i = 0; i < checkedPipes.Length; i++)
+            {
+                PipeInfo pipe = first.Pipes[i];
+                if (pipe.QueuedBytes is not null && ProbeHolder.Choose(pipe.Holders, pid => first.FindProcess(pid)?.InTree == true) is { } v)
+                {
+                    measured.Add(i);
+                    via.Add((v.Pid, v.Fd, pipe.Inode));
+                }
+                else
+                {
+                    checkedPipes[i] = Later(pipe);
+                }
+            }
+            PipeLevel[] levels = ProbeBatch.Measure(probe, via, CancellationToken.None);
+            for (int j = 0; j < measured.Count; j++)
+            {
+                checkedPipes[measured[j]] = first.Pipes[measured[j]] with { QueuedBytesLater = levels[j].QueuedBytes };
+            }
         }
         else
         {

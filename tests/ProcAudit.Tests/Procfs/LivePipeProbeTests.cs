@@ -31,6 +31,22 @@ public sealed class LivePipeProbeTests
     }
 
     [Fact]
+    public void Several_ends_of_one_holder_are_measured_together_each_as_its_own()
+    {
+        using AnonymousPipeServerStream first = new(PipeDirection.Out);
+        using AnonymousPipeServerStream second = new(PipeDirection.Out);
+        first.Write(new byte[3]);
+        second.Write(new byte[700]);
+        int a = (int)first.ClientSafePipeHandle.DangerousGetHandle();
+        int b = (int)second.ClientSafePipeHandle.DangerousGetHandle();
+
+        IReadOnlyList<PipeLevel> levels = new LivePipeProbe().Probe(Environment.ProcessId, [(a, Inode(a)), (b, Inode(b)), (b, Inode(a))]);
+
+        Assert.Equal([3L, 700L, null], levels.Select(l => l.QueuedBytes));
+        Assert.Equal($"fd {b} of {Environment.ProcessId} no longer refers to pipe:[{Inode(a)}]", levels[2].Problem);
+    }
+
+    [Fact]
     public void A_named_fifo_is_not_taken_for_the_anonymous_pipe_of_its_inode_number()
     {
         string dir = Directory.CreateTempSubdirectory("procaudit-probe-").FullName;
