@@ -17,19 +17,10 @@ internal static class ProcessPhase
         {
             return pids.Select(pid => Describe(context, pid, Read(context, runtimes, context.Stats[pid]))).ToImmutableArray();
         }
-        // A scan reads each process's status on every core, each into a context of its own, taken back in order;
-        // then the maps of those whose runtime is not known yet, in one batch of bounded reads; then their runtimes.
+        // A scan reads each process's status on every core (a read that notes nothing); then the maps of those
+        // whose runtime is not known yet, in one batch of bounded reads; then their runtimes.
         StatusRecord?[] statuses = new StatusRecord?[pids.Count];
-        CaptureContext[] scratches = new CaptureContext[pids.Count];
-        Cores.For(0, pids.Count, context.CancellationToken, (i, _) =>
-        {
-            scratches[i] = context.Scratch();
-            statuses[i] = ReadStatus(scratches[i], pids[i]);
-        });
-        foreach (CaptureContext scratch in scratches)
-        {
-            context.Merge(scratch);
-        }
+        Cores.For(0, pids.Count, context.CancellationToken, (i, _) => statuses[i] = ReadStatus(context.Procfs, pids[i]));
         string?[] found = new string?[pids.Count];
         List<int> unknown = new();
         for (int i = 0; i < pids.Count; i++)
@@ -58,9 +49,9 @@ internal static class ProcessPhase
     /// <summary>At most this much of a maps file is read.</summary>
     private const int MapsLimit = 8 << 20;
 
-    private static StatusRecord? ReadStatus(CaptureContext context, int pid)
+    private static StatusRecord? ReadStatus(ProcfsReader procfs, int pid)
     {
-        ProcText status = context.Procfs.ReadText($"{pid}/status", 64 * 1024, StatusFile.RecordLines);
+        ProcText status = procfs.ReadText($"{pid}/status", 64 * 1024, StatusFile.RecordLines);
         return status.Ok ? StatusFile.Parse(status.Text!) : null;
     }
 
@@ -77,7 +68,7 @@ internal static class ProcessPhase
     private static Files Read(CaptureContext context, RuntimeCache runtimes, StatRecord stat)
     {
         int pid = stat.Pid;
-        StatusRecord? st = ReadStatus(context, pid);
+        StatusRecord? st = ReadStatus(context.Procfs, pid);
         string? runtime = !Detectable(context, stat) ? null
             : runtimes.GetOrAdd(stat, () => RuntimeDetector.Read(context.Procfs, pid, MemoryBackedFiles.Read(context, pid, "maps", MapsLimit, RuntimeDetector.MapsLines), context.Live).Name);
         return new Files(st, runtime);
