@@ -61,11 +61,17 @@ internal sealed class CaptureContext
     public IReadOnlyDictionary<int, SampledProcess>? Look { get; init; }
 
     /// <summary>
-    /// True when a lean live capture found /proc/locks empty as it began: then no file fd's fdinfo can hold a lock
-    /// line, and a scan does not read the fdinfo of every open file for them (one per process at 16x). A lock
-    /// taken after the look is taken by a thread that ran.
+    /// /proc/locks as a lean live capture read it when it began, or null (read by <see cref="Phases.LockPhase"/>
+    /// at the end). A scan reads it first to know whether any file is locked at all (<see cref="NoFileLocks"/>),
+    /// and once: a lock taken or dropped after its look is taken or dropped by a thread that ran.
     /// </summary>
-    public bool NoFileLocks { get; init; }
+    public ProcText? Locks { get; init; }
+
+    /// <summary>
+    /// /proc/locks was empty as the capture began: no file fd's fdinfo can hold a lock line, and a scan does not
+    /// read the fdinfo of every open file for them (one per process at 16x).
+    /// </summary>
+    public bool NoFileLocks => Locks is { Ok: true, Text: "" };
 
     public List<Note> Notes => _notes ??= new();
 
@@ -139,7 +145,7 @@ internal sealed class CaptureContext
     /// <remarks>It starts with the processes known to be stuck, so none is waited for twice; nothing else read so far is in it.</remarks>
     public CaptureContext Scratch()
     {
-        CaptureContext scratch = new(Procfs, Options, Arch, Live, Root, CancellationToken, _deadline) { Look = Look, NoFileLocks = NoFileLocks };
+        CaptureContext scratch = new(Procfs, Options, Arch, Live, Root, CancellationToken, _deadline) { Look = Look, Locks = Locks };
         if (_stuck is { Count: > 0 })
         {
             scratch.Stuck.UnionWith(_stuck);

@@ -43,7 +43,7 @@ internal sealed class ProcessTreeCapture
         CaptureContext context = new(_procfs, _options, _arch, _live, root, cancellationToken)
         {
             Look = looked,
-            NoFileLocks = _options.Lean && _live && _procfs.ReadText("locks") is { Ok: true, Text: "" },
+            Locks = _options.Lean && _live ? _procfs.ReadText("locks") : null,
         };
         ProcessTreeFinder finder = looked is null ? new(_procfs, root, context.Notes) : new(_procfs, looked, context.Notes);
         Task<Sockets.SocketTable>? socketTables = WaitTargetsPhase.ReadEarly(context);

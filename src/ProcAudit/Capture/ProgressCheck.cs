@@ -26,48 +26,32 @@ internal static class ProgressCheck
             Threads = p.Threads.Select(t => known?.Invoke(p.Pid, t) is ThreadProgress measured ? t with { Progress = measured } : WithProgress(procfs, p.Pid, t)).ToImmutableArray(),
         }).ToImmutableArray();
 
-        PipeInfo Later(PipeInfo pipe)
+        // Each measured pipe is measured again through the holder chosen the first time, each holder's pipes together.
+        PipeInfo[] checkedPipes = first.Pipes.ToArray();
+        List<int> measured = new();
+        List<(int Pid, int Fd, ulong Inode)> via = new();
+        for (int i = 0; i < checkedPipes.Length; i++)
         {
+            PipeInfo pipe = checkedPipes[i];
             if (pipe.QueuedBytes is null)
             {
                 // Never measured (a scan leaves the pipes nobody waits on unprobed: 16,000 of them at 16x), so not again: kept as it is, not copied.
-                return pipe.QueuedBytesLater is null ? pipe : pipe with { QueuedBytesLater = null };
+                checkedPipes[i] = pipe.QueuedBytesLater is null ? pipe : pipe with { QueuedBytesLater = null };
             }
-            (int Pid, int Fd)? via = ProbeHolder.Choose(pipe.Holders, pid => first.FindProcess(pid)?.InTree == true);
-            PipeLevel? later = via is not { } v ? null : probe.Probe(v.Pid, v.Fd, pipe.Inode);
-            return pipe with { QueuedBytesLater = later?.QueuedBytes };
-        }
-        PipeInfo[] checkedPipes = new PipeInfo[first.Pipes.Length];
-        if (parallel)
-        {
-            // Measured again on every core, each holder's pipes together, as the capture measured them.
-            List<int> measured = new();
-            List<(int Pid, int Fd, ulong Inode)> via = new();
-            for (int i = 0; i < checkedPipes.Length; i++)
+            else if (ProbeHolder.Choose(pipe.Holders, pid => first.FindProcess(pid)?.InTree == true) is { } v)
             {
-                PipeInfo pipe = first.Pipes[i];
-                if (pipe.QueuedBytes is not null && ProbeHolder.Choose(pipe.Holders, pid => first.FindProcess(pid)?.InTree == true) is { } v)
-                {
-                    measured.Add(i);
-                    via.Add((v.Pid, v.Fd, pipe.Inode));
-                }
-                else
-                {
-                    checkedPipes[i] = Later(pipe);
-                }
+                measured.Add(i);
+                via.Add((v.Pid, v.Fd, pipe.Inode));
             }
-            PipeLevel[] levels = ProbeBatch.Measure(probe, via, CancellationToken.None);
-            for (int j = 0; j < measured.Count; j++)
+            else
             {
-                checkedPipes[measured[j]] = first.Pipes[measured[j]] with { QueuedBytesLater = levels[j].QueuedBytes };
+                checkedPipes[i] = pipe with { QueuedBytesLater = null };
             }
         }
-        else
+        PipeLevel[] levels = ProbeBatch.Measure(probe, via, parallel, CancellationToken.None);
+        for (int j = 0; j < measured.Count; j++)
         {
-            for (int i = 0; i < checkedPipes.Length; i++)
-            {
-                checkedPipes[i] = Later(first.Pipes[i]);
-            }
+            checkedPipes[measured[j]] = checkedPipes[measured[j]] with { QueuedBytesLater = levels[j].QueuedBytes };
         }
         ImmutableArray<PipeInfo> pipes = checkedPipes.ToImmutableArray();
 

@@ -27,7 +27,7 @@ internal static class SnapshotSlice
         Dictionary<int, ImmutableArray<ThreadInfo>> threads = tree.ToDictionary(pid => pid, pid => byPid[pid].Threads);
         HashSet<ulong> pipes = AwaitedInodes.Of(tree, fds, threads, FdKind.Pipe);
         // The capture has renamed each socket fd's kind (unix, tcp, ...): a socket is an inode the socket table knows.
-        HashSet<ulong> sockets = AwaitedInodes.Of(tree, fds, threads, f => f.Kind != FdKind.Pipe && f.Inode is ulong i && index.IsSocket(i));
+        HashSet<ulong> sockets = AwaitedInodes.Of(tree, fds, threads, f => f.Kind != FdKind.Pipe && f.Inode is ulong i && index.Socket(i) is not null);
         foreach (ThreadInfo t in threads.Values.SelectMany(ts => ts).Where(t => t.Syscall?.Target is not null))
         {
             if (FdLink.Classify(t.Syscall!.Target!).Inode is ulong target)

@@ -14,7 +14,7 @@ internal static class LockPhase
 
     public static ImmutableArray<FileLockInfo> Run(CaptureContext context)
     {
-        ProcText text = context.Procfs.ReadText("locks");
+        ProcText text = context.Locks ?? context.Procfs.ReadText("locks");
         if (!text.Ok)
         {
             return ImmutableArray<FileLockInfo>.Empty;
