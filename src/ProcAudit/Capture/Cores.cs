@@ -4,8 +4,8 @@ namespace ProcAudit.Capture;
 
 /// <summary>
 /// Work spread over every core. Reading /proc is mostly the kernel's work, which runs on any core: a
-/// scan's looks and its per-process reads take nearly half the time on two cores; so does the
-/// analysis of its hundreds of trees, each pure and its own.
+/// scan's looks and its per-process reads take nearly half the time on two cores. A scan's trees are
+/// analysed on them too, each analysis pure and its own.
 /// </summary>
 internal static class Cores
 {
